@@ -1,0 +1,114 @@
+"""Gradients by transposing the linear map df node by node.
+
+For scalar f, df = ⟨∇f, dX⟩ = tr(∇fᵀ dX). Walking df from the root with the
+cotangent G (1 at the root), each linear node hands its argument the adjoint
+of itself applied to G — ⟨G, A D B⟩ = ⟨Aᵀ G Bᵀ, D⟩, ⟨G, Dᵀ⟩ = ⟨Gᵀ, D⟩,
+⟨G, C ∘ D⟩ = ⟨C ∘ G, D⟩ — until G reaches dX.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..errors import DerivativeError
+from ..nodes import (
+    Add, Call, Differential, Filled, Hadamard, Kron, Mul, Node, Number, Symbol, Transpose, Zero,
+)
+from ..ops import call, function
+from ..simplify import simplify
+
+
+def pairing(M: Node, G: Node) -> Node:
+    """⟨M, G⟩ = tr(Mᵀ G) as a scalar expression."""
+    if M.is_scalar:
+        return Mul((M, G))
+    if M.shape[1].is_one:
+        return Mul((Transpose(M), G))
+    return call("tr", Mul((Transpose(M), G)))
+
+
+class _Linear:
+    """Which subtrees of df hold the differential (memoised)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Node, bool] = {}
+
+    def __call__(self, node: Node) -> bool:
+        hit = self.memo.get(node)
+        if hit is None:
+            hit = isinstance(node, Differential) or any(self(c) for c in node.children)
+            self.memo[node] = hit
+        return hit
+
+
+def gradient_of_differential(df: Node, var: Symbol) -> Node:
+    """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX."""
+    assert df.is_scalar, "a gradient needs a scalar function"
+    holds = _Linear()
+    found: list[Node] = []
+    stack: list[tuple[Node, Node]] = [(df, Number(Fraction(1)))]
+    while stack:
+        node, G = stack.pop()
+        if not holds(node):
+            continue
+        if isinstance(node, Differential):
+            found.append(G)
+        elif isinstance(node, Add):
+            stack.extend((t, G) for t in reversed(node.terms))
+        elif isinstance(node, Mul):
+            stack.append(_through_product(node, G, holds))
+        elif isinstance(node, Hadamard):
+            stack.append(_through_hadamard(node, G, holds))
+        elif isinstance(node, Transpose):
+            stack.append((node.arg, Transpose(G)))
+        elif isinstance(node, Filled):
+            stack.append((node.value, call("sum", G)))
+        elif isinstance(node, Call):
+            i = _only(node.args, holds)
+            fn = function(node.name)
+            if fn.adjoint is None:
+                raise AssertionError(f"{node.name} reached the adjoint pass but is not linear")
+            stack.append((node.args[i], fn.adjoint(node, i, G)))
+        elif isinstance(node, Kron):
+            raise DerivativeError("gradients through a Kronecker product with the variable inside "
+                                  "are not supported yet")
+        else:
+            raise AssertionError(f"{type(node).__name__} is not linear in the differential")
+    if not found:
+        return Zero(var.shape)
+    return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
+
+
+def _only(items: tuple[Node, ...], holds: _Linear) -> int:
+    hits = [i for i, x in enumerate(items) if holds(x)]
+    assert len(hits) == 1, "the differential is not linear: several factors hold dX"
+    return hits[0]
+
+
+def _through_product(node: Mul, G: Node, holds: _Linear) -> tuple[Node, Node]:
+    i = _only(node.factors, holds)
+    D = node.factors[i]
+    others = node.factors[:i] + node.factors[i + 1:]
+    if D.is_scalar:
+        rest = Mul(others) if len(others) > 1 else others[0]
+        return D, pairing(rest, G)
+    scalars = tuple(f for f in others if f.is_scalar)
+    chain = [f for f in node.factors if not f.is_scalar]
+    j = next(k for k, f in enumerate(chain) if f is D)
+    left, right = chain[:j], chain[j + 1:]
+    items: tuple[Node, ...] = scalars
+    if left:
+        items += (Transpose(left[0] if len(left) == 1 else Mul(tuple(left))),)
+    items += (G,)
+    if right:
+        items += (Transpose(right[0] if len(right) == 1 else Mul(tuple(right))),)
+    return D, (Mul(items) if len(items) > 1 else G)
+
+
+def _through_hadamard(node: Hadamard, G: Node, holds: _Linear) -> tuple[Node, Node]:
+    i = _only(node.factors, holds)
+    D = node.factors[i]
+    others = node.factors[:i] + node.factors[i + 1:]
+    C = others[0] if len(others) == 1 else Hadamard(others)
+    if D.is_scalar and not node.is_scalar:
+        return D, pairing(C, G)
+    return D, Hadamard((C, G))

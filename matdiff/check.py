@@ -1,0 +1,174 @@
+"""Numeric verification: random instances that honour declarations and
+domains, central finite differences along random directions, and the worst
+relative error. A failed check says so loudly (CheckReport.ok, or CheckError).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import CheckError, EvaluationError
+from .evaluate import Interpreter, size_value
+from .nodes import Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, symbols_of
+from .ops import function
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import Result
+
+FIRST_SIZE = 3
+
+
+@dataclass
+class CheckReport:
+    """The outcome of a numeric check."""
+
+    ok: bool
+    worst_error: float
+    tolerance: float
+    trials: int
+    sizes: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.ok else "FAILED"
+        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items()) or "none"
+        text = (f"check {verdict}: worst relative error {self.worst_error:.1e} "
+                f"(tolerance {self.tolerance:.0e}) over {self.trials} random directions; sizes {sizes}")
+        return text + (f"\n{self.message}" if self.message else "")
+
+
+def size_names(symbols: list[Symbol]) -> list[str]:
+    names: list[str] = []
+    for s in symbols:
+        for size in s.shape:
+            for f in size.factors:
+                if f not in names:
+                    names.append(f)
+    return names
+
+
+def domains(expr: Node) -> dict[str, str]:
+    """What to draw for symbols that stand directly inside a restricted function."""
+    out: dict[str, str] = {}
+    for node in expr.walk():
+        arg: Node | None = None
+        want = None
+        if isinstance(node, Call):
+            want = function(node.name).domain
+            arg = node.args[0]
+        elif isinstance(node, (Inverse, MatPower)) and (not isinstance(node, MatPower) or node.k < 0):
+            want, arg = "invertible", node.children[0]
+        elif isinstance(node, Power) and not (isinstance(node.exponent, Number) and node.exponent.value.denominator == 1):
+            want, arg = "positive", node.base
+        while isinstance(arg, (Inverse, Transpose)):
+            arg = arg.children[0]
+        if want and isinstance(arg, Symbol):
+            if arg.is_scalar or arg.shape[1].is_one or want == "positive":
+                out.setdefault(arg.name, "positive")
+            elif out.get(arg.name) != "spd":
+                out[arg.name] = want
+    return out
+
+
+def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
+    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+    Q = Q * np.sign(np.diag(R))
+    if np.linalg.det(Q) < 0:
+        Q[:, 0] = -Q[:, 0]
+    return Q
+
+
+def draw(rng: np.random.Generator, shape: tuple[int, int], how: str) -> np.ndarray:
+    """A random value of a shape: normal, positive, symmetric, spd, orthogonal,
+    diagonal or (well-conditioned, det > 0) invertible."""
+    r, c = shape
+    if how == "positive":
+        return rng.uniform(0.5, 2.0, shape)
+    if how in ("normal",) or r != c:
+        return rng.standard_normal(shape)
+    if how == "symmetric":
+        G = rng.standard_normal(shape)
+        return (G + G.T) / 2
+    if how == "spd":
+        Q = _rotation(rng, r)
+        return (Q * rng.uniform(0.5, 2.0, r)) @ Q.T
+    if how == "orthogonal":
+        return _rotation(rng, r)
+    if how == "diagonal":
+        return np.diag(rng.standard_normal(r))
+    Q1, Q2 = _rotation(rng, r), _rotation(rng, r)
+    return (Q1 * rng.uniform(0.7, 1.6, r)) @ Q2
+
+
+def draw_kind(sym: Symbol, domain: dict[str, str]) -> str:
+    for p in ("spd", "orthogonal", "diagonal", "symmetric", "invertible"):
+        if p in sym.properties:
+            return p
+    return domain.get(sym.name, "normal")
+
+
+def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarray:
+    """A random unit direction inside the set the variable is declared in."""
+    E = rng.standard_normal(X.shape)
+    if sym.properties & {"symmetric", "spd"}:
+        E = (E + E.T) / 2
+    elif "diagonal" in sym.properties:
+        E = np.diag(np.diag(E))
+    elif "orthogonal" in sym.properties:
+        S = (E - E.T) / 2
+        E = X @ S
+    return E / np.linalg.norm(E)
+
+
+def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+                 raise_on_failure: bool = False) -> CheckReport:
+    """Compare the closed form with central differences of f at random points."""
+    expr, var = result.expression, result.variable
+    symbols = symbols_of(expr)
+    sizes = {name: FIRST_SIZE + i for i, name in enumerate(size_names(symbols))}
+    dom = domains(expr)
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    done = 0
+    attempts = 0
+    while done < trials:
+        attempts += 1
+        if attempts > 20 * trials:
+            report = CheckReport(False, float("nan"), tolerance, done, sizes,
+                                 "could not find random values where the function and its derivative are finite")
+            return _finish(report, raise_on_failure)
+        arrays = {s.name: draw(rng, (size_value(s.shape[0], sizes), size_value(s.shape[1], sizes)),
+                               draw_kind(s, dom)) for s in symbols}
+        X = arrays[var.name]
+        E = direction(rng, var, X)
+        h = 1e-5 * max(1.0, float(np.abs(X).max()))
+        try:
+            base = Interpreter(arrays, sizes)
+            f0 = base(expr)
+            derivative = Interpreter(arrays, sizes)(result.value)
+            plus = Interpreter({**arrays, var.name: X + h * E}, sizes)(expr)
+            minus = Interpreter({**arrays, var.name: X - h * E}, sizes)(expr)
+        except EvaluationError:
+            continue
+        if not all(np.all(np.isfinite(v)) for v in (f0, derivative, plus, minus)):
+            continue
+        numeric = ((plus - minus) / (2 * h)).reshape(-1, order="F")
+        if result.kind == "gradient":
+            analytic = np.array([np.sum(derivative * E)])
+        else:
+            analytic = derivative @ E.reshape(-1, order="F")
+        scale = max(np.linalg.norm(numeric), np.linalg.norm(analytic), 1e-8 * max(1.0, float(np.abs(f0).max())), 1e-12)
+        worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale))
+        done += 1
+    ok = worst <= tolerance
+    message = "" if ok else "the closed form disagrees with finite differences"
+    return _finish(CheckReport(ok, worst, tolerance, done, sizes, message), raise_on_failure)
+
+
+def _finish(report: CheckReport, raise_on_failure: bool) -> CheckReport:
+    if raise_on_failure and not report.ok:
+        raise CheckError(str(report))
+    return report
+

@@ -1,0 +1,191 @@
+"""Numeric evaluation: binding user values to symbols and sizes, and the tree
+interpreter (one of the two independent numeric paths; the other is the
+generated NumPy code). Every value is a 2-D float array; scalars are 1×1.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import EvaluationError
+from .nodes import (
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Number, Power, Symbol, Transpose, Zero,
+)
+from .ops import function
+from .shapes import Size, shape_text
+
+
+def commutation_matrix(m: int, n: int) -> np.ndarray:
+    """K with K vec(A) = vec(Aᵀ) for an m×n matrix A (column-major vec)."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0
+    return K
+
+
+def as_array(name: str, value: Any, symbol: Symbol) -> np.ndarray:
+    """A user's value as a 2-D array of the symbol's kind, or a clear error."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise EvaluationError(f"{name} must be numeric, got {type(value).__name__}") from None
+    kind = shape_text(symbol.shape)
+    if symbol.is_scalar:
+        if arr.size != 1:
+            raise EvaluationError(f"{name} must be a scalar, got an array of shape {arr.shape}")
+        return arr.reshape(1, 1)
+    if symbol.shape[1].is_one:
+        if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
+            return arr.reshape(-1, 1)
+        raise EvaluationError(f"{name} must be a {kind}: shape (n,) or (n, 1), got {arr.shape}")
+    if symbol.shape[0].is_one:
+        if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1):
+            return arr.reshape(1, -1)
+        raise EvaluationError(f"{name} must be a {kind}, got shape {arr.shape}")
+    if arr.ndim != 2:
+        raise EvaluationError(f"{name} must be a {kind} (a 2-D array), got shape {arr.shape}")
+    return arr
+
+
+def bind(symbols: list[Symbol], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Arrays for the symbols and integer values for their size names."""
+    known = {s.name for s in symbols}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise EvaluationError(f"unknown argument {unknown[0]}; the symbols are {', '.join(sorted(known))}")
+    arrays: dict[str, np.ndarray] = {}
+    sizes: dict[str, int] = {}
+    origin: dict[str, str] = {}
+    for s in symbols:
+        if s.name not in values:
+            raise EvaluationError(f"missing value for {s.name} ({shape_text(s.shape)})")
+        arr = as_array(s.name, values[s.name], s)
+        for axis, size in enumerate(s.shape):
+            got = arr.shape[axis]
+            if size.value is not None:
+                if got != size.value:
+                    raise EvaluationError(f"{s.name} must be {shape_text(s.shape)}, got shape {arr.shape}")
+            elif size.coeff == 1 and len(size.factors) == 1:
+                name = size.factors[0]
+                if name in sizes and sizes[name] != got:
+                    raise EvaluationError(f"size {name} is {sizes[name]} from {origin[name]} "
+                                          f"but {got} from {s.name} (shape {arr.shape})")
+                sizes.setdefault(name, got)
+                origin.setdefault(name, s.name)
+        arrays[s.name] = arr
+    return arrays, sizes
+
+
+def size_value(size: Size, sizes: Mapping[str, int]) -> int:
+    out = size.coeff
+    for f in size.factors:
+        if f not in sizes:
+            raise EvaluationError(f"the size {f} cannot be inferred from the values given")
+        out *= sizes[f]
+    return out
+
+
+class Interpreter:
+    """Evaluates trees on bound arrays; `directions` give the values of dX."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], sizes: Mapping[str, int],
+                 directions: Mapping[str, np.ndarray] | None = None):
+        self.arrays = arrays
+        self.sizes = sizes
+        self.directions = directions or {}
+        self.memo: dict[Node, np.ndarray] = {}
+
+    def __call__(self, node: Node) -> np.ndarray:
+        hit = self.memo.get(node)
+        if hit is None:
+            with np.errstate(all="ignore"):
+                hit = getattr(self, "_" + type(node).__name__)(node)
+            self.memo[node] = hit
+        return hit
+
+    def dims(self, node: Node) -> tuple[int, int]:
+        return size_value(node.shape[0], self.sizes), size_value(node.shape[1], self.sizes)
+
+    def _Symbol(self, n: Symbol) -> np.ndarray:
+        return self.arrays[n.name]
+
+    def _Differential(self, n: Differential) -> np.ndarray:
+        return self.directions[n.var.name]
+
+    def _Number(self, n: Number) -> np.ndarray:
+        return np.full((1, 1), float(n.value))
+
+    def _Identity(self, n: Identity) -> np.ndarray:
+        return np.eye(size_value(n.n, self.sizes))
+
+    def _Zero(self, n: Zero) -> np.ndarray:
+        return np.zeros(self.dims(n))
+
+    def _Filled(self, n: Filled) -> np.ndarray:
+        return np.full(self.dims(n), float(self(n.value)[0, 0]))
+
+    def _Commutation(self, n: Commutation) -> np.ndarray:
+        return commutation_matrix(size_value(n.m, self.sizes), size_value(n.n, self.sizes))
+
+    def _Add(self, n: Add) -> np.ndarray:
+        out = self(n.terms[0])
+        for t in n.terms[1:]:
+            out = out + self(t)
+        return out
+
+    def _Mul(self, n: Mul) -> np.ndarray:
+        scale = 1.0
+        chain: np.ndarray | None = None
+        for f in n.factors:
+            v = self(f)
+            if f.is_scalar:
+                scale *= float(v[0, 0])
+            else:
+                chain = v if chain is None else chain @ v
+        return np.full((1, 1), scale) if chain is None else scale * chain
+
+    def _Hadamard(self, n: Hadamard) -> np.ndarray:
+        out = self(n.factors[0])
+        for f in n.factors[1:]:
+            out = out * self(f)
+        return out
+
+    def _Kron(self, n: Kron) -> np.ndarray:
+        out = self(n.factors[0])
+        for f in n.factors[1:]:
+            out = np.kron(out, self(f))
+        return out
+
+    def _Transpose(self, n: Transpose) -> np.ndarray:
+        return self(n.arg).T
+
+    def _Inverse(self, n: Inverse) -> np.ndarray:
+        try:
+            return np.linalg.inv(self(n.arg))
+        except np.linalg.LinAlgError:
+            raise EvaluationError("a matrix to invert is singular at these values") from None
+
+    def _MatPower(self, n: MatPower) -> np.ndarray:
+        base = self(n.base)
+        if n.k < 0:
+            base = np.linalg.inv(base)
+        return np.linalg.matrix_power(base, abs(n.k))
+
+    def _Power(self, n: Power) -> np.ndarray:
+        return np.power(self(n.base), float(self(n.exponent)[0, 0]))
+
+    def _Call(self, n: Call) -> np.ndarray:
+        args = [self(a) for a in n.args]
+        if n.name == "unvec":
+            return args[0].reshape(self.dims(n), order="F")
+        return np.atleast_2d(np.asarray(function(n.name).evaluate(*args), dtype=float))
+
+
+def evaluate(node: Node, values: Mapping[str, Any]) -> np.ndarray:
+    """The value of a tree at the given symbol values (2-D; scalars 1×1)."""
+    from .nodes import symbols_of
+    arrays, sizes = bind(symbols_of(node), values)
+    return Interpreter(arrays, sizes)(node)

@@ -1,0 +1,394 @@
+"""Shape inference: syntax to the typed tree.
+
+One walk over the syntax unifies symbolic sizes (reporting conflicts at the
+operator that causes them) and records how to build each node; once every
+size is known, the recorded builders make the immutable typed tree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from ..errors import ParseError, ShapeError, Span
+from ..nodes import (
+    Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol,
+    Transpose, Call, flatten_mul, negate,
+)
+from ..ops import STRUCTURAL, lookup, suggest
+from ..ops.registry import REGISTRY
+from ..shapes import Size, SizeConflict, SizeTable, SizeVar
+from .declarations import Declaration
+from .syntax import Syn, SynCall, SynChain, SynName, SynNumber, SynPostfix, SynPower, SynPrefix
+
+IShape = tuple[SizeVar, SizeVar]
+Resolve = Callable[[SizeVar], Size]
+IDENTITY_NAMES = ("I", "eye")
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A syntax node's inferred shape, its label for messages, and its builder."""
+
+    shape: IShape
+    label: str
+    make: Callable[[Resolve], Node]
+
+
+class _InferenceSizes:
+    """The registry's size algebra during inference: conflicts become ShapeErrors."""
+
+    def __init__(self, table: SizeTable, span: Span):
+        self.table = table
+        self.span = span
+        self.one = table.constant(1)
+
+    def unify(self, a: SizeVar, b: SizeVar, what: str) -> None:
+        try:
+            self.table.unify(a, b)
+        except SizeConflict:
+            raise ShapeError(what, self.span) from None
+
+    def is_one(self, a: SizeVar) -> bool:
+        return self.table.is_one(a)
+
+    def product(self, a: SizeVar, b: SizeVar) -> SizeVar:
+        return self.table.product((a, b))
+
+    def fail(self, message: str) -> None:
+        raise ShapeError(message, self.span)
+
+    def text(self, a: SizeVar) -> str:
+        return self.table.text(a)
+
+
+class Inference:
+    """Infers the shapes of one expression against its declarations."""
+
+    def __init__(self, text: str, declarations: dict[str, Declaration]):
+        self.text = text
+        self.declarations = declarations
+        reserved = {s for d in declarations.values() for s in d.sizes if isinstance(s, str)}
+        self.sizes = SizeTable(reserved=reserved)
+        self.one = self.sizes.constant(1)
+        self.symbols: dict[str, IShape] = {}
+        self.order: list[SizeVar] = []
+
+    # -- entry -----------------------------------------------------------------
+    def run(self, syn: Syn) -> Node:
+        typed = self.expr(syn)
+        names = self.sizes.automatic_roots(self.order)
+        return typed.make(lambda v: self.sizes.resolve(v, names))
+
+    # -- helpers ---------------------------------------------------------------
+    def label(self, syn: Syn) -> str:
+        text = self.text[syn.span.start:syn.span.end].strip()
+        return text if len(text) <= 24 else "the expression at the caret"
+
+    def is_scalar(self, shape: IShape) -> bool:
+        return self.sizes.is_one(shape[0]) and self.sizes.is_one(shape[1])
+
+    def describe(self, shape: IShape) -> str:
+        r, c = shape
+        if self.is_scalar(shape):
+            return "a scalar"
+        if self.sizes.is_one(c):
+            return f"a vector of size {self.sizes.text(r)}"
+        if self.sizes.is_one(r):
+            return f"a row vector of size {self.sizes.text(c)}"
+        return f"a {self.sizes.text(r)}×{self.sizes.text(c)} matrix"
+
+    def unify(self, a: SizeVar, b: SizeVar, message: Callable[[], str], span: Span) -> None:
+        try:
+            self.sizes.unify(a, b)
+        except SizeConflict:
+            raise ShapeError(message(), span) from None
+
+    def fresh_square(self) -> IShape:
+        n = self.sizes.fresh()
+        self.order.append(n)
+        return (n, n)
+
+    def fresh(self) -> SizeVar:
+        v = self.sizes.fresh()
+        self.order.append(v)
+        return v
+
+    # -- dispatch --------------------------------------------------------------
+    def expr(self, syn: Syn) -> Typed:
+        if isinstance(syn, SynNumber):
+            value = Fraction(syn.text)
+            span = syn.span
+            return Typed((self.one, self.one), syn.text, lambda R: Number(value, span=span))
+        if isinstance(syn, SynName):
+            return self.name(syn)
+        if isinstance(syn, SynCall):
+            return self.call(syn)
+        if isinstance(syn, SynChain):
+            return self.sum(syn) if syn.level == "sum" else self.product(syn)
+        if isinstance(syn, SynPrefix):
+            inner = self.expr(syn.operand)  # type: ignore[arg-type]
+            if syn.op == "+":
+                return inner
+            return Typed(inner.shape, self.label(syn), lambda R: negate(inner.make(R)))
+        if isinstance(syn, SynPostfix):
+            return self.postfix(syn)
+        if isinstance(syn, SynPower):
+            return self.power(syn)
+        raise AssertionError(f"unknown syntax node {syn!r}")
+
+    # -- names -----------------------------------------------------------------
+    def name(self, syn: SynName) -> Typed:
+        name = syn.name
+        if name in IDENTITY_NAMES and name not in self.declarations:
+            shape = self.fresh_square()
+            return Typed(shape, name, lambda R: Identity(R(shape[0])))
+        if lookup(name) is not None or name in STRUCTURAL:
+            raise ParseError(f"{name} is a function: write {name}(...)", syn.span)
+        shape = self.symbol_shape(name)
+        props = self.declarations[name].properties if name in self.declarations else frozenset()
+        span = syn.span
+        return Typed(shape, name, lambda R: Symbol(name, (R(shape[0]), R(shape[1])), props, span=span))
+
+    def symbol_shape(self, name: str) -> IShape:
+        if name in self.symbols:
+            return self.symbols[name]
+        decl = self.declarations.get(name)
+        kind = decl.kind if decl is not None and decl.kind else default_kind(name)
+        sizes = decl.sizes if decl is not None else ()
+        if kind == "scalar":
+            shape: IShape = (self.one, self.one)
+        elif kind == "vector":
+            shape = (self.size_of(sizes[0] if sizes else None), self.one)
+        elif decl is not None and decl.properties:  # a structured matrix is square
+            given = [s for s in sizes if s is not None]
+            n = self.size_of(given[0] if given else None)
+            shape = (n, n)
+        else:
+            shape = (self.size_of(sizes[0] if sizes else None), self.size_of(sizes[1] if sizes else None))
+        self.symbols[name] = shape
+        return shape
+
+    def size_of(self, size: str | int | None) -> SizeVar:
+        if size is None:
+            return self.fresh()
+        v = self.sizes.constant(size) if isinstance(size, int) else self.sizes.symbol(size)
+        self.order.append(v)
+        return v
+
+    # -- calls -----------------------------------------------------------------
+    def call(self, syn: SynCall) -> Typed:
+        name = syn.name
+        if name in ("vector", "matrix"):
+            return self.filled(syn)
+        if name == "inv":
+            (arg,) = self.arguments(syn, 1)
+            self.require_square(arg, syn, "inv")
+            return Typed(arg.shape, self.label(syn), lambda R: Inverse(arg.make(R)))
+        if name == "kron":
+            left, right = self.arguments(syn, 2)
+            return self.kron(left, right, syn.span, self.label(syn))
+        fn = lookup(name)
+        if fn is None or name in self.declarations:
+            return self.product_or_unknown(syn)
+        args = self.arguments(syn, fn.arity)
+        shape = fn.shape_rule(_InferenceSizes(self.sizes, syn.span), fn.name, [a.shape for a in args])
+        fname = fn.name
+        return Typed(shape, self.label(syn),
+                     lambda R: Call(fname, tuple(a.make(R) for a in args), (R(shape[0]), R(shape[1]))))
+
+    def arguments(self, syn: SynCall, count: int) -> list[Typed]:
+        if len(syn.args) != count:
+            what = {1: "one argument", 2: "two arguments"}.get(count, f"{count} arguments")
+            raise ParseError(f"{syn.name} takes {what}, got {len(syn.args)}", syn.span)
+        return [self.expr(a) for a in syn.args]
+
+    def filled(self, syn: SynCall) -> Typed:
+        (value,) = self.arguments(syn, 1)
+        if not self.is_scalar(value.shape):
+            raise ShapeError(f"{syn.name}(c) needs a scalar c, not {self.describe(value.shape)}", syn.span)
+        shape: IShape = (self.fresh(), self.one) if syn.name == "vector" else (self.fresh(), self.fresh())
+        return Typed(shape, self.label(syn), lambda R: Filled(value.make(R), (R(shape[0]), R(shape[1]))))
+
+    def product_or_unknown(self, syn: SynCall) -> Typed:
+        name = syn.name
+        if len(name) == 1 or name in self.declarations:
+            if len(syn.args) != 1:
+                raise ParseError(f"{name} is a symbol, not a function: {name}(...) must hold one expression",
+                                 syn.span)
+            left = self.name(SynName(syn.name_span, name=name))
+            right = self.expr(syn.args[0])
+            return self.multiply(left, right, "", syn.name_span, syn.span, self.label(syn))
+        guess = suggest(name)
+        hint = f"; did you mean {guess}?" if guess else ""
+        raise ParseError(f"unknown function {name}{hint}", syn.name_span)
+
+    # -- sums and products -----------------------------------------------------
+    def sum(self, syn: SynChain) -> Typed:
+        acc = self.expr(syn.first)  # type: ignore[arg-type]
+        terms: list[tuple[str, Typed]] = [("+", acc)]
+        for op, op_span, operand in zip(syn.ops, syn.op_spans, syn.operands):
+            right = self.expr(operand)
+            self.check_same_shape(acc, right, op, op_span)
+            terms.append((op, right))
+        shape = acc.shape
+
+        def make(R: Resolve) -> Node:
+            from ..nodes import Add
+            out: list[Node] = []
+            for op, t in terms:
+                node = t.make(R)
+                node = negate(node) if op == "-" else node
+                out.extend(node.terms if isinstance(node, Add) else (node,))
+            return Add(tuple(out))
+        return Typed(shape, self.label(syn), make)
+
+    def check_same_shape(self, left: Typed, right: Typed, op: str, span: Span) -> None:
+        verb = "add" if op == "+" else "subtract"
+        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
+        if ls != rs:
+            scalar, other = (left, right) if ls else (right, left)
+            ctor = "vector" if self.sizes.is_one(other.shape[1]) else "matrix"
+            raise ShapeError(f"cannot {verb} the scalar {scalar.label} and {self.describe(other.shape)} "
+                             f"{other.label}: a scalar is not broadcast; write {scalar.label}*{ctor}(1)", span)
+        message = lambda: (f"cannot {verb} {left.label} ({self.describe(left.shape)}) "  # noqa: E731
+                           f"and {right.label} ({self.describe(right.shape)}): the shapes differ")
+        self.unify(left.shape[0], right.shape[0], message, span)
+        self.unify(left.shape[1], right.shape[1], message, span)
+
+    def product(self, syn: SynChain) -> Typed:
+        acc = self.expr(syn.first)  # type: ignore[arg-type]
+        start = syn.first.span  # type: ignore[union-attr]
+        for op, op_span, operand in zip(syn.ops, syn.op_spans, syn.operands):
+            right = self.expr(operand)
+            span = start.cover(operand.span)
+            label = self.text[span.start:span.end].strip()
+            label = label if len(label) <= 24 else "the expression at the caret"
+            if op in ("*", ""):
+                acc = self.multiply(acc, right, op, op_span, span, label)
+            elif op == "/":
+                acc = self.divide(acc, right, op_span, label)
+            elif op in (".*", "∘", "./"):
+                acc = self.hadamard(acc, right, op, op_span, label)
+            else:
+                acc = self.kron(acc, right, op_span, label)
+        return acc
+
+    def multiply(self, left: Typed, right: Typed, op: str, op_span: Span, span: Span, label: str) -> Typed:
+        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
+        if ls:
+            shape = right.shape
+        elif rs:
+            shape = left.shape
+        else:
+            self.unify(left.shape[1], right.shape[0],
+                       lambda: (f"the columns of {left.label} ({self.sizes.text(left.shape[1])}) do not match "
+                                f"the rows of {right.label} ({self.sizes.text(right.shape[0])})"), op_span)
+            shape = (left.shape[0], right.shape[1])
+        return Typed(shape, label, lambda R: Mul(flatten_mul((left.make(R), right.make(R)))))
+
+    def divide(self, left: Typed, right: Typed, op_span: Span, label: str) -> Typed:
+        if not self.is_scalar(right.shape):
+            raise ShapeError(f"cannot divide by {right.label}, {self.describe(right.shape)}: '/' divides by a "
+                             f"scalar only; write {left.label}*inv({right.label}) for a matrix inverse "
+                             f"or {left.label} ./ {right.label} for entry-wise division", op_span)
+        minus_one = Number(Fraction(-1))
+        return Typed(left.shape, label,
+                     lambda R: Mul(flatten_mul((left.make(R), Power(right.make(R), minus_one)))))
+
+    def hadamard(self, left: Typed, right: Typed, op: str, op_span: Span, label: str) -> Typed:
+        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
+        shape = right.shape if ls else left.shape
+        if not (ls or rs):
+            message = lambda: (f"entry-wise '{op}' needs equal shapes, but {left.label} is "  # noqa: E731
+                               f"{self.describe(left.shape)} and {right.label} is {self.describe(right.shape)}")
+            self.unify(left.shape[0], right.shape[0], message, op_span)
+            self.unify(left.shape[1], right.shape[1], message, op_span)
+        minus_one = Number(Fraction(-1))
+
+        def make(R: Resolve) -> Node:
+            a, b = left.make(R), right.make(R)
+            if op == "./":
+                b = Power(b, minus_one)
+            items = (a.factors if isinstance(a, Hadamard) else (a,)) + (b,)
+            return Hadamard(items)
+        return Typed(shape, label, make)
+
+    def kron(self, left: Typed, right: Typed, span: Span, label: str) -> Typed:
+        shape = (self.sizes.product((left.shape[0], right.shape[0])),
+                 self.sizes.product((left.shape[1], right.shape[1])))
+
+        def make(R: Resolve) -> Node:
+            a, b = left.make(R), right.make(R)
+            return Kron((a.factors if isinstance(a, Kron) else (a,)) + (b,))
+        return Typed(shape, label, make)
+
+    # -- powers and transposes -------------------------------------------------
+    def require_square(self, arg: Typed, syn: Syn, what: str) -> None:
+        r, c = arg.shape
+        if self.is_scalar(arg.shape):
+            return
+        if self.sizes.is_one(r) or self.sizes.is_one(c):
+            raise ShapeError(f"{what} needs a square matrix, but {arg.label} is {self.describe(arg.shape)}",
+                             syn.span)
+        self.unify(r, c, lambda: f"{what} needs a square matrix, but {arg.label} is {self.describe(arg.shape)}",
+                   syn.span)
+
+    def postfix(self, syn: SynPostfix) -> Typed:
+        inner = self.expr(syn.operand)  # type: ignore[arg-type]
+        label = self.label(syn)
+        if syn.op == "'":
+            return Typed((inner.shape[1], inner.shape[0]), label, lambda R: Transpose(inner.make(R)))
+        self.require_square(inner, syn, "the inverse transpose")
+        return Typed(inner.shape, label, lambda R: Inverse(Transpose(inner.make(R))))
+
+    def power(self, syn: SynPower) -> Typed:
+        base = self.expr(syn.base)  # type: ignore[arg-type]
+        exponent_syn = syn.exponent
+        label = self.label(syn)
+        if syn.op == "^" and isinstance(exponent_syn, SynName) and exponent_syn.name == "T":
+            return Typed((base.shape[1], base.shape[0]), label, lambda R: Transpose(base.make(R)))
+        exponent = self.expr(exponent_syn)  # type: ignore[arg-type]
+        if not self.is_scalar(exponent.shape):
+            raise ShapeError(f"the exponent {exponent.label} must be a scalar, not {self.describe(exponent.shape)}",
+                             exponent_syn.span)  # type: ignore[union-attr]
+        if syn.op == ".^" or self.is_scalar(base.shape):
+            return Typed(base.shape, label, lambda R: Power(base.make(R), exponent.make(R)))
+        k = integer_literal(exponent_syn)  # type: ignore[arg-type]
+        if self.sizes.is_one(base.shape[1]) or self.sizes.is_one(base.shape[0]):
+            raise ShapeError(f"{base.label} is {self.describe(base.shape)}: '^' is a matrix power; "
+                             f"use {base.label}.^{exponent.label} for entry-wise powers", syn.op_span)
+        if k is None:
+            raise ShapeError(f"a matrix power needs an integer exponent, not {exponent.label}; "
+                             f"use .^ for entry-wise powers", exponent_syn.span)  # type: ignore[union-attr]
+        self.require_square(base, syn, f"the power {label}")
+        if k == -1:
+            return Typed(base.shape, label, lambda R: Inverse(base.make(R)))
+        if k == 0:
+            return Typed(base.shape, label, lambda R: Identity(R(base.shape[0])))
+        if k == 1:
+            return base
+        return Typed(base.shape, label, lambda R: MatPower(base.make(R), k))
+
+
+def integer_literal(syn: Syn) -> int | None:
+    """The integer an exponent's syntax spells (2, -1, (3)), else None."""
+    if isinstance(syn, SynNumber):
+        value = Fraction(syn.text)
+        return int(value) if value.denominator == 1 else None
+    if isinstance(syn, SynPrefix) and syn.op == "-" and syn.operand is not None:
+        inner = integer_literal(syn.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def default_kind(name: str) -> str:
+    """matrixcalculus.org's convention: a–g scalar, h–z vector, A–Z matrix."""
+    first = name[0]
+    if first.isupper():
+        return "matrix"
+    return "scalar" if first <= "g" else "vector"
+
+
+def function_names() -> frozenset[str]:
+    return frozenset(REGISTRY) | frozenset(STRUCTURAL)

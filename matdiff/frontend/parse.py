@@ -1,0 +1,224 @@
+"""Text to syntax tree: the Lark callbacks that build `Syn` nodes while the
+LALR parser reduces, and the one place where Lark's exceptions become
+ParseErrors with a caret under the offending place.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from lark import Token, Transformer
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from ..errors import MatdiffError, ParseError, Span
+from .grammar import parser
+from .syntax import (
+    Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynName, SynNumber, SynPostfix,
+    SynPower, SynPrefix, deeper,
+)
+
+_SUM_OPS = {"+", "-"}
+_MINUS = {"-", "−"}
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.start_pos or 0, tok.end_pos or 0)
+
+
+def _op_text(tok: Token) -> str:
+    text = str(tok)
+    if text in _MINUS:
+        return "-"
+    return {"·": "*"}.get(text, text)
+
+
+class _Builder(Transformer):
+    """Callbacks named after the grammar's aliases; each returns a Syn node."""
+
+    def number(self, children: list[Token]) -> Syn:
+        tok = children[0]
+        return SynNumber(_tok_span(tok), text=str(tok))
+
+    def name(self, children: list[Token]) -> Syn:
+        tok = children[0]
+        return SynName(_tok_span(tok), name=str(tok))
+
+    def paren(self, children: list[Any]) -> Syn:
+        left, inner, right = children
+        return replace(inner, span=Span(left.start_pos, right.end_pos))
+
+    def arguments(self, children: list[Syn]) -> tuple[Syn, ...]:
+        return tuple(children)
+
+    def call(self, children: list[Any]) -> Syn:
+        callee, _lpar, args, rpar = children
+        span = Span(callee.start_pos, rpar.end_pos)
+        return SynCall(span, name=str(callee), name_span=_tok_span(callee), args=args,
+                       depth=deeper(span, *args))
+
+    def binary(self, children: list[Any]) -> Syn:
+        left, tok, right = children
+        op = _op_text(tok)
+        span = left.span.cover(right.span)
+        if op in ("^", ".^"):
+            return SynPower(span, op=op, op_span=_tok_span(tok), base=left, exponent=right,
+                            depth=deeper(span, left, right))
+        level = "sum" if op in _SUM_OPS else "product"
+        return self._extend(left, op, _tok_span(tok), right, level, span)
+
+    def juxtapose(self, children: list[Syn]) -> Syn:
+        left, right = children
+        span = left.span.cover(right.span)
+        return self._extend(left, "", Span(right.span.start, right.span.start + 1), right,
+                            "product", span)
+
+    @staticmethod
+    def _extend(left: Syn, op: str, op_span: Span, right: Syn, level: str, span: Span) -> Syn:
+        if isinstance(left, SynChain) and left.level == level:
+            return SynChain(span, first=left.first, ops=left.ops + (op,),
+                            op_spans=left.op_spans + (op_span,), operands=left.operands + (right,),
+                            level=level, depth=max(left.depth, deeper(span, right)))
+        return SynChain(span, first=left, ops=(op,), op_spans=(op_span,), operands=(right,),
+                        level=level, depth=deeper(span, left, right))
+
+    def prefix(self, children: list[Any]) -> Syn:
+        tok, operand = children
+        span = _tok_span(tok).cover(operand.span)
+        return SynPrefix(span, op=_op_text(tok), operand=operand, depth=deeper(span, operand))
+
+    def postfix(self, children: list[Any]) -> Syn:
+        operand, tok = children
+        op = {"ᵀ": "'"}.get(str(tok), str(tok))
+        span = operand.span.cover(_tok_span(tok))
+        return SynPostfix(span, op=op, op_span=_tok_span(tok), operand=operand,
+                          depth=deeper(span, operand))
+
+    def superscript(self, children: list[Any]) -> Syn:
+        operand, tok = children
+        span = operand.span.cover(_tok_span(tok))
+        exponent = SynNumber(_tok_span(tok), text=str(tok).translate(_SUPERSCRIPT_DIGITS))
+        return SynPower(span, op="^", op_span=_tok_span(tok), base=operand, exponent=exponent,
+                        depth=deeper(span, operand))
+
+    # -- declarations ------------------------------------------------------
+    def decl_word(self, children: list[Token]) -> SynDeclWord:
+        tok = children[0]
+        return SynDeclWord(str(tok), _tok_span(tok))
+
+    def decl_call(self, children: list[Token]) -> SynDeclWord:
+        callee, *sizes, rpar = [c for c in children if c.type != "LPAR"]
+        return SynDeclWord(str(callee), Span(callee.start_pos or 0, rpar.end_pos or 0),
+                           tuple((str(s), _tok_span(s)) for s in sizes))
+
+    def declaration(self, children: list[Any]) -> SynDeclaration:
+        name, *words = children
+        return SynDeclaration(str(name), _tok_span(name), tuple(words))
+
+    def declarations(self, children: list[SynDeclaration]) -> tuple[SynDeclaration, ...]:
+        return tuple(children)
+
+    def where_part(self, children: list[Any]) -> tuple[SynDeclaration, ...]:
+        return children[1]
+
+    def start(self, children: list[Any]) -> tuple[Syn, tuple[SynDeclaration, ...]]:
+        return (children[0], children[1] if len(children) > 1 else ())
+
+    def declarations_only(self, children: list[Any]) -> tuple[SynDeclaration, ...]:
+        return children[0]
+
+
+def parse_syntax(text: str) -> tuple[Syn, tuple[SynDeclaration, ...]]:
+    """Parse an expression (with an optional `where` clause) into syntax."""
+    if not text.strip():
+        raise ParseError("the expression is empty", Span(0, 1), text)
+    _check_brackets(text)
+    return _run("start", text)
+
+
+def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
+    """Parse a separate declaration list such as 'A: matrix(n,n) symmetric, c: scalar'."""
+    if not text.strip():
+        return ()
+    _check_brackets(text)
+    return _run("declarations_only", text)
+
+
+def _run(start: str, text: str) -> Any:
+    try:
+        return parser(start, _Builder).parse(text)
+    except VisitError as e:  # an error raised inside a callback arrives wrapped
+        inner = e.orig_exc
+        if isinstance(inner, MatdiffError):
+            raise inner.with_text(text) from None
+        raise
+    except MatdiffError as e:
+        raise e.with_text(text) from None
+    except UnexpectedInput as e:
+        raise _translate(e, text, start) from None
+    except LarkError as e:  # pragma: no cover - any other Lark failure is still the input's
+        raise ParseError(f"cannot read the input ({e})", None, text) from None
+
+
+def _check_brackets(text: str) -> None:
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")":
+            if not opened:
+                raise ParseError("this ')' has no matching '('", Span(i, i + 1), text)
+            opened.pop()
+    if opened:
+        i = opened[-1]
+        raise ParseError("this '(' is never closed: a ')' is missing", Span(i, i + 1), text)
+
+
+_TOKEN_WORDS = {
+    "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "DOTSTAR": "'.*'",
+    "DOTSLASH": "'./'", "CIRC": "'∘'", "OTIMES": "'⊗'", "CARET": "'^'", "DOTCARET": "'.^'",
+    "QUOTE": "a transpose (')", "SUP_T": "'ᵀ'", "SUP_INV_T": "'⁻ᵀ'", "SUP_INT": "a superscript power",
+    "LPAR": "'('", "RPAR": "')'", "NUMBER": "a number", "NAME": "a name", "CALLEE": "a name",
+    "WHERE": "'where'", "COMMA": "','", "COLON": "':'",
+}
+_BINARY = {"PLUS", "MINUS", "STAR", "SLASH", "DOTSTAR", "DOTSLASH", "CIRC", "OTIMES", "CARET", "DOTCARET"}
+
+
+def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
+    what = "declaration" if start == "declarations_only" else "expression"
+    if isinstance(e, UnexpectedCharacters):
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
+        return ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X}); it is not part of the matdiff language"
+                          if ch else "unexpected character", Span(pos, pos + 1), text)
+    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+        last = _last_token(text)
+        if last is not None:
+            pos, tok = last
+            if tok in ("+", "-", "*", "/", ".*", "./", "∘", "⊗", "^", ".^", "−", "·"):
+                return ParseError(f"the {what} ends after '{tok}': an operand is missing",
+                                  Span(pos, pos + len(tok)), text)
+        n = len(text.rstrip())
+        return ParseError(f"the {what} ends too early", Span(max(0, n - 1), n), text)
+    if isinstance(e, UnexpectedToken):
+        tok = e.token
+        span = Span(tok.start_pos or 0, max((tok.end_pos or 0), (tok.start_pos or 0) + 1))
+        shown = str(tok)
+        if tok.type in _BINARY:
+            return ParseError(f"'{shown}' cannot stand here: an operand is missing before it", span, text)
+        if tok.type == "RPAR":
+            return ParseError("')' cannot stand here: something is missing before it", span, text)
+        if tok.type == "WHERE":
+            return ParseError("'where' must follow a complete expression", span, text)
+        expected = sorted({_TOKEN_WORDS.get(t, t) for t in e.expected if not t.startswith("__")})
+        hint = f" (expected {', '.join(expected[:6])})" if expected and len(expected) <= 6 else ""
+        return ParseError(f"unexpected {shown!r} in the {what}{hint}", span, text)
+    return ParseError(f"cannot read the {what}", None, text)  # pragma: no cover
+
+
+def _last_token(text: str) -> tuple[int, str] | None:
+    stripped = text.rstrip()
+    for op in (".*", "./", ".^", "+", "-", "*", "/", "∘", "⊗", "^", "−", "·"):
+        if stripped.endswith(op):
+            return len(stripped) - len(op), op
+    return None

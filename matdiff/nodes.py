@@ -1,0 +1,437 @@
+"""The typed expression tree: one frozen, hashable class per node kind.
+
+Shapes are resolved (`Size`) and derived from the children; the source span
+does not take part in equality, so equal mathematics hashes equal. Named
+functions are `Call` nodes whose meaning lives in the registry (matdiff.ops).
+Imports only matdiff.shapes and matdiff.errors.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+from typing import ClassVar, Iterator
+
+from .errors import Span
+from .shapes import ONE, SCALAR, Shape, Size
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Node:
+    """Base class: equality and a cached hash over the mathematical fields."""
+
+    _hash: int = field(init=False, repr=False)
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((type(self).__name__,) + self.key()))
+
+    def key(self) -> tuple:
+        names = type(self)._fields
+        if not names:
+            names = tuple(f.name for f in fields(self) if f.compare and f.name not in ("_hash", "span"))
+            type(self)._fields = names
+        return tuple(getattr(self, n) for n in names)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(self) is not type(other) or self._hash != other._hash:  # type: ignore[attr-defined]
+            return False
+        return self.key() == other.key()  # type: ignore[attr-defined]
+
+    # -- structure ---------------------------------------------------------
+    @property
+    def shape(self) -> Shape:
+        raise NotImplementedError
+
+    @property
+    def children(self) -> tuple["Node", ...]:
+        return ()
+
+    def with_children(self, children: tuple["Node", ...]) -> "Node":
+        """The same node over new children (leaves return themselves)."""
+        return self
+
+    @property
+    def is_scalar(self) -> bool:
+        r, c = self.shape
+        return r.is_one and c.is_one
+
+    @property
+    def is_vector(self) -> bool:
+        r, c = self.shape
+        return c.is_one and not r.is_one
+
+    @property
+    def is_square(self) -> bool:
+        return self.shape[0] == self.shape[1]
+
+    def walk(self) -> Iterator["Node"]:
+        """Every node of the tree, parents before children (iterative)."""
+        stack: list[Node] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def contains(self, target: "Node") -> bool:
+        return any(n == target for n in self.walk())
+
+    # -- operators so that rules read like the Cookbook (no simplification) --
+    def __add__(self, other: "Node") -> "Node":
+        return Add(_flat(Add, (self, other)))
+
+    def __sub__(self, other: "Node") -> "Node":
+        return Add(_flat(Add, (self, -other)))
+
+    def __neg__(self) -> "Node":
+        return Mul((Number(Fraction(-1)), self))
+
+    def __matmul__(self, other: "Node") -> "Node":
+        return Mul(_flat(Mul, (self, other)))
+
+    def __mul__(self, other: "Node") -> "Node":
+        """Scaling by a scalar (either side)."""
+        return Mul(_flat(Mul, (self, other)))
+
+    @property
+    def T(self) -> "Node":
+        return Transpose(self)
+
+    @property
+    def I(self) -> "Node":  # noqa: E743
+        return Inverse(self)
+
+
+def _flat(kind: type, items: tuple[Node, ...]) -> tuple[Node, ...]:
+    out: list[Node] = []
+    for item in items:
+        if type(item) is kind:
+            out.extend(item.children)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------- leaves
+@dataclass(frozen=True, slots=True, eq=False)
+class Symbol(Node):
+    """A named input: scalar, vector or matrix, with declared properties."""
+
+    name: str
+    size: Shape
+    properties: frozenset[str] = frozenset()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def shape(self) -> Shape:
+        return self.size
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Number(Node):
+    """An exact rational constant."""
+
+    value: Fraction
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def shape(self) -> Shape:
+        return SCALAR
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Identity(Node):
+    """The n×n identity matrix."""
+
+    n: Size
+
+    @property
+    def shape(self) -> Shape:
+        return (self.n, self.n)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Zero(Node):
+    """The zero of a given shape."""
+
+    size: Shape
+
+    @property
+    def shape(self) -> Shape:
+        return self.size
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Filled(Node):
+    """A vector or matrix whose every entry is the scalar `value` (vector(c), matrix(c))."""
+
+    value: Node
+    size: Shape
+
+    @property
+    def shape(self) -> Shape:
+        return self.size
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.value,)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Filled(children[0], self.size)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Commutation(Node):
+    """The commutation matrix K(m,n): K vec(A) = vec(Aᵀ) for an m×n matrix A."""
+
+    m: Size
+    n: Size
+
+    @property
+    def shape(self) -> Shape:
+        mn = self.m * self.n
+        return (mn, mn)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Differential(Node):
+    """The differential dX of a variable X: the direction of the linear map."""
+
+    var: Symbol
+
+    @property
+    def shape(self) -> Shape:
+        return self.var.shape
+
+
+# ----------------------------------------------------------------- composites
+@dataclass(frozen=True, slots=True, eq=False)
+class Add(Node):
+    """A sum of terms of equal shape."""
+
+    terms: tuple[Node, ...]
+
+    @property
+    def shape(self) -> Shape:
+        return self.terms[0].shape
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.terms
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Add(children)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mul(Node):
+    """A product: scalar factors scale, the other factors form a matrix chain."""
+
+    factors: tuple[Node, ...]
+
+    @property
+    def shape(self) -> Shape:
+        chain = [f for f in self.factors if not f.is_scalar]
+        if not chain:
+            return SCALAR
+        return (chain[0].shape[0], chain[-1].shape[1])
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.factors
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Mul(children)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Hadamard(Node):
+    """An element-wise product (scalar factors scale)."""
+
+    factors: tuple[Node, ...]
+
+    @property
+    def shape(self) -> Shape:
+        for f in self.factors:
+            if not f.is_scalar:
+                return f.shape
+        return SCALAR
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.factors
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Hadamard(children)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Kron(Node):
+    """A Kronecker product."""
+
+    factors: tuple[Node, ...]
+
+    @property
+    def shape(self) -> Shape:
+        rows, cols = ONE, ONE
+        for f in self.factors:
+            rows, cols = rows * f.shape[0], cols * f.shape[1]
+        return (rows, cols)
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.factors
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Kron(children)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Transpose(Node):
+    arg: Node
+
+    @property
+    def shape(self) -> Shape:
+        r, c = self.arg.shape
+        return (c, r)
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Transpose(children[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Inverse(Node):
+    arg: Node
+
+    @property
+    def shape(self) -> Shape:
+        return self.arg.shape
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.arg,)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Inverse(children[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MatPower(Node):
+    """An integer power of a square matrix (|k| ≥ 2)."""
+
+    base: Node
+    k: int
+
+    @property
+    def shape(self) -> Shape:
+        return self.base.shape
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.base,)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return MatPower(children[0], self.k)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Power(Node):
+    """A power: scalar ^ scalar, or element-wise (A .^ p) when the base is not scalar."""
+
+    base: Node
+    exponent: Node
+
+    @property
+    def shape(self) -> Shape:
+        return self.base.shape
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.base, self.exponent)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Power(children[0], children[1])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Call(Node):
+    """A named function of the registry applied to arguments."""
+
+    name: str
+    args: tuple[Node, ...]
+    size: Shape
+
+    @property
+    def shape(self) -> Shape:
+        return self.size
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return self.args
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return Call(self.name, children, self.size)
+
+
+def number(value: int | str | Fraction) -> Number:
+    return Number(Fraction(value))
+
+
+def numeric_value(node: Node) -> Fraction | None:
+    """The value of a Number node, else None."""
+    return node.value if isinstance(node, Number) else None
+
+
+def symbols_of(node: Node) -> list[Symbol]:
+    """The distinct symbols of a tree, in order of first appearance."""
+    seen: dict[str, Symbol] = {}
+    for n in node.walk():
+        if isinstance(n, Symbol) and n.name not in seen:
+            seen[n.name] = n
+        elif isinstance(n, Differential) and n.var.name not in seen:
+            seen[n.var.name] = n.var
+    return list(seen.values())
+
+
+def ones_like(node: Node) -> Node:
+    """1 for a scalar, else the all-ones array of the node's shape."""
+    one = Number(Fraction(1))
+    return one if node.is_scalar else Filled(one, node.shape)
+
+
+def zero_like(node: Node) -> Node:
+    return Zero(node.shape)
+
+
+def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Splice nested products, but keep a scalar-valued matrix chain (xᵀy) whole:
+    it scales the rest and must not join its chain (its own scalar factors do)."""
+    out: list[Node] = []
+    for item in items:
+        if not isinstance(item, Mul):
+            out.append(item)
+        elif item.is_scalar and any(not f.is_scalar for f in item.factors):
+            scalars = tuple(f for f in item.factors if f.is_scalar)
+            chain = tuple(f for f in item.factors if not f.is_scalar)
+            out.extend(scalars)
+            out.append(Mul(chain) if scalars else item)
+        else:
+            out.extend(item.factors)
+    return tuple(out)
+
+
+def negate(node: Node) -> Node:
+    """-e, folding the sign into a leading number (so printing round-trips)."""
+    if isinstance(node, Number):
+        return Number(-node.value)
+    if isinstance(node, Mul) and isinstance(node.factors[0], Number):
+        return Mul((Number(-node.factors[0].value),) + node.factors[1:])
+    return Mul((Number(Fraction(-1)), node))

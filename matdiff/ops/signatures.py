@@ -1,0 +1,76 @@
+"""Shape rules of the named functions, written once over an abstract size
+algebra so that the same rule serves shape inference (symbolic sizes being
+unified) and the construction of resolved nodes. Imports nothing of matdiff.
+"""
+from __future__ import annotations
+
+from typing import Callable, Generic, Protocol, Sequence, TypeVar
+
+D = TypeVar("D")
+
+
+class SizeAlgebra(Protocol, Generic[D]):
+    one: D
+
+    def unify(self, a: D, b: D, what: str) -> None: ...
+    def is_one(self, a: D) -> bool: ...
+    def product(self, a: D, b: D) -> D: ...
+    def fail(self, message: str) -> None: ...
+    def text(self, a: D) -> str: ...
+
+
+ShapeRule = Callable[["SizeAlgebra", str, Sequence[tuple]], tuple]
+
+
+def _square(alg: SizeAlgebra, name: str, shape: tuple) -> None:
+    r, c = shape
+    if alg.is_one(r) and alg.is_one(c):
+        return
+    if alg.is_one(c) or alg.is_one(r):
+        alg.fail(f"{name} needs a square matrix, but its argument is a vector")
+    alg.unify(r, c, f"{name} needs a square matrix, but its argument is {alg.text(r)}×{alg.text(c)}")
+
+
+def elementwise(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    return shapes[0]
+
+
+def square_to_scalar(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    _square(alg, name, shapes[0])
+    return (alg.one, alg.one)
+
+
+def square_to_square(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    _square(alg, name, shapes[0])
+    return shapes[0]
+
+
+def any_to_scalar(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    return (alg.one, alg.one)
+
+
+def stack_columns(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    r, c = shapes[0]
+    return (alg.product(r, c), alg.one)
+
+
+def diagonal(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    r, c = shapes[0]
+    if alg.is_one(c):          # a column vector (or a scalar) becomes a diagonal matrix
+        return (r, r)
+    if alg.is_one(r):
+        alg.fail("diag needs a column vector or a square matrix, not a row vector (transpose it first)")
+    _square(alg, name, shapes[0])
+    return (r, alg.one)
+
+
+def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    _square(alg, name, shapes[0])
+    return (shapes[0][0], alg.one)
+
+
+def pairing(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    (r1, c1), (r2, c2) = shapes
+    alg.unify(r1, r2, f"the two arguments of {name} must have the same shape")
+    alg.unify(c1, c2, f"the two arguments of {name} must have the same shape")
+    return (alg.one, alg.one)

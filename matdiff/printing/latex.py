@@ -1,0 +1,125 @@
+"""LaTeX printer: \\operatorname{tr}, ^{\\mathsf{T}}, ^{-1}, \\otimes, \\odot,
+\\frac for scalar divisions, parentheses from the shared precedence table."""
+from __future__ import annotations
+
+from ..nodes import (
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Number, Power, Symbol, Transpose, Zero,
+)
+from ..ops import function
+from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
+from .text import is_reciprocal, negated
+
+T = r"\mathsf{T}"
+
+
+def latex_name(name: str) -> str:
+    if len(name) == 1:
+        return name
+    head, _, tail = name.partition("_")
+    core = head if len(head) == 1 else rf"\mathit{{{head}}}"
+    return f"{core}_{{{tail}}}" if tail else core
+
+
+class LatexPrinter:
+    def __call__(self, node: Node) -> str:
+        return self.doprint(node)
+
+    def doprint(self, node: Node) -> str:
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def level(self, node: Node) -> int:
+        if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
+            return POWER
+        return precedence(node)
+
+    def wrap(self, node: Node, level: int) -> str:
+        text = self.doprint(node)
+        return rf"\left({text}\right)" if self.level(node) < level else text
+
+    def _Symbol(self, n: Symbol) -> str:
+        return latex_name(n.name)
+
+    def _Differential(self, n: Differential) -> str:
+        return rf"\mathrm{{d}}{latex_name(n.var.name)}"
+
+    def _Number(self, n: Number) -> str:
+        v = n.value
+        if v.denominator != 1 and "/" in format_number(v):
+            sign = "-" if v < 0 else ""
+            return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+        return format_number(v)
+
+    def _Identity(self, n: Identity) -> str:
+        return "I"
+
+    def _Zero(self, n: Zero) -> str:
+        return "0"
+
+    def _Filled(self, n: Filled) -> str:
+        ones = r"\mathbf{1}" + (rf"^{{{T}}}" if n.shape[0].is_one else "")
+        return ones if n.value == Number(1) else f"{self.wrap(n.value, POWER)} {ones}"
+
+    def _Commutation(self, n: Commutation) -> str:
+        return rf"K_{{{n.m},{n.n}}}"
+
+    def _Add(self, n: Add) -> str:
+        parts = [self.wrap(n.terms[0], SUM)]
+        for t in n.terms[1:]:
+            if is_negative_term(t):
+                parts.append(" - " + self.wrap(negated(t), PRODUCT))
+            else:
+                parts.append(" + " + self.wrap(t, PRODUCT))
+        return "".join(parts)
+
+    def _Mul(self, n: Mul) -> str:
+        factors = n.factors
+        sign = ""
+        if isinstance(factors[0], Number) and factors[0].value == -1:
+            sign, factors = "-", factors[1:]
+        num = [f for f in factors if not (f.is_scalar and is_reciprocal(f))]
+        den = [f.base for f in factors if f.is_scalar and is_reciprocal(f)]  # type: ignore[attr-defined]
+        top = " ".join(self.wrap(f, POWER) for f in num) if num else "1"
+        if den:
+            bottom = " ".join(self.wrap(f, POWER) for f in den)
+            return rf"{sign}\frac{{{top}}}{{{bottom}}}"
+        return sign + top
+
+    def _Hadamard(self, n: Hadamard) -> str:
+        text = self.wrap(n.factors[0], POWER)
+        for f in n.factors[1:]:
+            if is_reciprocal(f):
+                text += r" \oslash " + self.wrap(f.base, POWER)  # type: ignore[attr-defined]
+            else:
+                text += r" \odot " + self.wrap(f, POWER)
+        return text
+
+    def _Kron(self, n: Kron) -> str:
+        return r" \otimes ".join(self.wrap(f, POWER) for f in n.factors)
+
+    def _Transpose(self, n: Transpose) -> str:
+        return f"{self.wrap(n.arg, ATOM)}^{{{T}}}"
+
+    def _Inverse(self, n: Inverse) -> str:
+        if isinstance(n.arg, Transpose):
+            return f"{self.wrap(n.arg.arg, ATOM)}^{{-{T}}}"
+        return f"{self.wrap(n.arg, ATOM)}^{{-1}}"
+
+    def _MatPower(self, n: MatPower) -> str:
+        return f"{self.wrap(n.base, ATOM)}^{{{n.k}}}"
+
+    def _Power(self, n: Power) -> str:
+        base = self.wrap(n.base, ATOM)
+        exp = self.doprint(n.exponent)
+        mark = "" if n.base.is_scalar else r"\circ "
+        return f"{base}^{{{mark}{exp}}}"
+
+    def _Call(self, n: Call) -> str:
+        fn = function(n.name)
+        args = [self.doprint(a) for a in n.args]
+        if fn.arity == 1 and r"\left" not in fn.latex:
+            return fn.latex.format(rf"\left({args[0]}\right)")
+        return fn.latex.format(*args)
+
+
+to_latex = LatexPrinter()

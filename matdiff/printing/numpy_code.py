@@ -1,0 +1,274 @@
+"""NumPy code generation: a standalone function that checks its arguments'
+shapes, computes each repeated subexpression once, negates products rather
+than matrices, and returns arrays in the API's conventions.
+"""
+from __future__ import annotations
+
+import keyword
+from fractions import Fraction
+
+from ..nodes import (
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Number, Power, Symbol, Transpose, Zero,
+)
+from ..ops import function
+from ..shapes import Size, shape_text
+from .precedence import is_negative_term
+from .text import is_reciprocal, negated
+
+HELPERS = '''
+def _as_array(value, name, kind):
+    """A value as a 2-D float array of the given kind ('scalar', 'vector', 'row', 'matrix')."""
+    a = np.asarray(value, dtype=float)
+    if kind == "scalar" and a.size == 1:
+        return a.reshape(1, 1)
+    if kind == "vector" and (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
+        return a.reshape(-1, 1)
+    if kind == "row" and (a.ndim == 1 or (a.ndim == 2 and a.shape[0] == 1)):
+        return a.reshape(1, -1)
+    if kind == "matrix" and a.ndim == 2:
+        return a
+    raise ValueError("%s must be a %s, got shape %s" % (name, kind, a.shape))
+
+
+def _same(size, got, what):
+    if size != got:
+        raise ValueError("%s: expected %d, got %d" % (what, size, got))
+'''
+
+COMMUTATION = '''
+
+def _commutation(m, n):
+    """K with K @ vec(A) == vec(A.T) for an m-by-n A (column-major vec)."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0
+    return K
+'''
+
+# Python operator levels for parenthesising: + - < * / @ < unary - < ** < atoms.
+P_SUM, P_MUL, P_NEG, P_POW, P_ATOM = 1, 2, 3, 4, 5
+
+
+def python_name(name: str) -> str:
+    return name + "_" if keyword.iskeyword(name) or name in ("np", "scipy") else name
+
+
+def _literal(value: Fraction) -> str:
+    if value.denominator == 1:
+        return f"{float(value.numerator)!r}"
+    f = float(value)
+    return repr(f) if Fraction(repr(f)) == value else f"({value.numerator} / {value.denominator})"
+
+
+class CodePrinter:
+    """Expression printer over 2-D arrays; shared subexpressions are names."""
+
+    def __init__(self, names: dict[Node, str]):
+        self.names = names
+        self.uses_commutation = False
+        self.uses_scipy = False
+
+    def size(self, size: Size) -> str:
+        parts = ([str(size.coeff)] if size.coeff != 1 or not size.factors else []) + [python_name(f) for f in size.factors]
+        return " * ".join(parts)
+
+    def shape(self, node: Node) -> str:
+        return f"({self.size(node.shape[0])}, {self.size(node.shape[1])})"
+
+    def expr(self, node: Node) -> tuple[str, int]:
+        name = self.names.get(node)
+        if name is not None:
+            return name, P_ATOM
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def wrap(self, node: Node, level: int) -> str:
+        text, own = self.expr(node)
+        return f"({text})" if own < level else text
+
+    def _Symbol(self, n: Symbol) -> tuple[str, int]:
+        return python_name(n.name), P_ATOM
+
+    def _Differential(self, n: Differential) -> tuple[str, int]:
+        return "d" + python_name(n.var.name), P_ATOM
+
+    def _Number(self, n: Number) -> tuple[str, int]:
+        text = _literal(n.value)
+        return text, (P_NEG if n.value < 0 else P_ATOM) if not text.startswith("(") else P_ATOM
+
+    def _Identity(self, n: Identity) -> tuple[str, int]:
+        return f"np.eye({self.size(n.n)})", P_ATOM
+
+    def _Zero(self, n: Zero) -> tuple[str, int]:
+        return f"np.zeros({self.shape(n)})", P_ATOM
+
+    def _Filled(self, n: Filled) -> tuple[str, int]:
+        if n.value == Number(Fraction(1)):
+            return f"np.ones({self.shape(n)})", P_ATOM
+        return f"np.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
+
+    def _Commutation(self, n: Commutation) -> tuple[str, int]:
+        self.uses_commutation = True
+        return f"_commutation({self.size(n.m)}, {self.size(n.n)})", P_ATOM
+
+    def _Add(self, n: Add) -> tuple[str, int]:
+        parts = [self.wrap(n.terms[0], P_SUM)]
+        for t in n.terms[1:]:
+            if is_negative_term(t) and t not in self.names:
+                parts.append(" - " + self.wrap(negated(t), P_MUL + 1 if isinstance(negated(t), Add) else P_MUL))
+            else:
+                parts.append(" + " + self.wrap(t, P_SUM + 1))
+        return "".join(parts), P_SUM
+
+    def _Mul(self, n: Mul) -> tuple[str, int]:
+        factors = list(n.factors)
+        sign = ""
+        if isinstance(factors[0], Number) and factors[0].value == -1:
+            sign, factors = "-", factors[1:]
+        scalars = [f for f in factors if f.is_scalar and not is_reciprocal(f)]
+        divisors = [f for f in factors if f.is_scalar and is_reciprocal(f)]
+        chain = [f for f in factors if not f.is_scalar]
+        pieces = [self.wrap(s, P_POW) for s in scalars]
+        if chain:
+            pieces.append(self.chain(chain) if not pieces else f"({self.chain(chain)})")
+        text = " * ".join(pieces) if pieces else "1.0"
+        for d in divisors:
+            assert isinstance(d, Power)
+            text += " / " + self.wrap(d.base, P_POW)
+        if sign:
+            return f"-({text})" if (len(pieces) > 1 or divisors or len(chain) > 1) else f"-{text}", P_NEG
+        return text, P_MUL
+
+    def chain(self, chain: list[Node]) -> str:
+        """A matrix chain; a trailing vector is multiplied first (A @ (B @ x))."""
+        texts = [self.wrap(f, P_POW) for f in chain]
+        if len(chain) > 2 and chain[-1].shape[1].is_one:
+            out = texts[-1]
+            for t in reversed(texts[:-1]):
+                out = f"{t} @ ({out})" if " " in out else f"{t} @ {out}"
+            return out
+        return " @ ".join(texts)
+
+    def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
+        text = self.wrap(n.factors[0], P_MUL)
+        for f in n.factors[1:]:
+            if is_reciprocal(f):
+                assert isinstance(f, Power)
+                text += " / " + self.wrap(f.base, P_POW)
+            else:
+                text += " * " + self.wrap(f, P_POW)
+        return text, P_MUL
+
+    def _Kron(self, n: Kron) -> tuple[str, int]:
+        text, _ = self.expr(n.factors[0])
+        for f in n.factors[1:]:
+            text = f"np.kron({text}, {self.expr(f)[0]})"
+        return text, P_ATOM
+
+    def _Transpose(self, n: Transpose) -> tuple[str, int]:
+        return self.wrap(n.arg, P_ATOM) + ".T", P_ATOM
+
+    def _Inverse(self, n: Inverse) -> tuple[str, int]:
+        if isinstance(n.arg, Transpose):
+            return f"np.linalg.inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
+        return f"np.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
+
+    def _MatPower(self, n: MatPower) -> tuple[str, int]:
+        base = self.expr(n.base)[0]
+        if n.k < 0:
+            base = f"np.linalg.inv({base})"
+        return f"np.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
+
+    def _Power(self, n: Power) -> tuple[str, int]:
+        if is_reciprocal(n):
+            return f"1.0 / {self.wrap(n.base, P_POW)}", P_MUL
+        return f"{self.wrap(n.base, P_ATOM)} ** {self.wrap(n.exponent, P_ATOM)}", P_POW
+
+    def _Call(self, n: Call) -> tuple[str, int]:
+        fn = function(n.name)
+        args = [self.expr(a)[0] for a in n.args]
+        if n.name == "unvec":
+            return fn.code(n, args, [self.size(n.shape[0]), self.size(n.shape[1])]), P_ATOM  # type: ignore[operator]
+        if callable(fn.code):
+            return fn.code(n, args), P_ATOM
+        if "scipy" in fn.code:
+            self.uses_scipy = True
+        text = fn.code.format(*args)
+        return text, P_ATOM if text.endswith(")") and text[0] != "(" or text.startswith("(") else P_MUL
+
+
+def shared_subexpressions(root: Node) -> list[Node]:
+    """Non-trivial subtrees used more than once, children before parents."""
+    counts: dict[Node, int] = {}
+    order: list[Node] = []
+
+    def visit(node: Node) -> None:
+        seen = node in counts
+        counts[node] = counts.get(node, 0) + 1
+        if seen:
+            return
+        for c in node.children:
+            visit(c)
+        order.append(node)
+
+    visit(root)
+    return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled)]
+
+
+def _kind(sym: Symbol) -> str:
+    r, c = sym.shape
+    if r.is_one and c.is_one:
+        return "scalar"
+    if c.is_one:
+        return "vector"
+    if r.is_one:
+        return "row"
+    return "matrix"
+
+
+def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: str,
+             out_shape: tuple[Size, Size]) -> str:
+    """The source of a standalone module defining `name(*symbols)`.
+
+    `output` says how to return the value: 'scalar', 'vector' (1-D), or 'matrix'."""
+    shared = shared_subexpressions(result)
+    names: dict[Node, str] = {}
+    printer = CodePrinter(names)
+    body: list[str] = []
+    for sym in symbols:
+        p = python_name(sym.name)
+        body.append(f"    {p} = _as_array({p}, {sym.name!r}, {_kind(sym)!r})")
+    bound: set[str] = set()
+    for sym in symbols:
+        p = python_name(sym.name)
+        for axis, size in enumerate(sym.shape):
+            what = f"{sym.name} ({shape_text(sym.shape)}) axis {axis}"
+            if size.value is not None:
+                if size.value != 1:
+                    body.append(f"    _same({size.value}, {p}.shape[{axis}], {what!r})")
+            elif size.coeff == 1 and len(size.factors) == 1:
+                s = python_name(size.factors[0])
+                if s in bound:
+                    body.append(f"    _same({s}, {p}.shape[{axis}], {what!r})")
+                else:
+                    body.append(f"    {s} = {p}.shape[{axis}]")
+                    bound.add(s)
+    for i, node in enumerate(shared):
+        text, _ = printer.expr(node)
+        names[node] = f"t{i}"
+        body.append(f"    t{i} = {text}")
+    value, _ = printer.expr(result)
+    body.append(f"    value = {value}")
+    if output == "scalar":
+        body.append("    return float(np.asarray(value).reshape(()))")
+    elif output == "vector":
+        body.append(f"    return np.broadcast_to(value, ({printer.size(out_shape[0])}, 1)).reshape(-1)")
+    else:
+        body.append(f"    return np.array(np.broadcast_to(value, ({printer.size(out_shape[0])}, "
+                    f"{printer.size(out_shape[1])})))")
+    params = ", ".join(python_name(s.name) for s in symbols)
+    imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
+    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "")
+    docstring = '    """' + doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
+    return (f"{imports}\n{helpers}\n\ndef {name}({params}):\n{docstring}\n" + "\n".join(body) + "\n")

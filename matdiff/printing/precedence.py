@@ -1,0 +1,56 @@
+"""One precedence table for every printer, and number formatting."""
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from ..nodes import (
+    Add, Call, Hadamard, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
+)
+
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+
+def is_negative_term(node: Node) -> bool:
+    """A term printed with a leading minus sign."""
+    if isinstance(node, Number):
+        return node.value < 0
+    if isinstance(node, Mul):
+        return isinstance(node.factors[0], Number) and node.factors[0].value < 0
+    return False
+
+
+def precedence(node: Node) -> int:
+    if isinstance(node, Add):
+        return SUM
+    if isinstance(node, Number):
+        if node.value < 0:
+            return UNARY
+        return ATOM if node.value.denominator == 1 or _is_decimal(node.value) else PRODUCT
+    if isinstance(node, Mul):
+        return UNARY if is_negative_term(node) else PRODUCT
+    if isinstance(node, (Hadamard, Kron)):
+        return PRODUCT
+    if isinstance(node, (Transpose, Inverse, MatPower, Power)):
+        return POWER
+    if isinstance(node, Call):
+        return ATOM
+    return ATOM
+
+
+def _is_decimal(value: Fraction) -> bool:
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def format_number(value: Fraction) -> str:
+    """An exact, readable form: 2, 0.5, 1/3."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    if _is_decimal(value) and len(str(value.denominator)) <= 8:
+        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+        return text
+    return f"{value.numerator}/{value.denominator}"

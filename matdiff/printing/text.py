@@ -1,0 +1,216 @@
+"""Printers to the input language (ASCII, parses back to the same tree) and to
+Unicode text (juxtaposition, ᵀ, ⁻¹, ∘, ⊗), as visitors sharing one
+precedence table.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..nodes import (
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
+    Node, Number, Power, Symbol, Transpose, Zero,
+)
+from .precedence import ATOM, POWER, PRODUCT, SUM, UNARY, format_number, is_negative_term, precedence
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def negated(node: Node) -> Node:
+    """-node for a term that prints with a leading minus (see is_negative_term)."""
+    if isinstance(node, Number):
+        return Number(-node.value)
+    assert isinstance(node, Mul)
+    first, rest = node.factors[0], node.factors[1:]
+    assert isinstance(first, Number)
+    if first.value == -1:
+        return rest[0] if len(rest) == 1 else Mul(rest)
+    return Mul((Number(-first.value),) + rest)
+
+
+def is_reciprocal(node: Node) -> bool:
+    """A factor printed after a division sign: b⁻¹ for a scalar b (or .^-1 entry-wise)."""
+    return (isinstance(node, Power) and isinstance(node.exponent, Number)
+            and node.exponent.value == -1)
+
+
+class InputPrinter:
+    """The input language: explicit '*', "'" for transposes, inv(), kron()."""
+
+    times = "*"
+    divide = "/"
+    hadamard = " .* "
+    hadamard_divide = " ./ "
+
+    def __call__(self, node: Node) -> str:
+        return self.doprint(node)
+
+    def doprint(self, node: Node) -> str:
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def wrap(self, node: Node, level: int) -> str:
+        text = self.doprint(node)
+        return f"({text})" if self.level(node) < level else text
+
+    def level(self, node: Node) -> int:
+        if isinstance(node, Kron):
+            return ATOM
+        return precedence(node)
+
+    # -- leaves ----------------------------------------------------------------
+    def _Symbol(self, node: Symbol) -> str:
+        return node.name
+
+    def _Number(self, node: Number) -> str:
+        return format_number(node.value)
+
+    def _Identity(self, node: Identity) -> str:
+        return "I"
+
+    def _Zero(self, node: Zero) -> str:
+        return "0" if node.is_scalar else ("0*vector(1)" if node.shape[1].is_one else "0*matrix(1)")
+
+    def _Filled(self, node: Filled) -> str:
+        kind = "vector" if node.shape[1].is_one else "matrix"
+        return f"{kind}({self.doprint(node.value)})"
+
+    def _Commutation(self, node: Commutation) -> str:
+        return f"K({node.m},{node.n})"
+
+    def _Differential(self, node: Differential) -> str:
+        return "d" + node.var.name
+
+    # -- sums and products -----------------------------------------------------
+    def _Add(self, node: Add) -> str:
+        parts = [self.wrap(node.terms[0], SUM + 1 if isinstance(node.terms[0], Add) else SUM)]
+        for term in node.terms[1:]:
+            if is_negative_term(term):
+                parts.append(" - " + self.wrap(negated(term), PRODUCT))
+            else:
+                parts.append(" + " + self.wrap(term, PRODUCT))
+        return "".join(parts)
+
+    def _Mul(self, node: Mul) -> str:
+        factors = node.factors
+        sign = ""
+        if isinstance(factors[0], Number) and factors[0].value == -1 and len(factors) > 1:
+            sign, factors = "-", factors[1:]
+        return sign + self.join(factors, self.times, self.divide, first_level=self.first_factor_level)
+
+    first_factor_level = PRODUCT
+
+    def join(self, factors: tuple[Node, ...], times: str, divide: str, first_level: int) -> str:
+        parts: list[str] = []
+        for i, f in enumerate(factors):
+            if i > 0 and is_reciprocal(f):
+                assert isinstance(f, Power)
+                parts.append(divide + self.wrap(f.base, POWER))
+            elif i == 0:
+                parts.append(self.wrap(f, first_level))
+            else:
+                parts.append(times + self.wrap(f, POWER))
+        return "".join(parts)
+
+    def _Hadamard(self, node: Hadamard) -> str:
+        return self.join(node.factors, self.hadamard, self.hadamard_divide, first_level=self.first_factor_level)
+
+    def _Kron(self, node: Kron) -> str:
+        text = self.doprint(node.factors[0])
+        for f in node.factors[1:]:
+            text = f"kron({text}, {self.doprint(f)})"
+        return text
+
+    # -- powers and transposes -------------------------------------------------
+    def _Transpose(self, node: Transpose) -> str:
+        return self.wrap(node.arg, POWER) + "'"
+
+    def _Inverse(self, node: Inverse) -> str:
+        return f"inv({self.doprint(node.arg)})"
+
+    def _MatPower(self, node: MatPower) -> str:
+        return f"{self.wrap(node.base, POWER)}^{node.k}"
+
+    def _Power(self, node: Power) -> str:
+        op = "^" if node.base.is_scalar else ".^"
+        return f"{self.wrap(node.base, POWER)}{op}{self.exponent(node.exponent)}"
+
+    def exponent(self, node: Node) -> str:
+        if isinstance(node, Number):
+            text = format_number(abs(node.value))
+            text = text if precedence(Number(abs(node.value))) == ATOM else f"({text})"
+            return ("-" if node.value < 0 else "") + text
+        if isinstance(node, (Symbol, Call)) and not (isinstance(node, Symbol) and node.name == "T"):
+            return self.doprint(node)
+        return f"({self.doprint(node)})"
+
+    def _Call(self, node: Call) -> str:
+        return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+
+
+class TextPrinter(InputPrinter):
+    """Unicode text as a person writes it: Aᵀ Bᵀ, (A + Aᵀ) x, -X⁻¹ dX X⁻¹."""
+
+    times = " "
+    divide = " / "
+    hadamard = " ∘ "
+    hadamard_divide = " ⊘ "
+    first_factor_level = POWER
+
+    def level(self, node: Node) -> int:
+        if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
+            return POWER  # a scalar chain (xᵀ A y) reads unambiguously by juxtaposition
+        return precedence(node)
+
+    def _Mul(self, node: Mul) -> str:
+        # Scalar reciprocals read as a division at the end: A / norm2(A).
+        plain = tuple(f for f in node.factors if not (f.is_scalar and is_reciprocal(f)))
+        recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
+        if plain and recip:
+            return super()._Mul(Mul(plain + recip)) if len(plain) > 1 or recip else super()._Mul(node)
+        return super()._Mul(node)
+
+    def _Number(self, node: Number) -> str:
+        return format_number(node.value)
+
+    def _Filled(self, node: Filled) -> str:
+        kind = "vector" if node.shape[1].is_one else "matrix"
+        if node.shape[0].is_one and not node.shape[1].is_one:
+            return f"vector({self.doprint(node.value)})ᵀ"
+        return f"{kind}({self.doprint(node.value)})"
+
+    def _Zero(self, node: Zero) -> str:
+        return "0"
+
+    def _Commutation(self, node: Commutation) -> str:
+        return f"K({node.m},{node.n})"
+
+    def _Kron(self, node: Kron) -> str:
+        return " ⊗ ".join(self.wrap(f, POWER) for f in node.factors)
+
+    def _Transpose(self, node: Transpose) -> str:
+        return self.wrap(node.arg, POWER) + "ᵀ"
+
+    def _Inverse(self, node: Inverse) -> str:
+        if isinstance(node.arg, Transpose):
+            return self.wrap(node.arg.arg, POWER) + "⁻ᵀ"
+        return self.wrap(node.arg, POWER) + "⁻¹"
+
+    def _MatPower(self, node: MatPower) -> str:
+        return self.wrap(node.base, ATOM) + str(node.k).translate(_SUPERSCRIPTS)
+
+    def _Power(self, node: Power) -> str:
+        exp = node.exponent
+        base = self.wrap(node.base, ATOM)
+        if isinstance(exp, Number) and exp.value.denominator == 1:
+            mark = "" if node.base.is_scalar else "∘"
+            return base + mark + str(exp.value.numerator).translate(_SUPERSCRIPTS)
+        op = "^" if node.base.is_scalar else ".^"
+        return f"{base}{op}{self.exponent(exp)}"
+
+    def exponent(self, node: Node) -> str:
+        if isinstance(node, Number) and node.value == Fraction(-1, 2):
+            return "(-1/2)"
+        return super().exponent(node)
+
+
+to_input = InputPrinter()
+to_text = TextPrinter()

@@ -1,0 +1,94 @@
+"""Presentation: factor what every term of a sum shares, the way a person
+writes a result: A x + Aᵀ x = (A + Aᵀ) x, ½A x + ½Aᵀ x = ½ (A + Aᵀ) x.
+Only regroups (distributivity read backwards), so values are unchanged.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..nodes import Add, Identity, Mul, Node, Number
+from .engine import simplify
+
+
+def _split(term: Node) -> tuple[Fraction, list[Node], list[Node]]:
+    """A term as coefficient, scalar factors and matrix chain."""
+    factors = term.factors if isinstance(term, Mul) else (term,)
+    coeff = Fraction(1)
+    scalars: list[Node] = []
+    chain: list[Node] = []
+    for f in factors:
+        if isinstance(f, Number):
+            coeff *= f.value
+        elif f.is_scalar:
+            scalars.append(f)
+        else:
+            chain.append(f)
+    return coeff, scalars, chain
+
+
+def _join(coeff: Fraction, scalars: list[Node], chain: list[Node]) -> Node:
+    items: list[Node] = ([Number(coeff)] if coeff != 1 else []) + scalars + chain
+    if not items:
+        return Number(Fraction(1))
+    return items[0] if len(items) == 1 else Mul(tuple(items))
+
+
+def factor(node: Node) -> Node:
+    """Factor common coefficients, scalars and chain ends out of every sum."""
+    if not node.children:
+        return node
+    node = node.with_children(tuple(factor(c) for c in node.children))
+    if isinstance(node, Add):
+        return _factor_sum(node)
+    return node
+
+
+def _factor_sum(node: Add) -> Node:
+    parts = [_split(t) for t in node.terms]
+    coeffs = {c for c, _, _ in parts}
+    common_coeff = coeffs.pop() if len(coeffs) == 1 else Fraction(1)
+    if abs(common_coeff) == 1:
+        common_coeff = Fraction(1)
+    common_scalars = [s for s in parts[0][1] if all(s in p[1] for p in parts[1:])]
+    chains = [p[2] for p in parts]
+    suffix = _common_end(chains, from_right=True)
+    prefix = _common_end([c[: len(c) - suffix] for c in chains], from_right=False)
+    if common_coeff == 1 and not common_scalars and not suffix and not prefix:
+        return node
+    inner_terms: list[Node] = []
+    for coeff, scalars, chain in parts:
+        rest_scalars = list(scalars)
+        for s in common_scalars:
+            rest_scalars.remove(s)
+        middle = chain[prefix: len(chain) - suffix]
+        if not middle and (prefix or suffix):
+            c0 = chains[0]
+            size = c0[len(c0) - suffix].shape[0] if suffix else c0[prefix - 1].shape[1]
+            if not size.is_one:
+                middle = [Identity(size)]
+        inner_terms.append(_join(coeff / common_coeff, rest_scalars, middle))
+    inner = simplify(Add(tuple(inner_terms)))
+    if isinstance(inner, Add):
+        inner = _factor_sum(inner)
+    chain0 = chains[0]
+    outer = _join(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
+    return outer
+
+
+def _common_end(chains: list[list[Node]], from_right: bool) -> int:
+    """How many factors all chains share at their right (or left) end."""
+    if not chains or any(not c for c in chains):
+        return 0
+    k = 0
+    shortest = min(len(c) for c in chains)
+    while k < shortest:
+        pick = (lambda c: c[len(c) - 1 - k]) if from_right else (lambda c: c[k])
+        first = pick(chains[0])
+        if all(pick(c) == first for c in chains[1:]):
+            k += 1
+        else:
+            break
+    # Keep at least one chain with something left, else the sum was of equal terms.
+    if all(len(c) == k for c in chains):
+        k = max(0, k - 1)
+    return k

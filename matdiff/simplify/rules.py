@@ -1,0 +1,461 @@
+"""Simplification rules: each is a pure function node -> node | None whose
+docstring states its identity. All point toward one normal form: transposes
+at the leaves, flat sums and products, numbers folded into one leading
+coefficient, scalars before the matrix chain, like terms collected.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from fractions import Fraction
+from typing import Callable
+
+from ..nodes import (
+    Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
+    Power, Symbol, Transpose, Zero, flatten_mul,
+)
+from ..ops import call, function
+from ..shapes import Size
+
+Rule = Callable[[Node], "Node | None"]
+ONE = Number(Fraction(1))
+SYMMETRIC_PROPERTIES = {"symmetric", "spd", "diagonal"}
+# Matrix functions that commute with transposition: f(X)ᵀ = f(Xᵀ).
+TRANSPOSE_COMMUTING = {"expm", "logm", "sqrtm", "adj", "sym"}
+
+
+def is_symmetric(node: Node) -> bool:
+    """A cheap sufficient test: declared symmetric, identity, diag(x), sym(·),
+    inverse or power of a symmetric matrix, or a sum of symmetric terms."""
+    if isinstance(node, Symbol):
+        return bool(node.properties & SYMMETRIC_PROPERTIES)
+    if isinstance(node, Identity) or node.is_scalar:
+        return True
+    if isinstance(node, Call):
+        return (node.name == "diag" and node.args[0].shape[1].is_one) or node.name == "sym" or (
+            node.name in TRANSPOSE_COMMUTING and is_symmetric(node.args[0]))
+    if isinstance(node, (Inverse, MatPower)):
+        return is_symmetric(node.children[0])
+    if isinstance(node, Add):
+        return all(is_symmetric(t) for t in node.terms)
+    return False
+
+
+# ------------------------------------------------------------------ transpose
+def transpose_of_scalar(n: Transpose) -> Node | None:
+    """aᵀ = a for a 1×1 value."""
+    return n.arg if n.arg.is_scalar else None
+
+
+def transpose_of_transpose(n: Transpose) -> Node | None:
+    """(Aᵀ)ᵀ = A."""
+    return n.arg.arg if isinstance(n.arg, Transpose) else None
+
+
+def transpose_of_symmetric(n: Transpose) -> Node | None:
+    """Sᵀ = S for symmetric S (declared, I, diag(x), ...)."""
+    return n.arg if is_symmetric(n.arg) else None
+
+
+def transpose_of_constant(n: Transpose) -> Node | None:
+    """0ᵀ = 0, (c·1)ᵀ = c·1 with the shape flipped; K(m,n)ᵀ = K(n,m)."""
+    a = n.arg
+    if isinstance(a, Zero):
+        return Zero(n.shape)
+    if isinstance(a, Filled):
+        return Filled(a.value, n.shape)
+    if isinstance(a, Commutation):
+        return Commutation(a.n, a.m)
+    return None
+
+
+def transpose_of_product(n: Transpose) -> Node | None:
+    """(A B)ᵀ = Bᵀ Aᵀ (scalars stay in front)."""
+    if not isinstance(n.arg, Mul):
+        return None
+    scalars = [f for f in n.arg.factors if f.is_scalar]
+    chain = [Transpose(f) for f in reversed(n.arg.factors) if not f.is_scalar]
+    return Mul(tuple(scalars + chain))
+
+
+def transpose_of_sum(n: Transpose) -> Node | None:
+    """(A + B)ᵀ = Aᵀ + Bᵀ."""
+    return Add(tuple(Transpose(t) for t in n.arg.terms)) if isinstance(n.arg, Add) else None
+
+
+def transpose_of_entrywise(n: Transpose) -> Node | None:
+    """(A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A.^p)ᵀ = (Aᵀ).^p, f(A)ᵀ = f(Aᵀ)
+    for entry-wise and matrix functions f, (X⁻¹)ᵀ = (Xᵀ)⁻¹, (Xᵏ)ᵀ = (Xᵀ)ᵏ."""
+    a = n.arg
+    if isinstance(a, Hadamard):
+        return Hadamard(tuple(Transpose(f) for f in a.factors))
+    if isinstance(a, Kron):
+        return Kron(tuple(Transpose(f) for f in a.factors))
+    if isinstance(a, Power):
+        return Power(Transpose(a.base), a.exponent)
+    if isinstance(a, Inverse):
+        return Inverse(Transpose(a.arg))
+    if isinstance(a, MatPower):
+        return MatPower(Transpose(a.base), a.k)
+    if isinstance(a, Call):
+        fn = function(a.name)
+        if fn.family == "elementwise" or a.name in TRANSPOSE_COMMUTING:
+            return call(a.name, Transpose(a.args[0]))
+    return None
+
+
+# ------------------------------------------------------------------ products
+def _coefficient(n: Node) -> tuple[Fraction, Node | None]:
+    """Split c·rest; rest None for a pure number."""
+    if isinstance(n, Number):
+        return n.value, None
+    if isinstance(n, Mul) and isinstance(n.factors[0], Number):
+        rest = n.factors[1:]
+        return n.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
+    return Fraction(1), n
+
+
+def _base_exponent(n: Node) -> tuple[Node, Node]:
+    if isinstance(n, Power) and (n.base.is_scalar or not n.is_scalar):
+        return n.base, n.exponent
+    return n, ONE
+
+
+def _add_exponents(a: Node, b: Node) -> Node:
+    if isinstance(a, Number) and isinstance(b, Number):
+        return Number(a.value + b.value)
+    return Add((a, b))
+
+
+def _with_exponent(base: Node, exponent: Node) -> Node | None:
+    if isinstance(exponent, Number) and exponent.value == 0:
+        return None
+    if exponent == ONE:
+        return base
+    return Power(base, exponent)
+
+
+def _collect_powers(factors: list[Node]) -> list[Node] | None:
+    """xᵃ xᵇ = xᵃ⁺ᵇ for factors that commute (scalars, entry-wise products)."""
+    groups: OrderedDict[Node, Node] = OrderedDict()
+    merged = False
+    for f in factors:
+        base, exp = _base_exponent(f)
+        if base in groups:
+            groups[base] = _add_exponents(groups[base], exp)
+            merged = True
+        else:
+            groups[base] = exp
+    if not merged:
+        return None
+    out: list[Node] = []
+    for base, exp in groups.items():
+        item = _with_exponent(base, exp)
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def product_normal_form(n: Mul) -> Node | None:
+    """Flatten; 0·A = 0; fold numbers into one leading coefficient; scalars
+    commute to the front; xᵃxᵇ = xᵃ⁺ᵇ for scalars; I A = A; X X⁻¹ = I."""
+    factors = flatten_mul(n.factors)
+    if any(isinstance(f, Zero) or (isinstance(f, Number) and f.value == 0) for f in factors):
+        return Zero(n.shape)
+    coeff = Fraction(1)
+    scalars: list[Node] = []
+    chain: list[Node] = []
+    for f in factors:
+        if isinstance(f, Number):
+            coeff *= f.value
+        elif isinstance(f, Identity) and f.n.is_one:
+            continue
+        elif f.is_scalar:
+            scalars.append(f)
+        else:
+            chain.append(f)
+    collected = _collect_powers(scalars)
+    if collected is not None:
+        scalars = collected
+    scalars = _logistic(scalars)
+    chain = _cancel_chain(chain, n)
+    out: list[Node] = ([Number(coeff)] if coeff != 1 else []) + scalars + chain
+    if not out:
+        return ONE
+    if len(out) == 1:
+        return out[0]
+    result = Mul(tuple(out))
+    return None if result == n else result
+
+
+def _cancel_chain(chain: list[Node], n: Mul) -> list[Node]:
+    """Drop identities and adjacent X X⁻¹ pairs from a matrix chain."""
+    out: list[Node] = []
+    for f in chain:
+        if isinstance(f, Identity):
+            continue
+        if out and (Inverse(f) == out[-1] or (isinstance(f, Inverse) and f.arg == out[-1])):
+            out.pop()
+            continue
+        out.append(f)
+    if not out and chain:
+        return [Identity(n.shape[0])]
+    return out
+
+
+# ------------------------------------------------------------------ sums
+def sum_normal_form(n: Add) -> Node | None:
+    """Flatten; A + 0 = A; collect like terms (a X + b X = (a+b) X)."""
+    terms: list[Node] = []
+    for t in n.terms:
+        terms.extend(t.terms if isinstance(t, Add) else (t,))
+    groups: OrderedDict[Node | None, Fraction] = OrderedDict()
+    for t in terms:
+        if isinstance(t, Zero):
+            continue
+        c, rest = _coefficient(t)
+        groups[rest] = groups.get(rest, Fraction(0)) + c
+    out: list[Node] = []
+    for rest, c in groups.items():
+        if c == 0:
+            continue
+        if rest is None:
+            out.append(Number(c))
+        elif c == 1:
+            out.append(rest)
+        else:
+            out.append(Mul(flatten_mul((Number(c), rest))))
+    if not out:
+        return Zero(n.shape)
+    if len(out) == 1:
+        return out[0]
+    result = Add(tuple(out))
+    return None if result == n else result
+
+
+# ------------------------------------------------------------------ entry-wise
+def hadamard_normal_form(n: Hadamard) -> Node | None:
+    """Flatten; 0 ∘ A = 0; 1 ∘ A = A; scalars and constant fills scale
+    (c ∘ A = c A); Aᵃ ∘ Aᵇ = Aᵃ⁺ᵇ."""
+    factors: list[Node] = []
+    for f in n.factors:
+        factors.extend(f.factors if isinstance(f, Hadamard) else (f,))
+    if any(isinstance(f, Zero) for f in factors):
+        return Zero(n.shape)
+    scalars: list[Node] = []
+    rest: list[Node] = []
+    for f in factors:
+        if f.is_scalar:
+            scalars.append(f)
+        elif isinstance(f, Filled):
+            if f.value != ONE:
+                scalars.append(f.value)
+        else:
+            rest.append(f)
+    rest = _pull_factor_scalars(rest, scalars)
+    collected = _collect_powers(rest)
+    if collected is not None:
+        rest = collected
+    rest = _logistic(rest)
+    if not rest:
+        body: Node = ONE if n.is_scalar else Filled(ONE, n.shape)
+    else:
+        body = rest[0] if len(rest) == 1 else Hadamard(tuple(rest))
+    result = Mul(tuple(scalars) + (body,)) if scalars else body
+    return None if result == n else result
+
+
+def _pull_factor_scalars(factors: list[Node], scalars: list[Node]) -> list[Node]:
+    """(c A) ∘ B = c (A ∘ B): move scalar factors of products out (into `scalars`)."""
+    out: list[Node] = []
+    for f in factors:
+        if isinstance(f, Mul) and any(g.is_scalar for g in f.factors):
+            scalars.extend(g for g in f.factors if g.is_scalar)
+            chain = tuple(g for g in f.factors if not g.is_scalar)
+            f = chain[0] if len(chain) == 1 else Mul(chain)
+        out.append(f)
+    return out
+
+
+def _logistic(factors: list[Node]) -> list[Node]:
+    """exp(u) ∘ (exp(u) + 1)⁻¹ = σ(u), the logistic sigmoid (entry by entry)."""
+    for i, f in enumerate(factors):
+        if not (isinstance(f, Call) and f.name == "exp"):
+            continue
+        for j, g in enumerate(factors):
+            if (isinstance(g, Power) and g.exponent == Number(Fraction(-1)) and isinstance(g.base, Add)
+                    and len(g.base.terms) == 2 and f in g.base.terms):
+                other = g.base.terms[1 - g.base.terms.index(f)]
+                if other == ONE or (isinstance(other, Filled) and other.value == ONE):
+                    rest = [h for k, h in enumerate(factors) if k not in (i, j)]
+                    return [call("sigmoid", f.args[0])] + rest
+    return factors
+
+
+def kron_normal_form(n: Kron) -> Node | None:
+    """Flatten; 0 ⊗ A = 0; scalars scale (c ⊗ A = c A, (cA) ⊗ B = c (A ⊗ B));
+    I_m ⊗ I_n = I_mn."""
+    factors: list[Node] = []
+    for f in n.factors:
+        factors.extend(f.factors if isinstance(f, Kron) else (f,))
+    if any(isinstance(f, Zero) for f in factors):
+        return Zero(n.shape)
+    scalars: list[Node] = []
+    rest: list[Node] = []
+    for f in factors:
+        if f.is_scalar:
+            scalars.append(f)
+            continue
+        if isinstance(f, Mul):
+            lead = [g for g in f.factors if g.is_scalar]
+            if lead:
+                scalars.extend(lead)
+                chain = tuple(g for g in f.factors if not g.is_scalar)
+                f = chain[0] if len(chain) == 1 else Mul(chain)
+        if rest and isinstance(f, Identity) and isinstance(rest[-1], Identity):
+            rest[-1] = Identity(rest[-1].n * f.n)
+            continue
+        rest.append(f)
+    if not rest:
+        body: Node = ONE
+    else:
+        body = rest[0] if len(rest) == 1 else Kron(tuple(rest))
+    result = Mul(tuple(scalars) + (body,)) if scalars else body
+    return None if result == n else result
+
+
+# ------------------------------------------------------------------ inverses and powers
+def inverse_rules(n: Inverse) -> Node | None:
+    """(X⁻¹)⁻¹ = X; I⁻¹ = I; a⁻¹ = 1/a for a scalar; (Xᵏ)⁻¹ = X⁻ᵏ; (cX)⁻¹ = c⁻¹X⁻¹."""
+    a = n.arg
+    if isinstance(a, Inverse):
+        return a.arg
+    if isinstance(a, Identity):
+        return a
+    if a.is_scalar:
+        return Power(a, Number(Fraction(-1)))
+    if isinstance(a, MatPower):
+        return MatPower(a.base, -a.k)
+    if isinstance(a, Mul):
+        chain = [f for f in a.factors if not f.is_scalar]
+        scalars = [f for f in a.factors if f.is_scalar]
+        if scalars and len(chain) == 1:
+            return Mul(tuple(Power(s, Number(Fraction(-1))) for s in scalars) + (Inverse(chain[0]),))
+    return None
+
+
+def matrix_power_rules(n: MatPower) -> Node | None:
+    """Iᵏ = I; X¹ = X; X⁻¹ as an inverse; (Xᵃ)ᵇ = Xᵃᵇ."""
+    if isinstance(n.base, Identity):
+        return n.base
+    if n.k == 1:
+        return n.base
+    if n.k == -1:
+        return Inverse(n.base)
+    if isinstance(n.base, MatPower):
+        return MatPower(n.base.base, n.base.k * n.k)
+    return None
+
+
+def power_rules(n: Power) -> Node | None:
+    """u¹ = u; u⁰ = 1; numbers fold; (uᵃ)ᵇ = uᵃᵇ for integer b; 1ᵖ = 1; (c·1)ᵖ = cᵖ·1."""
+    base, p = n.base, n.exponent
+    if p == ONE:
+        return base
+    if isinstance(p, Number) and p.value == 0:
+        return ONE if n.is_scalar else Filled(ONE, n.shape)
+    if base == ONE:
+        return ONE
+    if isinstance(base, Number) and isinstance(p, Number) and p.value.denominator == 1 and abs(p.value) <= 64:
+        if base.value != 0 or p.value > 0:
+            return Number(base.value ** int(p.value))
+    if isinstance(base, Power) and isinstance(p, Number) and p.value.denominator == 1:
+        if isinstance(base.exponent, Number):
+            return Power(base.base, Number(base.exponent.value * p.value))
+    if isinstance(base, Filled):
+        return Filled(Power(base.value, p), n.shape)
+    return None
+
+
+# ------------------------------------------------------------------ named functions
+def _pull_scalars(inner: Node) -> tuple[list[Node], Node] | None:
+    if isinstance(inner, Mul):
+        scalars = [f for f in inner.factors if f.is_scalar]
+        chain = tuple(f for f in inner.factors if not f.is_scalar)
+        if scalars and chain:
+            return scalars, chain[0] if len(chain) == 1 else Mul(chain)
+    return None
+
+
+def call_rules(n: Call) -> Node | None:
+    """tr(a) = a, tr(Aᵀ) = tr(A), tr(A + B) = tr A + tr B, tr(cA) = c tr A (also sum);
+    det(Aᵀ) = det A, det(A⁻¹) = 1/det A; vec(x) = x; f(0) = 0 for linear f;
+    inner(x, y) = xᵀy for vectors; log(exp(u)) = u."""
+    name, args = n.name, n.args
+    fn = function(name)
+    a = args[0]
+    if fn.linear and len(args) == 1 and isinstance(a, Zero):
+        return Zero(n.shape)
+    if name in ("tr", "sum", "vec", "diag") and a.is_scalar:
+        return a
+    if name in ("tr", "sum", "norm1", "norm2", "det", "logdet") and isinstance(a, Transpose):
+        return call(name, a.arg)
+    if name in ("tr", "sum") and isinstance(a, Add):
+        return Add(tuple(call(name, t) for t in a.terms))
+    if name in ("tr", "sum", "vec", "diag"):
+        pulled = _pull_scalars(a)
+        if pulled is not None:
+            scalars, rest = pulled
+            return Mul(tuple(scalars) + (call(name, rest),))
+    if name == "vec" and a.shape[1].is_one:
+        return a
+    if name == "det" and isinstance(a, Inverse):
+        return Power(call("det", a.arg), Number(Fraction(-1)))
+    if name == "inner":
+        if any(isinstance(x, Zero) for x in args):
+            return Zero(n.shape)
+        if a.shape[1].is_one:
+            return Mul((Transpose(a), args[1]))
+    if name == "log" and isinstance(a, Call) and a.name == "exp":
+        return a.args[0]
+    return None
+
+
+def identity_of_size_one(n: Identity) -> Node | None:
+    """I₁ = 1."""
+    return ONE if n.n.is_one else None
+
+
+def commutation_trivial(n: Commutation) -> Node | None:
+    """K(1,n) = K(n,1) = I."""
+    return Identity(n.shape[0]) if (n.m.is_one or n.n.is_one) else None
+
+
+def filled_rules(n: Filled) -> Node | None:
+    """A 1×1 fill is its value; a zero fill is 0."""
+    if n.is_scalar:
+        return n.value
+    if isinstance(n.value, Zero) or n.value == Number(Fraction(0)):
+        return Zero(n.shape)
+    return None
+
+
+RULES: dict[type, tuple[Rule, ...]] = {
+    Transpose: (transpose_of_scalar, transpose_of_transpose, transpose_of_symmetric, transpose_of_constant,
+                transpose_of_product, transpose_of_sum, transpose_of_entrywise),
+    Mul: (product_normal_form,),
+    Add: (sum_normal_form,),
+    Hadamard: (hadamard_normal_form,),
+    Kron: (kron_normal_form,),
+    Inverse: (inverse_rules,),
+    MatPower: (matrix_power_rules,),
+    Power: (power_rules,),
+    Call: (call_rules,),
+    Identity: (identity_of_size_one,),
+    Commutation: (commutation_trivial,),
+    Filled: (filled_rules,),
+}
+
+
+def size_number(size: Size) -> Node | None:
+    value = size.value
+    return Number(Fraction(value)) if value is not None else None
