@@ -133,6 +133,10 @@ def parse_syntax(text: str) -> tuple[Syn, tuple[SynDeclaration, ...]]:
     if not text.strip():
         raise ParseError("the expression is empty", Span(0, 1), text)
     _check_brackets(text)
+    stripped = text.lstrip()
+    if stripped.startswith("where") and stripped[5:6].isspace():
+        start = len(text) - len(stripped)
+        raise ParseError("the expression before 'where' is missing", Span(start, start + 5), text)
     return _run("start", text)
 
 

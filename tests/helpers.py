@@ -1,0 +1,60 @@
+"""Shared test helpers: seeded random values and central differences written
+independently of matdiff (plain NumPy)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def rotation(g: np.random.Generator, n: int) -> np.ndarray:
+    Q, R = np.linalg.qr(g.standard_normal((n, n)))
+    return Q * np.sign(np.diag(R))
+
+
+def spd(g: np.random.Generator, n: int) -> np.ndarray:
+    Q = rotation(g, n)
+    return (Q * g.uniform(0.5, 2.0, n)) @ Q.T
+
+
+def invertible(g: np.random.Generator, n: int) -> np.ndarray:
+    """Well conditioned with det > 0."""
+    Q1, Q2 = rotation(g, n), rotation(g, n)
+    if np.linalg.det(Q1) * np.linalg.det(Q2) < 0:
+        Q1[:, 0] = -Q1[:, 0]
+    return (Q1 * g.uniform(0.7, 1.6, n)) @ Q2
+
+
+def vec(M: np.ndarray) -> np.ndarray:
+    return np.asarray(M).reshape(-1, order="F")
+
+
+def numeric_gradient(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Entry-by-entry central differences of a scalar function f(X)."""
+    X = np.asarray(X, dtype=float)
+    G = np.zeros_like(X)
+    for idx in np.ndindex(X.shape):
+        E = np.zeros_like(X)
+        E[idx] = h
+        G[idx] = (f(X + E) - f(X - E)) / (2 * h)
+    return G
+
+
+def numeric_jacobian(f, X: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Columns vec(∂f/∂X_k) in column-major order of X."""
+    X = np.asarray(X, dtype=float)
+    cols = []
+    for k in range(X.size):
+        e = np.zeros(X.size)
+        e[k] = h
+        E = e.reshape(X.shape, order="F")
+        cols.append((vec(f(X + E)) - vec(f(X - E))) / (2 * h))
+    return np.column_stack(cols)
+
+
+def rel_error(a, b) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    assert a.shape == b.shape, f"shape {a.shape} vs {b.shape}"
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-12))

@@ -1,0 +1,138 @@
+"""Bad input: the right error class, a message a student understands, and a
+caret under the place; never a traceback or a foreign exception."""
+from __future__ import annotations
+
+import pytest
+
+import matdiff
+
+BAD = [
+    # (input, where, error class, words the message must contain)
+    ("", None, matdiff.ParseError, "empty"),
+    ("   ", None, matdiff.ParseError, "empty"),
+    ("tr(A*X*B", None, matdiff.ParseError, "never closed"),
+    ("(x'*A*x", None, matdiff.ParseError, "never closed"),
+    ("x'*A*x)", None, matdiff.ParseError, "no matching"),
+    ("())", None, matdiff.ParseError, "no matching"),
+    ("x'*A*", None, matdiff.ParseError, "operand is missing"),
+    ("x +", None, matdiff.ParseError, "operand is missing"),
+    ("A * * B", None, matdiff.ParseError, "operand is missing"),
+    ("* A", None, matdiff.ParseError, "operand is missing"),
+    ("A ^", None, matdiff.ParseError, "operand is missing"),
+    ("A .* ./ B", None, matdiff.ParseError, "operand is missing"),
+    ("()", None, matdiff.ParseError, "')'"),
+    ("tr()", None, matdiff.ParseError, "one argument"),
+    ("tr(A, B)", None, matdiff.ParseError, "one argument"),
+    ("inner(A)", None, matdiff.ParseError, "two arguments"),
+    ("x'*x ☃ 2", None, matdiff.ParseError, "unexpected character"),
+    ("x # y", None, matdiff.ParseError, "unexpected character"),
+    ("x $", None, matdiff.ParseError, "unexpected character"),
+    ("A @ B", None, matdiff.ParseError, "unexpected character"),
+    ("logdett(X)", None, matdiff.ParseError, "did you mean logdet"),
+    ("trace2(X)", None, matdiff.ParseError, "unknown function"),
+    ("sinn(x)", None, matdiff.ParseError, "did you mean sin"),
+    ("tr + X", None, matdiff.ParseError, "tr is a function"),
+    ("A(B, C)", None, matdiff.ParseError, "symbol"),
+    ("x where", None, matdiff.ParseError, "ends"),
+    ("where x: scalar", None, matdiff.ParseError, "where"),
+    ("A*x'", None, matdiff.ShapeError, "columns of A"),
+    ("A*x", "A: matrix(3,4), x: vector(5)", matdiff.ShapeError, "columns of A (4)"),
+    ("A*B", "A: matrix(2,3), B: matrix(4,5)", matdiff.ShapeError, "rows of B (4)"),
+    ("x + c", None, matdiff.ShapeError, "not broadcast"),
+    ("A + c", None, matdiff.ShapeError, "matrix(1)"),
+    ("x + y", "x: vector(3), y: vector(4)", matdiff.ShapeError, "shapes differ"),
+    ("x - x'", None, matdiff.ShapeError, "subtract"),
+    ("A .* B", "A: matrix(2,3), B: matrix(3,2)", matdiff.ShapeError, "equal shapes"),
+    ("x ./ y", "x: vector(2), y: vector(3)", matdiff.ShapeError, "equal shapes"),
+    ("A/B", None, matdiff.ShapeError, "inv"),
+    ("x/y", None, matdiff.ShapeError, "./"),
+    ("det(X)", "X: matrix(3,4)", matdiff.ShapeError, "square"),
+    ("inv(X)", "X: matrix(3,4)", matdiff.ShapeError, "square"),
+    ("tr(X)", "X: matrix(2,5)", matdiff.ShapeError, "square"),
+    ("logdet(x)", None, matdiff.ShapeError, "square"),
+    ("X^2", "X: matrix(3,4)", matdiff.ShapeError, "square"),
+    ("x^2", None, matdiff.ShapeError, ".^"),
+    ("X^0.5", None, matdiff.ShapeError, "integer exponent"),
+    ("X^c", None, matdiff.ShapeError, "integer exponent"),
+    ("a^x", None, matdiff.ShapeError, "exponent"),
+    ("diag(x')", None, matdiff.ShapeError, "row vector"),
+    ("inner(A, x)", None, matdiff.ShapeError, "same shape"),
+    ("vector(x)", None, matdiff.ShapeError, "scalar"),
+    ("x'x", "x: vectr(3)", matdiff.DeclarationError, "did you mean vector"),
+    ("x'x", "x: vector(3) symetric", matdiff.DeclarationError, "did you mean symmetric"),
+    ("x'x", "x: vector(3, 4)", matdiff.DeclarationError, "one size"),
+    ("c", "c: scalar(2)", matdiff.DeclarationError, "no sizes"),
+    ("x'x", "x: vector(3), x: vector(3)", matdiff.DeclarationError, "twice"),
+    ("x'x", "x: vector(0)", matdiff.DeclarationError, "positive integer"),
+    ("A", "A: matrix(2,3) symmetric", matdiff.DeclarationError, "square"),
+    ("x'x", "x: vector symmetric", matdiff.DeclarationError, "square matrices"),
+    ("x'x", "tr: scalar", matdiff.DeclarationError, "function name"),
+    ("x'x", "x vector", matdiff.ParseError, "declaration"),
+    ("x'*A*x where A: matrix(n,m)", None, matdiff.ShapeError, ""),
+]
+
+
+@pytest.mark.parametrize("text,where,cls,words", BAD, ids=[f"{i}:{b[0][:20]}" for i, b in enumerate(BAD)])
+def test_bad_input_gives_a_clear_error(text, where, cls, words):
+    with pytest.raises(cls) as info:
+        matdiff.parse(text, where=where)
+    assert isinstance(info.value, matdiff.MatdiffError)
+    assert words in info.value.message
+    assert "Traceback" not in info.value.render()
+
+
+def test_at_least_forty_bad_inputs_are_covered():
+    assert len(BAD) >= 40
+
+
+def test_rendered_shape_error_points_at_the_operator():
+    with pytest.raises(matdiff.ShapeError) as info:
+        matdiff.parse("A*x'")
+    assert info.value.render() == (
+        "error: the columns of A (n) do not match the rows of x' (1)\n"
+        "  A*x'\n"
+        "   ^")
+
+
+def test_rendered_unknown_function_suggests_the_closest():
+    with pytest.raises(matdiff.ParseError) as info:
+        matdiff.parse("logdett(X)")
+    assert info.value.render() == (
+        "error: unknown function logdett; did you mean logdet?\n"
+        "  logdett(X)\n"
+        "  ^^^^^^^")
+
+
+def test_rendered_unclosed_parenthesis():
+    with pytest.raises(matdiff.ParseError) as info:
+        matdiff.parse("tr(A*X*B")
+    assert info.value.render() == (
+        "error: this '(' is never closed: a ')' is missing\n"
+        "  tr(A*X*B\n"
+        "    ^")
+
+
+def test_rendered_scalar_broadcast():
+    with pytest.raises(matdiff.ShapeError) as info:
+        matdiff.parse("x + c")
+    assert info.value.render() == (
+        "error: cannot add the scalar c and a vector of size m x: a scalar is not broadcast; "
+        "write c*vector(1)\n"
+        "  x + c\n"
+        "    ^")
+
+
+def test_declaration_error_points_into_the_where_text():
+    with pytest.raises(matdiff.DeclarationError) as info:
+        matdiff.parse("x'*x", where="x: vectr(3)")
+    assert info.value.render().splitlines()[1:] == ["  x: vectr(3)", "     ^^^^^^^^"]
+
+
+def test_unknown_variable_is_a_derivative_error():
+    with pytest.raises(matdiff.DerivativeError, match="does not appear"):
+        matdiff.derivative("tr(A X)", wrt="Y")
+
+
+def test_non_string_input_is_a_matdiff_error():
+    with pytest.raises(matdiff.ParseError):
+        matdiff.parse(42)  # type: ignore[arg-type]
