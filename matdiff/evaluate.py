@@ -163,10 +163,10 @@ class Interpreter:
         return self(n.arg).T
 
     def _Inverse(self, n: Inverse) -> np.ndarray:
-        try:
-            return np.linalg.inv(self(n.arg))
-        except np.linalg.LinAlgError:
-            raise EvaluationError("a matrix to invert is singular at these values") from None
+        M = self(n.arg)
+        if np.linalg.cond(M) > 1e10:
+            raise EvaluationError("a matrix to invert is singular at these values")
+        return np.linalg.inv(M)
 
     def _MatPower(self, n: MatPower) -> np.ndarray:
         base = self(n.base)

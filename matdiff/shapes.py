@@ -173,6 +173,10 @@ class SizeTable:
             if self.key(ra) == self.key(rb):
                 return
             free = ra if ra.automatic and not ra.product else rb if rb.automatic and not rb.product else None
+            if free is None and ra.product and rb.product and len(ra.product) == len(rb.product):
+                for fa, fb in zip(ra.product, rb.product):  # m·p = n·q, matched factor by factor
+                    self.unify(fa, fb)
+                return
             if free is None:
                 raise SizeConflict(self.text(ra), self.text(rb))
             other = rb if free is ra else ra

@@ -83,8 +83,8 @@ def transpose_of_sum(n: Transpose) -> Node | None:
 
 
 def transpose_of_entrywise(n: Transpose) -> Node | None:
-    """(A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A.^p)ᵀ = (Aᵀ).^p, f(A)ᵀ = f(Aᵀ)
-    for entry-wise and matrix functions f, (X⁻¹)ᵀ = (Xᵀ)⁻¹, (Xᵏ)ᵀ = (Xᵀ)ᵏ."""
+    """(A ∘ B)ᵀ = Aᵀ ∘ Bᵀ, (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ, (A.^p)ᵀ = (Aᵀ).^p, (X⁻¹)ᵀ = (Xᵀ)⁻¹,
+    (Xᵏ)ᵀ = (Xᵀ)ᵏ. Function calls keep their transpose outside: sin(y)ᵀ."""
     a = n.arg
     if isinstance(a, Hadamard):
         return Hadamard(tuple(Transpose(f) for f in a.factors))
@@ -96,10 +96,6 @@ def transpose_of_entrywise(n: Transpose) -> Node | None:
         return Inverse(Transpose(a.arg))
     if isinstance(a, MatPower):
         return MatPower(Transpose(a.base), a.k)
-    if isinstance(a, Call):
-        fn = function(a.name)
-        if fn.family == "elementwise" or a.name in TRANSPOSE_COMMUTING:
-            return call(a.name, Transpose(a.args[0]))
     return None
 
 
@@ -187,19 +183,41 @@ def product_normal_form(n: Mul) -> Node | None:
     return None if result == n else result
 
 
+def _chain_power(f: Node) -> tuple[Node, int]:
+    if isinstance(f, MatPower):
+        return f.base, f.k
+    if isinstance(f, Inverse) and f.arg.is_square:
+        return f.arg, -1
+    return f, 1
+
+
+def _from_power(base: Node, k: int) -> Node | None:
+    if k == 0:
+        return None
+    if k == 1:
+        return base
+    return Inverse(base) if k == -1 else MatPower(base, k)
+
+
 def _cancel_chain(chain: list[Node], n: Mul) -> list[Node]:
-    """Drop identities and adjacent X X⁻¹ pairs from a matrix chain."""
-    out: list[Node] = []
+    """Drop identities; merge adjacent powers of one square matrix:
+    Xᵃ Xᵇ = Xᵃ⁺ᵇ, so X X = X², X X⁻¹ = I."""
+    out: list[tuple[Node, int]] = []
     for f in chain:
         if isinstance(f, Identity):
             continue
-        if out and (Inverse(f) == out[-1] or (isinstance(f, Inverse) and f.arg == out[-1])):
+        base, k = _chain_power(f)
+        if out and out[-1][0] == base and base.is_square:
+            total = out[-1][1] + k
             out.pop()
+            if total != 0:
+                out.append((base, total))
             continue
-        out.append(f)
-    if not out and chain:
+        out.append((base, k))
+    nodes = [node for node in (_from_power(b, k) for b, k in out) if node is not None]
+    if not nodes and chain:
         return [Identity(n.shape[0])]
-    return out
+    return nodes
 
 
 # ------------------------------------------------------------------ sums
