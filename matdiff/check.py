@@ -165,6 +165,10 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
         if not all(np.all(np.isfinite(v)) for v in (f0, derivative, plus, minus)):
             continue
         numeric = ((plus - minus) / (2 * h)).reshape(-1, order="F")
+        expected_shape = X.shape if result.kind == "gradient" else (numeric.size, X.size)
+        if derivative.shape != expected_shape and not (derivative.size == 1 and X.size == 1):
+            return CheckReport(False, float("inf"), tolerance, done, sizes,
+                               f"the closed form has shape {derivative.shape}, expected {expected_shape}")
         if result.kind == "gradient":
             analytic = np.array([np.sum(derivative * E)])
         else:

@@ -175,9 +175,10 @@ class CodePrinter:
         return f"np.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
 
     def _MatPower(self, n: MatPower) -> tuple[str, int]:
-        base = self.expr(n.base)[0]
         if n.k < 0:
-            base = f"np.linalg.inv({base})"
+            base = self.expr(Inverse(n.base))[0]
+        else:
+            base = self.expr(n.base)[0]
         return f"np.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
 
     def _Power(self, n: Power) -> tuple[str, int]:
