@@ -37,7 +37,19 @@ def is_symmetric(node: Node) -> bool:
         return is_symmetric(node.children[0])
     if isinstance(node, Add):
         return all(is_symmetric(t) for t in node.terms)
+    if isinstance(node, Mul):  # a palindromic chain M S Mᵀ with symmetric S is symmetric
+        chain = [f for f in node.factors if not f.is_scalar]
+        k = len(chain)
+        return k > 0 and all(_mirror(chain[i], chain[k - 1 - i]) for i in range(k // 2)) and (
+            k % 2 == 0 or is_symmetric(chain[k // 2]))
     return False
+
+
+def _mirror(a: Node, b: Node) -> bool:
+    """b = aᵀ, structurally."""
+    if a == b and is_symmetric(a):
+        return True
+    return (isinstance(b, Transpose) and b.arg == a) or (isinstance(a, Transpose) and a.arg == b)
 
 
 # ------------------------------------------------------------------ transpose
