@@ -91,11 +91,11 @@ class Node:
         return Mul((Number(Fraction(-1)), self))
 
     def __matmul__(self, other: "Node") -> "Node":
-        return Mul(_flat(Mul, (self, other)))
+        return Mul(flatten_mul((self, other)))
 
     def __mul__(self, other: "Node") -> "Node":
         """Scaling by a scalar (either side)."""
-        return Mul(_flat(Mul, (self, other)))
+        return Mul(flatten_mul((self, other)))
 
     @property
     def T(self) -> "Node":

@@ -333,3 +333,14 @@ def test_several_variables_give_one_result_each():
 def test_variable_not_in_f_gives_zero_gradient_only_when_present():
     r = matdiff.derivative("tr(A) + tr(X)", wrt="A")
     assert str(r) == "I"
+
+
+def test_gradient_through_a_trace_scaling_keeps_the_identity():
+    """∇_A ‖tr(A) A x‖² = 2 tr(A)² A x xᵀ + 2 tr(A) (xᵀAᵀA x) I (found by the property tests:
+    a scalar chain times I must not join the chain)."""
+    r = matdiff.derivative("norm2(A*(tr(A)*x))^2", wrt="A")
+    g = np.random.default_rng(5)
+    A, x = g.standard_normal((3, 3)), g.standard_normal(3)
+    t = np.trace(A)
+    want = 2 * t**2 * np.outer(A @ x, x) + 2 * t * (x @ A.T @ A @ x) * np.eye(3)
+    assert rel_error(r.lambdify()(A=A, x=x), want) < 1e-10
