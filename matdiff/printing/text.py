@@ -105,7 +105,8 @@ class InputPrinter:
                 assert isinstance(f, Power)
                 parts.append(divide + self.wrap(f.base, POWER))
             elif i == 0:
-                parts.append(self.wrap(f, first_level))
+                unit = isinstance(f, Mul) and f.is_scalar and len(factors) > 1
+                parts.append(self.wrap(f, POWER + 1 if unit and type(self) is InputPrinter else first_level))
             else:
                 parts.append(times + self.wrap(f, POWER))
         return "".join(parts)
