@@ -11,7 +11,7 @@ import numpy as np
 from .errors import EvaluationError
 from .nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero,
+    Number, Power, Symbol, Transpose, Zero, symbols_of,
 )
 from .ops import function
 from .shapes import Size, shape_text
@@ -186,6 +186,5 @@ class Interpreter:
 
 def evaluate(node: Node, values: Mapping[str, Any]) -> np.ndarray:
     """The value of a tree at the given symbol values (2-D; scalars 1×1)."""
-    from .nodes import symbols_of
     arrays, sizes = bind(symbols_of(node), values)
     return Interpreter(arrays, sizes)(node)

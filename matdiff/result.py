@@ -12,7 +12,7 @@ from .errors import EvaluationError
 from .evaluate import bind
 from .nodes import Node, Symbol, symbols_of
 from .printing.latex import latex_name, to_latex
-from .printing.numpy_code import generate
+from .printing.numpy_code import generate, python_name
 from .printing.text import to_input, to_text
 from .shapes import shape_text
 
@@ -97,7 +97,7 @@ class Result:
         def derivative(**values: Any) -> Any:
             bind(symbols, values)  # clear errors for missing, unknown or misshapen arguments
             try:
-                return compiled(**{_param(s.name): values[s.name] for s in symbols})
+                return compiled(**{python_name(s.name): values[s.name] for s in symbols})
             except ValueError as e:
                 raise EvaluationError(str(e)) from None
             except np.linalg.LinAlgError as e:
@@ -132,7 +132,3 @@ class Result:
         from .printing.sympy_form import to_sympy
         return to_sympy(self.value)
 
-
-def _param(name: str) -> str:
-    from .printing.numpy_code import python_name
-    return python_name(name)

@@ -94,7 +94,7 @@ def _norm2_differential(node: Call, d: Sequence[Node | None]) -> Node:
 
 def _linear(node: Call, d: Sequence[Node | None]) -> Node:
     """A function linear in its single argument: d f(U) = f(dU)."""
-    return call(node.name, d[0], shape=node.shape if node.name == "unvec" else None)  # type: ignore[arg-type]
+    return call(node.name, d[0], shape=node.shape)  # type: ignore[arg-type]
 
 
 def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:

@@ -97,6 +97,9 @@ class InputPrinter:
         return sign + self.join(factors, self.times, self.divide, first_level=self.first_factor_level)
 
     first_factor_level = PRODUCT
+    # A leading scalar chain (x'*y) followed by more factors needs parentheses
+    # for the parser; in text, juxtaposition reads unambiguously.
+    wrap_leading_scalar_chain = True
 
     def join(self, factors: tuple[Node, ...], times: str, divide: str, first_level: int) -> str:
         parts: list[str] = []
@@ -106,7 +109,7 @@ class InputPrinter:
                 parts.append(divide + self.wrap(f.base, POWER))
             elif i == 0:
                 unit = isinstance(f, Mul) and f.is_scalar and len(factors) > 1
-                parts.append(self.wrap(f, POWER + 1 if unit and type(self) is InputPrinter else first_level))
+                parts.append(self.wrap(f, ATOM if unit and self.wrap_leading_scalar_chain else first_level))
             else:
                 parts.append(times + self.wrap(f, POWER))
         return "".join(parts)
@@ -155,6 +158,7 @@ class TextPrinter(InputPrinter):
     hadamard = " ∘ "
     hadamard_divide = " ⊘ "
     first_factor_level = POWER
+    wrap_leading_scalar_chain = False
 
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
@@ -165,9 +169,7 @@ class TextPrinter(InputPrinter):
         # Scalar reciprocals read as a division at the end: A / norm2(A).
         plain = tuple(f for f in node.factors if not (f.is_scalar and is_reciprocal(f)))
         recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
-        if plain and recip:
-            return super()._Mul(Mul(plain + recip)) if len(plain) > 1 or recip else super()._Mul(node)
-        return super()._Mul(node)
+        return super()._Mul(Mul(plain + recip) if plain and recip else node)
 
     def _Number(self, node: Number) -> str:
         return format_number(node.value)

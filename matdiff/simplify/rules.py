@@ -14,7 +14,6 @@ from ..nodes import (
     Power, Symbol, Transpose, Zero, flatten_mul,
 )
 from ..ops import call, function
-from ..shapes import Size
 
 Rule = Callable[[Node], "Node | None"]
 ONE = Number(Fraction(1))
@@ -485,7 +484,3 @@ RULES: dict[type, tuple[Rule, ...]] = {
     Filled: (filled_rules,),
 }
 
-
-def size_number(size: Size) -> Node | None:
-    value = size.value
-    return Number(Fraction(value)) if value is not None else None
