@@ -1,11 +1,12 @@
 """Numeric verification: random instances that honour declarations and
 domains, central finite differences along random directions, and the worst
-relative error. A failed check says so loudly (CheckReport.ok, or CheckError).
+relative error; the generated NumPy code must also agree with the tree
+interpreter. A failed check says so loudly (CheckReport.ok, or CheckError).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -140,6 +141,7 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
     expr, var = result.expression, result.variable
     symbols = symbols_of(expr)
     dom = domains(expr)
+    generated = result.lambdify()
     rng = np.random.default_rng(seed)
     worst = 0.0
     done = 0
@@ -164,6 +166,10 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
             continue
         if not all(np.all(np.isfinite(v)) for v in (f0, derivative, plus, minus)):
             continue
+        code_error = _generated_code_error(generated, arrays, derivative)
+        if code_error is not None:
+            return CheckReport(False, code_error, tolerance, done, sizes,
+                               "the generated NumPy code disagrees with the closed form")
         numeric = ((plus - minus) / (2 * h)).reshape(-1, order="F")
         expected_shape = X.shape if result.kind == "gradient" else (numeric.size, X.size)
         if derivative.shape != expected_shape and not (derivative.size == 1 and X.size == 1):
@@ -179,6 +185,20 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
     ok = worst <= tolerance
     message = "" if ok else "the closed form disagrees with finite differences"
     return CheckReport(ok, worst, tolerance, done, sizes, message)
+
+
+def _generated_code_error(generated: Callable[..., Any], arrays: dict[str, np.ndarray],
+                          derivative: np.ndarray) -> float | None:
+    """The relative gap between the generated code and the interpreter, if above 1e-8."""
+    try:
+        got = np.asarray(generated(**arrays), dtype=float)
+    except EvaluationError:
+        return None
+    if got.size != derivative.size:
+        return float("inf")
+    gap = float(np.linalg.norm(got.reshape(-1) - derivative.reshape(-1, order="C")) /
+                max(np.linalg.norm(derivative), 1e-12))
+    return gap if gap > 1e-8 else None
 
 
 def _finish(report: CheckReport, raise_on_failure: bool) -> CheckReport:

@@ -95,7 +95,7 @@ class CodePrinter:
 
     def _Number(self, n: Number) -> tuple[str, int]:
         text = _literal(n.value)
-        return text, (P_NEG if n.value < 0 else P_ATOM) if not text.startswith("(") else P_ATOM
+        return text, P_NEG if n.value < 0 and not text.startswith("(") else P_ATOM
 
     def _Identity(self, n: Identity) -> tuple[str, int]:
         return f"np.eye({self.size(n.n)})", P_ATOM
@@ -188,15 +188,19 @@ class CodePrinter:
 
     def _Call(self, n: Call) -> tuple[str, int]:
         fn = function(n.name)
-        args = [self.expr(a)[0] for a in n.args]
+        # An argument that is a call's sole content, "f({0})", needs no parentheses;
+        # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
+        template = fn.code if isinstance(fn.code, str) else ""
+        args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
+                else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
         if n.name == "unvec":
             return fn.code(n, args, [self.size(n.shape[0]), self.size(n.shape[1])]), P_ATOM  # type: ignore[operator]
         if callable(fn.code):
             return fn.code(n, args), P_ATOM
         if "scipy" in fn.code:
             self.uses_scipy = True
-        text = fn.code.format(*args)
-        return text, P_ATOM if text.endswith(")") and text[0] != "(" or text.startswith("(") else P_MUL
+        # Every code template is a call or parenthesised, so it binds like an atom.
+        return fn.code.format(*args), P_ATOM
 
 
 def shared_subexpressions(root: Node) -> list[Node]:
