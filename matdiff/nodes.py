@@ -412,20 +412,42 @@ def zero_like(node: Node) -> Node:
 
 
 def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
-    """Splice nested products, but keep a scalar-valued matrix chain (xᵀy) whole:
-    it scales the rest and must not join its chain (its own scalar factors do)."""
-    out: list[Node] = []
-    for item in items:
-        if not isinstance(item, Mul):
-            out.append(item)
-        elif item.is_scalar and any(not f.is_scalar for f in item.factors):
-            scalars = tuple(f for f in item.factors if f.is_scalar)
-            chain = tuple(f for f in item.factors if not f.is_scalar)
-            out.extend(scalars)
-            out.append(Mul(chain) if scalars else item)
+    """The factors of a product in one canonical form: scalar factors first,
+    then every 1×1 stretch of the matrix chain (xᵀ y) as one scaling factor,
+    then the rest of the chain.
+
+    All nested products are expanded; the matrix factors split into maximal runs
+    whose neighbours fit (columns = rows). A run that multiplies out to 1×1 is a
+    scalar that scales the rest (xᵀy A), so it commutes to the front. The form
+    depends only on the factors in order, so the parser (which groups left to
+    right) and the simplifier agree, and printed input parses back unchanged."""
+    atoms: list[Node] = []
+    stack = list(reversed(items))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mul):
+            stack.extend(reversed(item.factors))
         else:
-            out.extend(item.factors)
-    return tuple(out)
+            atoms.append(item)
+    scalars = [a for a in atoms if a.is_scalar]
+    runs: list[list[Node]] = []
+    for a in atoms:
+        if a.is_scalar:
+            continue
+        if runs and runs[-1][-1].shape[1] == a.shape[0]:
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    def is_1x1(run: list[Node]) -> bool:
+        return run[0].shape[0].is_one and run[-1].shape[1].is_one
+
+    scaling = [a for r in runs if is_1x1(r) for a in r]
+    chain = [a for r in runs if not is_1x1(r) for a in r]
+    assert all(a.shape[1] == b.shape[0] for a, b in zip(chain, chain[1:])), \
+        "a product whose matrix factors do not form one chain"
+    if not chain or is_1x1(chain):
+        return tuple(scalars + scaling + chain)
+    return tuple(scalars + ([Mul(tuple(scaling))] if scaling else []) + chain)
 
 
 def negate(node: Node) -> Node:

@@ -162,3 +162,10 @@ def test_deep_nesting_of_functions_is_a_clean_error():
     text = "sin(" * 500 + "x" + ")" * 500
     with pytest.raises(matdiff.ParseError, match="nested"):
         matdiff.parse(text)
+
+
+def test_scalar_chains_inside_products_print_back_to_the_same_tree():
+    """x'*((x*x')*x) once printed as x'*x*x'*x, which parsed to a different grouping."""
+    for text in ("x'*((x*x')*x)", "(x'*x)*(x'*x)", "x*(x'*y)", "(x'*y)*A", "A*(x'*y)", "2*(x'*y)"):
+        expr = matdiff.parse(text)
+        assert matdiff.parse(to_input(expr)) == expr, text

@@ -4,7 +4,6 @@ their gradients match central differences."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,8 +91,6 @@ def _matrix(depth: int) -> st.SearchStrategy[str]:
 EXPRESSIONS = _scalar(3)
 
 
-@pytest.mark.xfail(reason="known bug: a chain that flattens into scalar sub-chains (x'*((x*x')*x)) "
-                          "prints to a form that parses to a differently grouped tree", strict=False)
 @SETTINGS
 @given(EXPRESSIONS)
 def test_printed_input_form_round_trips(text):

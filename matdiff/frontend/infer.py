@@ -13,7 +13,7 @@ from typing import Callable
 from ..errors import ParseError, ShapeError, Span
 from ..nodes import (
     Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol,
-    Transpose, Call, flatten_mul, negate,
+    Transpose, Call, flatten_mul, negate, symbols_of,
 )
 from ..ops import STRUCTURAL, lookup, suggest
 from ..ops.registry import REGISTRY
@@ -77,7 +77,11 @@ class Inference:
     # -- entry -----------------------------------------------------------------
     def run(self, syn: Syn) -> Node:
         typed = self.expr(syn)
-        names = self.sizes.automatic_roots(self.order)
+        draft = typed.make(lambda v: self.sizes.resolve(v, {}))
+        # Unnamed sizes are called m, n, p, ... in the order their symbols appear
+        # in the tree (not in the text), so equal trees get equal names.
+        in_tree = [v for s in symbols_of(draft) if s.name in self.symbols for v in self.symbols[s.name]]
+        names = self.sizes.automatic_roots(in_tree + self.order)
         return typed.make(lambda v: self.sizes.resolve(v, names))
 
     # -- helpers ---------------------------------------------------------------

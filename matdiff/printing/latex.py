@@ -79,7 +79,9 @@ class LatexPrinter:
             sign, factors = "-", factors[1:]
         num = [f for f in factors if not (f.is_scalar and is_reciprocal(f))]
         den = [f.base for f in factors if f.is_scalar and is_reciprocal(f)]  # type: ignore[attr-defined]
-        top = " ".join(self.wrap(f, POWER) for f in num) if num else "1"
+        scales_chain = any(not f.is_scalar for f in num)  # (xᵀ y) A: bracket the 1×1 chain
+        top = " ".join(rf"\left({self.doprint(f)}\right)" if scales_chain and isinstance(f, Mul) and f.is_scalar
+                       else self.wrap(f, POWER) for f in num) if num else "1"
         if den:
             bottom = " ".join(self.wrap(f, POWER) for f in den)
             return rf"{sign}\frac{{{top}}}{{{bottom}}}"

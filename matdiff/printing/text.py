@@ -97,19 +97,20 @@ class InputPrinter:
         return sign + self.join(factors, self.times, self.divide, first_level=self.first_factor_level)
 
     first_factor_level = PRODUCT
-    # A leading scalar chain (x'*y) followed by more factors needs parentheses
-    # for the parser; in text, juxtaposition reads unambiguously.
-    wrap_leading_scalar_chain = True
 
     def join(self, factors: tuple[Node, ...], times: str, divide: str, first_level: int) -> str:
+        # A 1×1 chain (xᵀ y) that scales a matrix chain is bracketed: (xᵀ y) A.
+        scales_chain = any(not f.is_scalar for f in factors)
         parts: list[str] = []
         for i, f in enumerate(factors):
+            if scales_chain and isinstance(f, Mul) and f.is_scalar:
+                parts.append(("" if i == 0 else times) + f"({self.doprint(f)})")
+                continue
             if i > 0 and is_reciprocal(f):
                 assert isinstance(f, Power)
                 parts.append(divide + self.wrap(f.base, POWER))
             elif i == 0:
-                unit = isinstance(f, Mul) and f.is_scalar and len(factors) > 1
-                parts.append(self.wrap(f, ATOM if unit and self.wrap_leading_scalar_chain else first_level))
+                parts.append(self.wrap(f, first_level))
             else:
                 parts.append(times + self.wrap(f, POWER))
         return "".join(parts)
@@ -158,7 +159,6 @@ class TextPrinter(InputPrinter):
     hadamard = " ∘ "
     hadamard_divide = " ⊘ "
     first_factor_level = POWER
-    wrap_leading_scalar_chain = False
 
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
