@@ -85,41 +85,31 @@ def test_at_least_forty_bad_inputs_are_covered():
     assert len(BAD) >= 40
 
 
-def test_rendered_shape_error_points_at_the_operator():
-    with pytest.raises(matdiff.ShapeError) as info:
-        matdiff.parse("A*x'")
-    assert info.value.render() == (
-        "error: the columns of A (n) do not match the rows of x' (1)\n"
-        "  A*x'\n"
-        "   ^")
+RENDERED = [
+    ("A*x'", matdiff.ShapeError, [
+        "error: the columns of A (n) do not match the rows of x' (1)",
+        "  A*x'",
+        "   ^"]),
+    ("logdett(X)", matdiff.ParseError, [
+        "error: unknown function logdett; did you mean logdet?",
+        "  logdett(X)",
+        "  ^^^^^^^"]),
+    ("tr(A*X*B", matdiff.ParseError, [
+        "error: this '(' is never closed: a ')' is missing",
+        "  tr(A*X*B",
+        "    ^"]),
+    ("x + c", matdiff.ShapeError, [
+        "error: cannot add the scalar c and a vector of size m x: a scalar is not broadcast; write c*vector(1)",
+        "  x + c",
+        "    ^"]),
+]
 
 
-def test_rendered_unknown_function_suggests_the_closest():
-    with pytest.raises(matdiff.ParseError) as info:
-        matdiff.parse("logdett(X)")
-    assert info.value.render() == (
-        "error: unknown function logdett; did you mean logdet?\n"
-        "  logdett(X)\n"
-        "  ^^^^^^^")
-
-
-def test_rendered_unclosed_parenthesis():
-    with pytest.raises(matdiff.ParseError) as info:
-        matdiff.parse("tr(A*X*B")
-    assert info.value.render() == (
-        "error: this '(' is never closed: a ')' is missing\n"
-        "  tr(A*X*B\n"
-        "    ^")
-
-
-def test_rendered_scalar_broadcast():
-    with pytest.raises(matdiff.ShapeError) as info:
-        matdiff.parse("x + c")
-    assert info.value.render() == (
-        "error: cannot add the scalar c and a vector of size m x: a scalar is not broadcast; "
-        "write c*vector(1)\n"
-        "  x + c\n"
-        "    ^")
+@pytest.mark.parametrize("text,cls,lines", RENDERED, ids=[r[0] for r in RENDERED])
+def test_rendered_error_has_a_caret_under_the_place(text, cls, lines):
+    with pytest.raises(cls) as info:
+        matdiff.parse(text)
+    assert info.value.render() == "\n".join(lines)
 
 
 def test_declaration_error_points_into_the_where_text():
