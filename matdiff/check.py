@@ -157,9 +157,9 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
         E = direction(rng, var, X)
         h = 1e-5 * max(1.0, float(np.abs(X).max()))
         try:
-            base = Interpreter(arrays, sizes)
-            f0 = base(expr)
-            derivative = Interpreter(arrays, sizes)(result.value)
+            at_point = Interpreter(arrays, sizes)  # f and the closed form share subexpressions
+            f0 = at_point(expr)
+            derivative = at_point(result.value)
             plus = Interpreter({**arrays, var.name: X + h * E}, sizes)(expr)
             minus = Interpreter({**arrays, var.name: X - h * E}, sizes)(expr)
         except EvaluationError:

@@ -26,7 +26,7 @@ def pairing(M: Node, G: Node) -> Node:
     return call("tr", Mul((Transpose(M), G)))
 
 
-class _Linear:
+class HoldsDifferential:
     """Which subtrees of df hold the differential (memoised)."""
 
     def __init__(self) -> None:
@@ -43,7 +43,7 @@ class _Linear:
 def gradient_of_differential(df: Node, var: Symbol) -> Node:
     """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX."""
     assert df.is_scalar, "a gradient needs a scalar function"
-    holds = _Linear()
+    holds = HoldsDifferential()
     found: list[Node] = []
     stack: list[tuple[Node, Node]] = [(df, Number(Fraction(1)))]
     while stack:
@@ -63,7 +63,7 @@ def gradient_of_differential(df: Node, var: Symbol) -> Node:
         elif isinstance(node, Filled):
             stack.append((node.value, call("sum", G)))
         elif isinstance(node, Call):
-            i = _only(node.args, holds)
+            i = only_holder(node.args, holds)
             fn = function(node.name)
             if fn.adjoint is None:
                 raise AssertionError(f"{node.name} reached the adjoint pass but is not linear")
@@ -78,14 +78,14 @@ def gradient_of_differential(df: Node, var: Symbol) -> Node:
     return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
 
 
-def _only(items: tuple[Node, ...], holds: _Linear) -> int:
+def only_holder(items: tuple[Node, ...], holds: HoldsDifferential) -> int:
     hits = [i for i, x in enumerate(items) if holds(x)]
     assert len(hits) == 1, "the differential is not linear: several factors hold dX"
     return hits[0]
 
 
-def _through_product(node: Mul, G: Node, holds: _Linear) -> tuple[Node, Node]:
-    i = _only(node.factors, holds)
+def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+    i = only_holder(node.factors, holds)
     D = node.factors[i]
     others = node.factors[:i] + node.factors[i + 1:]
     if D.is_scalar:
@@ -104,8 +104,8 @@ def _through_product(node: Mul, G: Node, holds: _Linear) -> tuple[Node, Node]:
     return D, (Mul(items) if len(items) > 1 else G)
 
 
-def _through_hadamard(node: Hadamard, G: Node, holds: _Linear) -> tuple[Node, Node]:
-    i = _only(node.factors, holds)
+def _through_hadamard(node: Hadamard, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+    i = only_holder(node.factors, holds)
     D = node.factors[i]
     others = node.factors[:i] + node.factors[i + 1:]
     C = others[0] if len(others) == 1 else Hadamard(others)

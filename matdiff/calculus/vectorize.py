@@ -14,7 +14,7 @@ from ..nodes import (
 from ..ops import call, function
 from ..shapes import ONE
 from ..simplify import simplify
-from .adjoint import _Linear, _only
+from .adjoint import HoldsDifferential, only_holder
 
 
 def _size(node: Node):
@@ -27,14 +27,14 @@ def _mul(*items: Node) -> Node:
 
 def jacobian_of_differential(df: Node, var: Symbol) -> Node:
     """J with vec(df) = J vec(dX)."""
-    holds = _Linear()
+    holds = HoldsDifferential()
     J = _vjac(df, holds)
     if J is None:
         return Zero((_size(df), _size(var)))
     return simplify(J)
 
 
-def _vjac(node: Node, holds: _Linear) -> Node | None:
+def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
     if not holds(node):
         return None
     if isinstance(node, Differential):
@@ -43,7 +43,7 @@ def _vjac(node: Node, holds: _Linear) -> Node | None:
         parts = [p for p in (_vjac(t, holds) for t in node.terms) if p is not None]
         return parts[0] if len(parts) == 1 else Add(tuple(parts))
     if isinstance(node, Mul):
-        i = _only(node.factors, holds)
+        i = only_holder(node.factors, holds)
         D = node.factors[i]
         inner = _vjac(D, holds)
         assert inner is not None
@@ -59,7 +59,7 @@ def _vjac(node: Node, holds: _Linear) -> Node | None:
         right = Transpose(_mul(*chain[j + 1:])) if j + 1 < len(chain) else Identity(D.shape[1])
         return _mul(*scalars, Kron((right, left)), inner)  # vec(L D R) = (Rᵀ ⊗ L) vec D
     if isinstance(node, Hadamard):
-        i = _only(node.factors, holds)
+        i = only_holder(node.factors, holds)
         D = node.factors[i]
         inner = _vjac(D, holds)
         assert inner is not None
@@ -78,7 +78,7 @@ def _vjac(node: Node, holds: _Linear) -> Node | None:
         inner = _vjac(node.value, holds)
         return Mul((Filled(Number(Fraction(1)), (_size(node), ONE)), inner))  # type: ignore[arg-type]
     if isinstance(node, Call):
-        i = _only(node.args, holds)
+        i = only_holder(node.args, holds)
         fn = function(node.name)
         inner = _vjac(node.args[i], holds)
         if fn.vec_jacobian is None:

@@ -86,7 +86,11 @@ class Inference:
 
     # -- helpers ---------------------------------------------------------------
     def label(self, syn: Syn) -> str:
-        text = self.text[syn.span.start:syn.span.end].strip()
+        return self.span_label(syn.span)
+
+    def span_label(self, span: Span) -> str:
+        """The input text of a span, as messages name it (long ones by the caret)."""
+        text = self.text[span.start:span.end].strip()
         return text if len(text) <= 24 else "the expression at the caret"
 
     def is_scalar(self, shape: IShape) -> bool:
@@ -266,8 +270,7 @@ class Inference:
         for op, op_span, operand in zip(syn.ops, syn.op_spans, syn.operands):
             right = self.expr(operand)
             span = start.cover(operand.span)
-            label = self.text[span.start:span.end].strip()
-            label = label if len(label) <= 24 else "the expression at the caret"
+            label = self.span_label(span)
             if op in ("*", ""):
                 acc = self.multiply(acc, right, op, op_span, span, label)
             elif op == "/":
