@@ -61,7 +61,7 @@ def domains(expr: Node) -> dict[str, str]:
             arg = node.args[0]
         elif isinstance(node, (Inverse, MatPower)) and (not isinstance(node, MatPower) or node.k < 0):
             want, arg = "invertible", node.children[0]
-        elif isinstance(node, Power) and not (isinstance(node.exponent, Number) and node.exponent.value.denominator == 1):
+        elif isinstance(node, Power) and not _is_integer(node.exponent):
             want, arg = "positive", node.base
         while isinstance(arg, (Inverse, Transpose)):
             arg = arg.children[0]
@@ -71,6 +71,10 @@ def domains(expr: Node) -> dict[str, str]:
             elif out.get(arg.name) != "spd":
                 out[arg.name] = want
     return out
+
+
+def _is_integer(node: Node) -> bool:
+    return isinstance(node, Number) and node.value.denominator == 1
 
 
 def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -179,7 +183,8 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
             analytic = np.array([np.sum(derivative * E)])
         else:
             analytic = derivative @ E.reshape(-1, order="F")
-        scale = max(np.linalg.norm(numeric), np.linalg.norm(analytic), 1e-8 * max(1.0, float(np.abs(f0).max())), 1e-12)
+        scale = max(float(np.linalg.norm(numeric)), float(np.linalg.norm(analytic)),
+                    1e-8 * max(1.0, float(np.abs(f0).max())), 1e-12)
         worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale))
         done += 1
     ok = worst <= tolerance
@@ -197,7 +202,7 @@ def _generated_code_error(generated: Callable[..., Any], arrays: dict[str, np.nd
     if got.size != derivative.size:
         return float("inf")
     gap = float(np.linalg.norm(got.reshape(-1) - derivative.reshape(-1, order="C")) /
-                max(np.linalg.norm(derivative), 1e-12))
+                max(float(np.linalg.norm(derivative)), 1e-12))
     return gap if gap > 1e-8 else None
 
 

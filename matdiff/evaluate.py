@@ -179,9 +179,9 @@ class Interpreter:
 
     def _Call(self, n: Call) -> np.ndarray:
         args = [self(a) for a in n.args]
-        if n.name == "unvec":
-            return args[0].reshape(self.dims(n), order="F")
-        return np.atleast_2d(np.asarray(function(n.name).evaluate(*args), dtype=float))
+        fn = function(n.name)
+        value = fn.evaluate(*args, shape=self.dims(n)) if fn.needs_shape else fn.evaluate(*args)
+        return np.atleast_2d(np.asarray(value, dtype=float))
 
 
 def evaluate(node: Node, values: Mapping[str, Any]) -> np.ndarray:

@@ -12,6 +12,12 @@ from itertools import count
 _SIZE_NAMES = ("m", "n", "p", "q", "r", "s", "t", "u", "v", "w", "k", "l")
 
 
+def size_name(i: int) -> str:
+    """The i-th automatic size name: m, n, p, ..., l, m1, n1, ..."""
+    base = _SIZE_NAMES[i % len(_SIZE_NAMES)]
+    return base if i < len(_SIZE_NAMES) else f"{base}{i // len(_SIZE_NAMES)}"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Size:
     """A resolved size: an integer coefficient times a product of size symbols."""
@@ -127,10 +133,8 @@ class SizeTable:
 
     def _next_name(self) -> str:
         while True:
-            i = self._pool
+            name = size_name(self._pool)
             self._pool += 1
-            base = _SIZE_NAMES[i % len(_SIZE_NAMES)]
-            name = base if i < len(_SIZE_NAMES) else f"{base}{i // len(_SIZE_NAMES)}"
             if name not in self.reserved:
                 return name
 
@@ -220,8 +224,7 @@ class SizeTable:
     def automatic_roots(self, vars_in_order: list[SizeVar]) -> dict[int, str]:
         """Compact names for the free automatic sizes, in order of appearance."""
         names: dict[int, str] = {}
-        pool = (n for n in (_SIZE_NAMES[i % len(_SIZE_NAMES)] + ("" if i < len(_SIZE_NAMES) else str(i // len(_SIZE_NAMES)))
-                            for i in count()) if n not in self.reserved)
+        pool = (n for n in (size_name(i) for i in count()) if n not in self.reserved)
         for v in vars_in_order:
             r = self.find(v)
             stack = [r]

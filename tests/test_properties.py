@@ -107,7 +107,7 @@ def test_gradient_matches_central_differences(text, wrt, seed):
     r = matdiff.derivative(text, wrt=wrt)
     g = np.random.default_rng(seed)
     n = 3
-    values = {s.name: (g.standard_normal() if s.is_scalar else g.standard_normal((n, 1) if s.shape[1].is_one else (n, n)))
+    values = {s.name: g.standard_normal() if s.is_scalar else g.standard_normal((n, 1) if s.shape[1].is_one else (n, n))
               for s in symbols_of(expr)}
     arrays, sizes = bind(symbols_of(expr), values)
     G = Interpreter(arrays, sizes)(r.value)

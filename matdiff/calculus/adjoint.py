@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import DerivativeError
 from ..nodes import (
     Add, Call, Differential, Filled, Hadamard, Kron, Mul, Node, Number, Symbol, Transpose, Zero,
 )
@@ -69,8 +68,7 @@ def gradient_of_differential(df: Node, var: Symbol) -> Node:
                 raise AssertionError(f"{node.name} reached the adjoint pass but is not linear")
             stack.append((node.args[i], fn.adjoint(node, i, G)))
         elif isinstance(node, Kron):
-            raise DerivativeError("gradients through a Kronecker product with the variable inside "
-                                  "are not supported yet")
+            stack.append(_through_kron(node, G, holds))
         else:
             raise AssertionError(f"{type(node).__name__} is not linear in the differential")
     if not found:
@@ -102,6 +100,24 @@ def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node
     if right:
         items += (Transpose(right[0] if len(right) == 1 else Mul(tuple(right))),)
     return D, (Mul(items) if len(items) > 1 else G)
+
+
+def _through_kron(node: Kron, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+    """A ⊗ D ⊗ C = (A ⊗ D) ⊗ C: peel C off with the left adjoint, then A with
+    the right adjoint (see ops/kronecker.py)."""
+    i = only_holder(node.factors, holds)
+    D = node.factors[i]
+    left, right = node.factors[:i], node.factors[i + 1:]
+    if right:
+        head = node.factors[: i + 1]
+        G = call("kron_left_adjoint", G, _kron(right), shape=(Kron(head).shape if len(head) > 1 else D.shape))
+    if left:
+        G = call("kron_right_adjoint", G, _kron(left), shape=D.shape)
+    return D, G
+
+
+def _kron(factors: tuple[Node, ...]) -> Node:
+    return factors[0] if len(factors) == 1 else Kron(factors)
 
 
 def _through_hadamard(node: Hadamard, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:

@@ -34,6 +34,31 @@ def jacobian_of_differential(df: Node, var: Symbol) -> Node:
     return simplify(J)
 
 
+def kron_vec_permutation(A: Node, B: Node) -> Node:
+    """P with vec(A ⊗ B) = P (vec A ⊗ vec B): I_n ⊗ K(q,m) ⊗ I_p for A m×n, B p×q
+    (Magnus & Neudecker, Matrix Differential Calculus, Thm 3.10)."""
+    (m, n), (p, q) = A.shape, B.shape
+    return Kron((Identity(n), Commutation(q, m), Identity(p)))
+
+
+def _through_kron(node: Kron, holds: HoldsDifferential) -> Node:
+    """(L ⊗ D) ⊗ R: vec(L ⊗ D) = P (vec L ⊗ I) vec D, vec(X ⊗ R) = P (I ⊗ vec R) vec X."""
+    i = only_holder(node.factors, holds)
+    D = node.factors[i]
+    J = _vjac(D, holds)
+    assert J is not None
+    left, right = node.factors[:i], node.factors[i + 1:]
+    X = D
+    if left:
+        L = left[0] if len(left) == 1 else Kron(left)
+        J = Mul((kron_vec_permutation(L, X), Kron((call("vec", L), Identity(_size(X)))), J))
+        X = Kron(left + (D,))
+    if right:
+        R = right[0] if len(right) == 1 else Kron(right)
+        J = Mul((kron_vec_permutation(X, R), Kron((Identity(_size(X)), call("vec", R))), J))
+    return J
+
+
 def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
     if not holds(node):
         return None
@@ -87,6 +112,5 @@ def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
         J = fn.vec_jacobian(node, i)
         return Mul((J, inner))  # type: ignore[arg-type]
     if isinstance(node, Kron):
-        raise DerivativeError("Jacobians through a Kronecker product with the variable inside "
-                              "are not supported yet")
+        return _through_kron(node, holds)
     raise AssertionError(f"{type(node).__name__} is not linear in the differential")

@@ -49,7 +49,8 @@ def read_declarations(syntax: tuple[SynDeclaration, ...], reserved: frozenset[st
                 props.add(word.word)
             else:
                 guess = closest(word.word, KINDS + PROPERTIES)
-                hint = f"; did you mean {guess}?" if guess else f" (kinds: {', '.join(KINDS)}; properties: {', '.join(PROPERTIES)})"
+                hint = (f"; did you mean {guess}?" if guess else
+                        f" (kinds: {', '.join(KINDS)}; properties: {', '.join(PROPERTIES)})")
                 raise DeclarationError(f"unknown kind or property '{word.word}'{hint}", word.span)
         if props and kind in ("scalar", "vector"):
             raise DeclarationError(f"{', '.join(sorted(props))} applies to square matrices, "

@@ -6,18 +6,18 @@ Equation numbers refer to The Matrix Cookbook (Petersen & Pedersen, 2012).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..errors import DerivativeError
-from ..nodes import Call, Filled, Identity, Inverse, Node, Number, Power, Transpose
-from ..shapes import ONE
+from ..nodes import Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Transpose
+from ..shapes import ONE, Size
 from . import signatures as sig
 from .registry import Function, call, register
 
 
-def _scalar(value: float) -> np.ndarray:
+def _scalar(value: float | np.floating) -> np.ndarray:
     return np.full((1, 1), value)
 
 
@@ -32,15 +32,15 @@ def _diag(X: np.ndarray) -> np.ndarray:
     return np.diag(X).reshape(-1, 1)
 
 
-def _diag_code(node: Call, args: Sequence[str]) -> str:
+def _diag_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> str:
     (x,) = args
     if node.args[0].shape[1].is_one:
         return f"np.diag({x}.ravel())"
     return f"np.diag({x}).reshape(-1, 1)"
 
 
-def _unvec_code(node: Call, args: Sequence[str], sizes: Sequence[str]) -> str:
-    return f"{args[0]}.reshape(({sizes[0]}, {sizes[1]}), order='F')"
+def _unvec_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> str:
+    return f"{args[0]}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
 
 
 def _not_yet(name: str):
@@ -77,6 +77,17 @@ def _adj_differential(node: Call, d: Sequence[Node | None]) -> Node:
     return det * call("tr", Inverse(X) @ dX) * Inverse(X) - det * (Inverse(X) @ dX @ Inverse(X))  # type: ignore[operator]
 
 
+def _diag_vec_jacobian(node: Call, i: int) -> Node:
+    """vec(diag(x)) = diag(vec I) (1 ⊗ I) x, since diag(x) = I ∘ (x 1ᵀ); and its
+    transpose for the diagonal of a matrix: diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X."""
+    n = node.args[0].shape[0]
+    mask = call("diag", call("vec", Identity(n)))
+    ones = Filled(Number(Fraction(1)), (n, ONE))
+    if node.args[0].shape[1].is_one:
+        return Mul((mask, Kron((ones, Identity(n)))))
+    return Mul((Kron((Transpose(ones), Identity(n))), mask))
+
+
 def _norm1_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (U,), (dU,) = node.args, d
     from ..nodes import Hadamard
@@ -100,15 +111,12 @@ def _linear(node: Call, d: Sequence[Node | None]) -> Node:
 def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:
     A, B = node.args
     dA, dB = d
-    terms = []
+    terms: list[Node] = []
     if dA is not None:
         terms.append(call("inner", dA, B))
     if dB is not None:
         terms.append(call("inner", A, dB))
-    out = terms[0]
-    for t in terms[1:]:
-        out = out + t
-    return out
+    return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
 def _reg(name: str, shape_rule, summary: str, evaluate, code, latex: str, family: str,
@@ -137,15 +145,16 @@ _reg("adj", sig.square_to_square, "adjugate, det(X) X⁻¹",
      differential=_adj_differential, domain="invertible")
 _reg("diag", sig.diagonal, "diag(x): diagonal matrix from a vector; diag(X): diagonal of a square matrix",
      _diag, _diag_code, r"\operatorname{{diag}}{0}", "matrix", source="linear",
-     differential=_linear, linear=True, adjoint=lambda node, i, G: call("diag", G))
+     differential=_linear, linear=True, adjoint=lambda node, i, G: call("diag", G),
+     vec_jacobian=_diag_vec_jacobian)
 _reg("vec", sig.stack_columns, "stack the columns into one vector (column-major)",
      lambda X: X.reshape(-1, 1, order="F"), "{0}.reshape(-1, 1, order='F')",
      r"\operatorname{{vec}}{0}", "matrix", source="linear", differential=_linear, linear=True,
      adjoint=lambda node, i, G: call("unvec", G, shape=node.args[0].shape),
      vec_jacobian=lambda node, i: Identity(node.shape[0]))
 _reg("unvec", sig.elementwise, "the inverse of vec (internal)",
-     None, _unvec_code, r"\operatorname{{vec}}^{{-1}}{0}", "matrix", source="linear",
-     differential=_linear, linear=True, public=False,
+     lambda G, shape: G.reshape(shape, order="F"), _unvec_code, r"\operatorname{{vec}}^{{-1}}{0}", "matrix",
+     source="linear", differential=_linear, linear=True, public=False, needs_shape=True,
      adjoint=lambda node, i, G: call("vec", G),
      vec_jacobian=lambda node, i: Identity(node.args[0].shape[0]))
 _reg("sum", sig.any_to_scalar, "sum of all entries",
@@ -167,7 +176,10 @@ _reg("inner", sig.pairing, "inner(A, B) = tr(AᵀB), the Frobenius inner product
 _reg("sym", sig.square_to_square, "symmetric part (X + Xᵀ)/2 (internal)",
      lambda X: 0.5 * (X + X.T), "(0.5 * ({0} + {0}.T))", r"\operatorname{{sym}}{0}", "matrix",
      source="linear", differential=_linear, linear=True, public=False,
-     adjoint=lambda node, i, G: call("sym", G))
+     adjoint=lambda node, i, G: call("sym", G),
+     vec_jacobian=lambda node, i: Mul((Number(Fraction(1, 2)),
+                                       Add((Identity(node.shape[0] * node.shape[1]),
+                                            Commutation(node.shape[0], node.shape[1]))))))
 for _name, _summary in (("expm", "matrix exponential"), ("logm", "principal matrix logarithm"),
                         ("sqrtm", "principal matrix square root")):
     _reg(_name, sig.square_to_square, _summary, _matrix_function(_name),

@@ -33,7 +33,9 @@ class Function:
     shape_rule: ShapeRule
     summary: str
     evaluate: Callable[..., Array]
-    code: str                      # NumPy code, '{0}', '{1}' for the arguments
+    # NumPy code: a template with '{0}', '{1}' for the arguments, or a function
+    # (node, argument texts, size printer) -> text for shape-dependent forms.
+    code: "str | Callable[[Call, Sequence[str], Callable[[Size], str]], str]"
     latex: str                     # LaTeX, '{0}' for the argument
     family: str                    # 'elementwise', 'matrix' or 'reduction'
     source: str = ""               # where the differential formula comes from
@@ -46,6 +48,8 @@ class Function:
     public: bool = True            # typed by users (and listed in --help)
     aliases: tuple[str, ...] = ()
     text: str | None = None        # how the text printer names it, if not `name`
+    needs_shape: bool = False      # evaluate(*args, shape=(rows, cols)) gets the output shape
+    code_helper: str = ""          # Python source the generated module defines when it uses the code
 
 
 REGISTRY: dict[str, Function] = {}

@@ -2,6 +2,8 @@
 \\frac for scalar divisions, parentheses from the shared precedence table."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero,
@@ -58,7 +60,7 @@ class LatexPrinter:
 
     def _Filled(self, n: Filled) -> str:
         ones = r"\mathbf{1}" + (rf"^{{{T}}}" if n.shape[0].is_one else "")
-        return ones if n.value == Number(1) else f"{self.wrap(n.value, POWER)} {ones}"
+        return ones if n.value == Number(Fraction(1)) else f"{self.wrap(n.value, POWER)} {ones}"
 
     def _Commutation(self, n: Commutation) -> str:
         return rf"K_{{{n.m},{n.n}}}"

@@ -69,9 +69,11 @@ class CodePrinter:
         self.names = names
         self.uses_commutation = False
         self.uses_scipy = False
+        self.helpers: dict[str, str] = {}
 
     def size(self, size: Size) -> str:
-        parts = ([str(size.coeff)] if size.coeff != 1 or not size.factors else []) + [python_name(f) for f in size.factors]
+        parts = ([str(size.coeff)] if size.coeff != 1 or not size.factors else [])
+        parts += [python_name(f) for f in size.factors]
         return " * ".join(parts)
 
     def shape(self, node: Node) -> str:
@@ -193,10 +195,10 @@ class CodePrinter:
         template = fn.code if isinstance(fn.code, str) else ""
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
-        if n.name == "unvec":
-            return fn.code(n, args, [self.size(n.shape[0]), self.size(n.shape[1])]), P_ATOM  # type: ignore[operator]
+        if fn.code_helper:
+            self.helpers[n.name] = fn.code_helper
         if callable(fn.code):
-            return fn.code(n, args), P_ATOM
+            return fn.code(n, args, self.size), P_ATOM
         if "scipy" in fn.code:
             self.uses_scipy = True
         # Every code template is a call or parenthesised, so it binds like an atom.
@@ -274,6 +276,6 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
                     f"{printer.size(out_shape[1])})))")
     params = ", ".join(python_name(s.name) for s in symbols)
     imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
-    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "")
+    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + "".join(printer.helpers.values())
     docstring = '    """' + doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
     return (f"{imports}\n{helpers}\n\ndef {name}({params}):\n{docstring}\n" + "\n".join(body) + "\n")

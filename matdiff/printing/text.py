@@ -10,7 +10,7 @@ from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
     Node, Number, Power, Symbol, Transpose, Zero,
 )
-from .precedence import ATOM, POWER, PRODUCT, SUM, UNARY, format_number, is_negative_term, precedence
+from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Callable
+from typing import Any, Callable
 
 from ..nodes import (
     Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
@@ -15,7 +15,7 @@ from ..nodes import (
 )
 from ..ops import call, function
 
-Rule = Callable[[Node], "Node | None"]
+Rule = Callable[[Any], "Node | None"]  # each rule takes the node kind it is listed under
 ONE = Number(Fraction(1))
 SYMMETRIC_PROPERTIES = {"symmetric", "spd", "diagonal"}
 # Matrix functions that commute with transposition: f(X)ᵀ = f(Xᵀ).
@@ -83,8 +83,8 @@ def transpose_of_product(n: Transpose) -> Node | None:
     """(A B)ᵀ = Bᵀ Aᵀ (scalars stay in front)."""
     if not isinstance(n.arg, Mul):
         return None
-    scalars = [f for f in n.arg.factors if f.is_scalar]
-    chain = [Transpose(f) for f in reversed(n.arg.factors) if not f.is_scalar]
+    scalars: list[Node] = [f for f in n.arg.factors if f.is_scalar]
+    chain: list[Node] = [Transpose(f) for f in reversed(n.arg.factors) if not f.is_scalar]
     return Mul(tuple(scalars + chain))
 
 
@@ -446,6 +446,22 @@ def call_rules(n: Call) -> Node | None:
             return Mul((Transpose(a), args[1]))
     if name == "log" and isinstance(a, Call) and a.name == "exp":
         return a.args[0]
+    if name in ("kron_left_adjoint", "kron_right_adjoint"):
+        return _kron_adjoint_rules(n)
+    return None
+
+
+def _kron_adjoint_rules(n: Call) -> Node | None:
+    """The Kronecker adjoints are linear in G: scalars come out. With G = I and a
+    square other factor M, only diagonal blocks remain: Σ_i M_ii I = tr(M) I
+    (Cookbook (106) and (121) read through ⟨I, A ⊗ dX⟩)."""
+    G, M = n.args
+    pulled = _pull_scalars(G)
+    if pulled is not None:
+        scalars, rest = pulled
+        return Mul(tuple(scalars) + (call(n.name, rest, M, shape=n.shape),))
+    if isinstance(G, Identity) and M.is_square and n.is_square:
+        return Mul((call("tr", M), Identity(n.shape[0])))
     return None
 
 

@@ -1,0 +1,49 @@
+"""The adjoints of the Kronecker product, internal functions that gradients
+through A ⊗ B need. With G cut into blocks G_ij of B's shape,
+⟨G, dA ⊗ B⟩ = Σ_ij dA_ij ⟨G_ij, B⟩ and ⟨G, A ⊗ dB⟩ = ⟨Σ_ij A_ij G_ij, dB⟩.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Sequence
+
+import numpy as np
+
+from ..nodes import Call, Node
+from .registry import Function, call, register
+from .signatures import elementwise
+
+
+def _kron_left_adjoint(G, B, shape=None):
+    """The cotangent of A in A ⊗ B: entry (i, j) is ⟨block (i, j) of G, B⟩."""
+    p, q = B.shape
+    m, n = G.shape[0] // p, G.shape[1] // q
+    return np.einsum("ikjl,kl->ij", G.reshape(m, p, n, q), B)
+
+
+def _kron_right_adjoint(G, A, shape=None):
+    """The cotangent of B in A ⊗ B: Σ_ij A_ij (block (i, j) of G)."""
+    m, n = A.shape
+    p, q = G.shape[0] // m, G.shape[1] // n
+    return np.einsum("ikjl,ij->kl", G.reshape(m, p, n, q), A)
+
+
+def _bilinear(node: Call, d: Sequence[Node | None]) -> Node:
+    """Both adjoints are bilinear: d f(G, M) = f(dG, M) + f(G, dM)."""
+    G, M = node.args
+    dG, dM = d
+    terms = [call(node.name, dG, M, shape=node.shape)] if dG is not None else []
+    if dM is not None:
+        terms.append(call(node.name, G, dM, shape=node.shape))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+for _fn, _summary in ((_kron_left_adjoint, "the cotangent of A in A ⊗ B (internal)"),
+                      (_kron_right_adjoint, "the cotangent of B in A ⊗ B (internal)")):
+    _name = _fn.__name__.lstrip("_")
+    register(Function(
+        name=_name, arity=2, shape_rule=elementwise, summary=_summary, evaluate=_fn,
+        code=f"_{_name}({{0}}, {{1}})",
+        latex=rf"\operatorname{{{{{_name.replace('_', '-')}}}}}\left({{0}}, {{1}}\right)",
+        family="matrix", source="⟨G, A ⊗ B⟩ block by block", differential=_bilinear, public=False,
+        needs_shape=True, code_helper="\n\n" + inspect.getsource(_fn)))
