@@ -20,17 +20,26 @@ class Node:
     """Base class: equality and a cached hash over the mathematical fields."""
 
     _hash: int = field(init=False, repr=False)
+    _key: tuple = field(init=False, repr=False)
+    _shape: Shape = field(init=False, repr=False)
+    _scalar: bool = field(init=False, repr=False)
     _fields: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((type(self).__name__,) + self.key()))
-
-    def key(self) -> tuple:
         names = type(self)._fields
         if not names:
-            names = tuple(f.name for f in fields(self) if f.compare and f.name not in ("_hash", "span"))
+            names = tuple(f.name for f in fields(self) if f.init and f.compare and f.name != "span")
             type(self)._fields = names
-        return tuple(getattr(self, n) for n in names)
+        key = tuple(getattr(self, n) for n in names)
+        shape = self.compute_shape()
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash((type(self).__name__,) + key))
+        object.__setattr__(self, "_shape", shape)
+        object.__setattr__(self, "_scalar", shape[0].is_one and shape[1].is_one)
+
+    def key(self) -> tuple:
+        """The fields that make the mathematics (not the source span)."""
+        return self._key
 
     def __hash__(self) -> int:
         return self._hash
@@ -40,11 +49,15 @@ class Node:
             return True
         if type(self) is not type(other) or self._hash != other._hash:  # type: ignore[attr-defined]
             return False
-        return self.key() == other.key()  # type: ignore[attr-defined]
+        return self._key == other._key  # type: ignore[attr-defined]
 
     # -- structure ---------------------------------------------------------
     @property
     def shape(self) -> Shape:
+        """(rows, columns), computed once when the node is made."""
+        return self._shape
+
+    def compute_shape(self) -> Shape:
         raise NotImplementedError
 
     @property
@@ -57,8 +70,7 @@ class Node:
 
     @property
     def is_scalar(self) -> bool:
-        r, c = self.shape
-        return r.is_one and c.is_one
+        return self._scalar
 
     @property
     def is_vector(self) -> bool:
@@ -126,8 +138,7 @@ class Symbol(Node):
     properties: frozenset[str] = frozenset()
     span: Span | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.size
 
 
@@ -138,8 +149,7 @@ class Number(Node):
     value: Fraction
     span: Span | None = field(default=None, compare=False, repr=False)
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return SCALAR
 
 
@@ -149,8 +159,7 @@ class Identity(Node):
 
     n: Size
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return (self.n, self.n)
 
 
@@ -160,8 +169,7 @@ class Zero(Node):
 
     size: Shape
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.size
 
 
@@ -172,8 +180,7 @@ class Filled(Node):
     value: Node
     size: Shape
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.size
 
     @property
@@ -191,8 +198,7 @@ class Commutation(Node):
     m: Size
     n: Size
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         mn = self.m * self.n
         return (mn, mn)
 
@@ -203,8 +209,7 @@ class Differential(Node):
 
     var: Symbol
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.var.shape
 
 
@@ -215,8 +220,7 @@ class Add(Node):
 
     terms: tuple[Node, ...]
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.terms[0].shape
 
     @property
@@ -233,8 +237,7 @@ class Mul(Node):
 
     factors: tuple[Node, ...]
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         chain = [f for f in self.factors if not f.is_scalar]
         if not chain:
             return SCALAR
@@ -254,8 +257,7 @@ class Hadamard(Node):
 
     factors: tuple[Node, ...]
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         for f in self.factors:
             if not f.is_scalar:
                 return f.shape
@@ -275,8 +277,7 @@ class Kron(Node):
 
     factors: tuple[Node, ...]
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         rows, cols = ONE, ONE
         for f in self.factors:
             rows, cols = rows * f.shape[0], cols * f.shape[1]
@@ -294,8 +295,7 @@ class Kron(Node):
 class Transpose(Node):
     arg: Node
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         r, c = self.arg.shape
         return (c, r)
 
@@ -311,8 +311,7 @@ class Transpose(Node):
 class Inverse(Node):
     arg: Node
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.arg.shape
 
     @property
@@ -330,8 +329,7 @@ class MatPower(Node):
     base: Node
     k: int
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.base.shape
 
     @property
@@ -349,8 +347,7 @@ class Power(Node):
     base: Node
     exponent: Node
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.base.shape
 
     @property
@@ -369,8 +366,7 @@ class Call(Node):
     args: tuple[Node, ...]
     size: Shape
 
-    @property
-    def shape(self) -> Shape:
+    def compute_shape(self) -> Shape:
         return self.size
 
     @property
@@ -430,10 +426,13 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
         else:
             atoms.append(item)
     scalars = [a for a in atoms if a.is_scalar]
+    matrices = [a for a in atoms if not a.is_scalar]
+    # A 1×1 stretch can only start at a row vector or end at a column vector
+    # inside the chain; without one, the chain is a single run (fast path).
+    if not (any(a.shape[1].is_one for a in matrices[:-1]) or any(a.shape[0].is_one for a in matrices[1:])):
+        return tuple(scalars + matrices)
     runs: list[list[Node]] = []
-    for a in atoms:
-        if a.is_scalar:
-            continue
+    for a in matrices:
         if runs and runs[-1][-1].shape[1] == a.shape[0]:
             runs[-1].append(a)
         else:

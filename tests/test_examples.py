@@ -21,3 +21,11 @@ def test_example_runs(script):
 
 def test_there_are_three_examples():
     assert len(EXAMPLES) >= 3
+
+
+def test_derivation_benchmark_runs():
+    """Only that it runs; its timings are read by people, never asserted."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "derivation.py"), "--repeats", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "trace product k=25" in done.stdout

@@ -1,0 +1,100 @@
+"""Derivation time of matdiff on classic gradients and on expressions of up to
+50 operators (median of repeated warm calls, in milliseconds).
+
+    python benchmarks/derivation.py [--repeats N] [--markdown]
+
+Run on demand; the latest table is in benchmarks/RESULTS.md. Nothing here is
+a test: the test suite only checks that the script runs.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import matdiff  # noqa: E402
+
+
+def trace_product(k: int) -> str:
+    """tr(A1 X A2 X ... Ak X): 2k - 1 products and a trace."""
+    decl = ", ".join(f"A{i}: matrix(n,n)" for i in range(1, k + 1))
+    return "tr(" + "*".join(f"A{i}*X" for i in range(1, k + 1)) + f") where X: matrix(n,n), {decl}"
+
+
+def quadratic_sum(k: int) -> str:
+    """Σ xᵀ Aᵢ x: 3 operators a term."""
+    decl = ", ".join(f"A{i}: matrix(n,n)" for i in range(1, k + 1))
+    return " + ".join(f"x'*A{i}*x" for i in range(1, k + 1)) + f" where {decl}"
+
+
+def elementwise_chain(k: int) -> str:
+    """sum(sin(tanh(exp(... W x ...)))): k nested functions."""
+    inner = "W*x"
+    names = ["sin", "tanh", "sigmoid", "cos", "arctan"]
+    for i in range(k):
+        inner = f"{names[i % len(names)]}({inner})"
+    return f"sum({inner})"
+
+
+def network(layers: int) -> str:
+    """A tanh network's squared error: 4 operators a layer."""
+    decl = ", ".join(f"W{i}: matrix" for i in range(1, layers + 1))
+    h = "x"
+    for i in range(1, layers + 1):
+        h = f"tanh(W{i}*{h})"
+    return f"norm2({h} - y)^2 where {decl}"
+
+
+CASES = [
+    ("tr(AXB)", "tr(A X B)", "X"),
+    ("log det X", "log(det(X))", "X"),
+    ("xᵀAx", "x'*A*x", "x"),
+    ("tr(XᵀAX)", "tr(X'*A*X)", "X"),
+    ("tr(X⁻¹)", "tr(inv(X))", "X"),
+    ("‖Ax − y‖²", "norm2(A*x - y)^2", "x"),
+    ("tr(AXᵀBXC)", "tr(A*X'*B*X*C)", "X"),
+    ("logistic loss", "sum(log(exp(-y.*(X*w)) + vector(1)))", "w"),
+    ("trace product k=12 (24 ops)", trace_product(12), "X"),
+    ("trace product k=25 (50 ops)", trace_product(25), "X"),
+    ("17 quadratic forms (50 ops)", quadratic_sum(17), "x"),
+    ("25 nested functions", elementwise_chain(25), "x"),
+    ("12-layer tanh network (50 ops)", network(12), "W1"),
+]
+
+
+def median_ms(text: str, wrt: str, repeats: int) -> float:
+    matdiff.derivative(text, wrt=wrt)  # warm: parser built, modules imported
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        matdiff.derivative(text, wrt=wrt)
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = ap.parse_args(argv)
+    rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in CASES]
+    machine = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
+    if args.markdown:
+        print(f"| expression | median derivation time (ms) |\n|---|---:|")
+        for label, ms in rows:
+            print(f"| {label} | {ms:.2f} |")
+        print(f"\n{machine}, {args.repeats} warm calls each.")
+    else:
+        for label, ms in rows:
+            print(f"{label:34s} {ms:8.2f} ms")
+        print(machine)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
