@@ -1,6 +1,6 @@
 """Matrix functions and reductions: trace, determinant, log-determinant,
-adjugate, diag, vec, sum, norms, inner product, and the matrix functions whose
-derivatives come with the second-order work (expm, logm, sqrtm, eigvals).
+adjugate, diag, vec, sum, norms and the inner product (the true matrix
+functions and eigenvalues live in matfun.py).
 Equation numbers refer to The Matrix Cookbook (Petersen & Pedersen, 2012).
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..errors import DerivativeError
 from ..nodes import Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Transpose
 from ..shapes import ONE, Size
 from . import signatures as sig
@@ -41,20 +40,6 @@ def _diag_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> 
 
 def _unvec_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> str:
     return f"{args[0]}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
-
-
-def _not_yet(name: str):
-    def rule(node: Call, d: Sequence[Node | None]) -> Node:
-        raise DerivativeError(f"the derivative of {name} is not available yet "
-                              f"(matrix functions and eigenvalues come with second-order support)")
-    return rule
-
-
-def _matrix_function(name: str):
-    def evaluate(X: np.ndarray) -> np.ndarray:
-        import scipy.linalg  # only when a matrix function is evaluated
-        return np.real_if_close(getattr(scipy.linalg, name)(X))
-    return evaluate
 
 
 def _det_differential(node: Call, d: Sequence[Node | None]) -> Node:
@@ -180,12 +165,4 @@ _reg("sym", sig.square_to_square, "symmetric part (X + Xᵀ)/2 (internal)",
      vec_jacobian=lambda node, i: Mul((Number(Fraction(1, 2)),
                                        Add((Identity(node.shape[0] * node.shape[1]),
                                             Commutation(node.shape[0], node.shape[1]))))))
-for _name, _summary in (("expm", "matrix exponential"), ("logm", "principal matrix logarithm"),
-                        ("sqrtm", "principal matrix square root")):
-    _reg(_name, sig.square_to_square, _summary, _matrix_function(_name),
-         f"scipy.linalg.{_name}({{0}})", rf"\operatorname{{{{{_name}}}}}{{0}}", "matrix",
-         source="Fréchet derivative", differential=_not_yet(_name),
-         domain="spd" if _name != "expm" else None)
-_reg("eigvals", sig.spectrum, "eigenvalues of a symmetric matrix, ascending",
-     lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), "np.linalg.eigvalsh({0}).reshape(-1, 1)",
-     r"\lambda{0}", "matrix", source="dλᵢ = vᵢᵀ dX vᵢ", differential=_not_yet("eigvals"))
+

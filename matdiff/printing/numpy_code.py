@@ -196,7 +196,7 @@ class CodePrinter:
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
         if fn.code_helper:
-            self.helpers[n.name] = fn.code_helper
+            self.helpers[fn.code_helper] = fn.code_helper  # keyed by source: shared helpers once
         if callable(fn.code):
             return fn.code(n, args, self.size), P_ATOM
         if "scipy" in fn.code:

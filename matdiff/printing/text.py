@@ -10,6 +10,7 @@ from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
     Node, Number, Power, Symbol, Transpose, Zero,
 )
+from ..ops import function
 from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -62,6 +63,12 @@ class InputPrinter:
 
     def _Number(self, node: Number) -> str:
         return format_number(node.value)
+
+    def _Call(self, node: Call) -> str:
+        form = function(node.name).text  # internal functions have a mathematical form: L_expm(X)[E]
+        if form is None:
+            return super()._Call(node)
+        return form.format(*(self.doprint(a) for a in node.args))
 
     def _Identity(self, node: Identity) -> str:
         return "I"
@@ -173,6 +180,12 @@ class TextPrinter(InputPrinter):
 
     def _Number(self, node: Number) -> str:
         return format_number(node.value)
+
+    def _Call(self, node: Call) -> str:
+        form = function(node.name).text  # internal functions have a mathematical form: L_expm(X)[E]
+        if form is None:
+            return super()._Call(node)
+        return form.format(*(self.doprint(a) for a in node.args))
 
     def _Filled(self, node: Filled) -> str:
         kind = "vector" if node.shape[1].is_one else "matrix"

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..nodes import (
     Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
     Power, Symbol, Transpose, Zero, flatten_mul,
 )
 from ..ops import call, function
+from ..ops.matfun import derivative_at_identity
 
 Rule = Callable[[Any], "Node | None"]  # each rule takes the node kind it is listed under
 ONE = Number(Fraction(1))
@@ -194,7 +195,15 @@ def product_normal_form(n: Mul) -> Node | None:
     return None if result == n else result
 
 
+def is_orthogonal(node: Node) -> bool:
+    """Declared orthogonal, or the eigenvector matrix of a symmetric matrix."""
+    return (isinstance(node, Symbol) and "orthogonal" in node.properties) or (
+        isinstance(node, Call) and node.name == "eigvecs")
+
+
 def _chain_power(f: Node) -> tuple[Node, int]:
+    if isinstance(f, Transpose) and is_orthogonal(f.arg):
+        return f.arg, -1  # Qᵀ = Q⁻¹
     if isinstance(f, MatPower):
         return f.base, f.k
     if isinstance(f, Inverse) and f.arg.is_square:
@@ -207,6 +216,8 @@ def _from_power(base: Node, k: int) -> Node | None:
         return None
     if k == 1:
         return base
+    if k == -1 and is_orthogonal(base):
+        return Transpose(base)
     return Inverse(base) if k == -1 else MatPower(base, k)
 
 
@@ -225,10 +236,28 @@ def _cancel_chain(chain: list[Node], n: Mul) -> list[Node]:
                 out.append((base, total))
             continue
         out.append((base, k))
-    nodes = [node for node in (_from_power(b, k) for b, k in out) if node is not None]
+    nodes = _spectral(node for node in (_from_power(b, k) for b, k in out) if node is not None)
     if not nodes and chain:
         return [Identity(n.shape[0])]
     return nodes
+
+
+def _spectral(chain: Iterable[Node]) -> list[Node]:
+    """V diag(λ) Vᵀ = S for the eigen-decomposition of a symmetric S (spectral theorem)."""
+    out: list[Node] = []
+    for f in chain:
+        out.append(f)
+        if len(out) >= 3 and isinstance(f, Transpose) and _is_eigvecs(f.arg):
+            V, D = out[-3], out[-2]
+            S = f.arg.args[0]  # type: ignore[attr-defined]
+            if V == f.arg and D == call("diag", call("eigvals", S)):
+                del out[-3:]
+                out.append(S)
+    return out
+
+
+def _is_eigvecs(node: Node) -> bool:
+    return isinstance(node, Call) and node.name == "eigvecs"
 
 
 # ------------------------------------------------------------------ sums
@@ -448,7 +477,51 @@ def call_rules(n: Call) -> Node | None:
         return a.args[0]
     if name in ("kron_left_adjoint", "kron_right_adjoint"):
         return _kron_adjoint_rules(n)
+    if name == "diag" and isinstance(a, Filled) and a.shape[1].is_one:
+        return Mul((a.value, Identity(a.shape[0])))
+    if name == "sum" and isinstance(a, Call) and a.name == "diag" and not a.args[0].shape[1].is_one:
+        return call("tr", a.args[0])
+    if name in TRANSPOSE_COMMUTING and name != "sym" and isinstance(a, Transpose):
+        return Transpose(call(name, a.arg))  # f(Xᵀ) = f(X)ᵀ for a real power series
+    if name.startswith(("frechet_", "frechet2_")):
+        return _frechet_rules(n)
+    if name == "tr" and isinstance(a, Call) and a.name.startswith("frechet_"):
+        # tr(L_f(X)[E]) = tr(f'(X) E): the trace of each term X^i E X^j is cyclic
+        X, E = a.args
+        return call("tr", Mul((derivative_at_identity(a.name.removeprefix("frechet_"), X), E)))
     return None
+
+
+def _frechet_rules(n: Call) -> Node | None:
+    """L_f(X)[E] and L²_f(X)[E1, E2] are linear in each E: zeros vanish and
+    scalars come out; L_f(X)[I] = f'(X)."""
+    X, directions = n.args[0], n.args[1:]
+    if any(isinstance(E, Zero) for E in directions):
+        return Zero(n.shape)
+    for i, E in enumerate(directions):
+        pulled = _pull_scalars(E)
+        if pulled is not None:
+            scalars, rest = pulled
+            args = n.args[:i + 1] + (rest,) + n.args[i + 2:]
+            return Mul(tuple(scalars) + (call(n.name, *args, shape=n.shape),))
+    if n.name.startswith("frechet_") and is_function_of(directions[0], X):
+        # E commutes with X, so every term X^i E X^j of the series is X^(i+j) E: L_f(X)[E] = f'(X) E
+        return Mul((derivative_at_identity(n.name.removeprefix("frechet_"), X), directions[0]))
+    return None
+
+
+def is_function_of(E: Node, X: Node) -> bool:
+    """E is built from X by matrix functions, powers, inverses, products and sums
+    (so E commutes with X)."""
+    if E == X or isinstance(E, Identity) or E.is_scalar:
+        return True
+    if isinstance(E, Call):
+        return E.name in ("expm", "logm", "sqrtm") and is_function_of(E.args[0], X)
+    if isinstance(E, (Inverse, MatPower, Mul, Add)):
+        return all(is_function_of(c, X) for c in E.children)
+    if isinstance(E, Transpose):
+        return is_function_of(E.arg, X.arg if isinstance(X, Transpose) else Transpose(X))
+    return False
 
 
 def _kron_adjoint_rules(n: Call) -> Node | None:

@@ -1,0 +1,251 @@
+"""True matrix functions (expm, logm, sqrtm) and the eigenvalues of a
+symmetric matrix.
+
+The differential of a matrix function is its Fréchet derivative,
+d f(X) = L_f(X)[dX]. Numerically it comes from the block formula of Mathias,
+f([[X, E], [0, X]]) = [[f(X), L_f(X)[E]], [0, f(X)]], and the second
+derivative from the 3×3 block bidiagonal version (Higham, Functions of
+Matrices, Thm 3.6; Higham & Relton, SIAM J. Matrix Anal. Appl. 35, 2014).
+For f with a real power series, L_f(X)* = L_f(Xᵀ) and L²_f(X)[M, ·]* =
+L²_f(Xᵀ)[Mᵀ, ·] (transpose the series term by term), which gives gradients.
+
+Eigenvalues: for symmetric X with eigenvectors V (ascending eigenvalues),
+dλᵢ = vᵢᵀ dX vᵢ, so dλ = diag(Vᵀ dX V); it does not exist where an eigenvalue
+repeats, and the evaluation says so. SciPy is imported on first use only.
+"""
+from __future__ import annotations
+
+import inspect
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import DerivativeError, EvaluationError
+from ..nodes import Call, Inverse, Mul, Node, Number, Transpose
+from . import signatures as sig
+from .registry import Function, call, register
+
+MATRIX_FUNCTIONS = {"expm": r"\exp", "logm": r"\log", "sqrtm": r"\sqrt{{\cdot}}"}
+SUMMARIES = {"expm": "matrix exponential", "logm": "principal matrix logarithm",
+             "sqrtm": "principal matrix square root"}
+
+
+# -- numerics, shipped verbatim into generated code ----------------------------
+def _real_matrix_function(f, X):
+    """f(X) for a SciPy matrix function, refusing a genuinely complex value."""
+    F = np.asarray(f(X))
+    if np.iscomplexobj(F):
+        if np.abs(F.imag).max(initial=0.0) > 1e-8 * max(1.0, np.abs(F.real).max(initial=0.0)):
+            raise ValueError("%s has no real value at this matrix "
+                             "(an eigenvalue on the closed negative real axis)" % f.__name__)
+        F = F.real
+    return F
+
+
+def _frechet(f, X, *E):
+    """L_f(X)[E], or with two directions the ordered half of L²_f(X)[E1, E2]: the
+    top-right block of f applied to the block bidiagonal [[X, E1, 0], [0, X, E2], [0, 0, X]]."""
+    n, k = X.shape[0], len(E) + 1
+    B = np.kron(np.eye(k), X)
+    for i, D in enumerate(E):
+        B[i * n:(i + 1) * n, (i + 1) * n:(i + 2) * n] = D
+    return _real_matrix_function(f, B)[:n, (k - 1) * n:]
+
+
+def _frechet2(f, X, E1, E2):
+    """The second Fréchet derivative L²_f(X)[E1, E2], symmetric in E1 and E2."""
+    return _frechet(f, X, E1, E2) + _frechet(f, X, E2, E1)
+
+
+def _kron_form(f, X, *M):
+    """K with vec(L_f(X)[E]) = K vec(E), column by column (with M: vec(L²_f(X)[M, E]))."""
+    n = X.shape[0]
+    K = np.empty((n * n, n * n))
+    for j in range(n * n):
+        E = np.zeros(n * n)
+        E[j] = 1.0
+        E = E.reshape((n, n), order="F")
+        L = _frechet2(f, X, M[0], E) if M else _frechet(f, X, E)
+        K[:, j] = L.reshape(-1, order="F")
+    return K
+
+
+def _eigenvectors(X):
+    """Orthonormal eigenvectors of a symmetric X, ascending eigenvalues; refused
+    where an eigenvalue repeats, since there the eigenvalues are not differentiable."""
+    w, V = np.linalg.eigh(X)
+    gaps = np.diff(w)
+    if gaps.size and gaps.min() <= 1e-8 * max(1.0, np.abs(w).max()):
+        i = int(np.argmin(gaps))
+        raise ValueError("the eigenvalue %.6g repeats (eigenvalues %d and %d), where the eigenvalues "
+                         "are not differentiable" % (w[i], i + 1, i + 2))
+    return V
+
+
+HELPERS = "\n\n" + "\n\n".join(inspect.getsource(f) for f in (_real_matrix_function, _frechet, _frechet2,
+                                                                 _kron_form))
+EIGEN_HELPER = "\n\n" + inspect.getsource(_eigenvectors)
+
+
+def _scipy_function(name: str):
+    try:
+        import scipy.linalg
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise EvaluationError("matrix functions need SciPy: pip install 'matdiff[matrixfunctions]'") from None
+    return getattr(scipy.linalg, name)
+
+
+def _numeric(helper, name: str):
+    """An interpreter evaluation that turns numeric refusals into EvaluationError."""
+    def evaluate(*args):
+        try:
+            return helper(_scipy_function(name), *args)
+        except ValueError as e:
+            raise EvaluationError(str(e)) from None
+    return evaluate
+
+
+# -- differential rules ----------------------------------------------------------
+def _matrix_function_differential(node: Call, d: Sequence[Node | None]) -> Node:
+    (X,), (dX,) = node.args, d
+    return call("frechet_" + node.name, X, dX, shape=node.shape)  # type: ignore[arg-type]
+
+
+def _frechet_differential(node: Call, d: Sequence[Node | None]) -> Node:
+    """d(L_f(X)[E]) = L²_f(X)[dX, E] + L_f(X)[dE]."""
+    X, E = node.args
+    dX, dE = d
+    f = node.name.removeprefix("frechet_")
+    terms: list[Node] = []
+    if dX is not None:
+        terms.append(call("frechet2_" + f, X, dX, E, shape=node.shape))
+    if dE is not None:
+        terms.append(call(node.name, X, dE, shape=node.shape))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _frechet2_differential(node: Call, d: Sequence[Node | None]) -> Node:
+    X, E1, E2 = node.args
+    dX, dE1, dE2 = d
+    if dX is not None:
+        raise DerivativeError("third derivatives of matrix functions are not available")
+    terms: list[Node] = []
+    if dE1 is not None:
+        terms.append(call(node.name, X, dE1, E2, shape=node.shape))
+    if dE2 is not None:
+        terms.append(call(node.name, X, E1, dE2, shape=node.shape))
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
+def _no_derivative(what: str):
+    def rule(node: Call, d: Sequence[Node | None]) -> Node:
+        raise DerivativeError(f"the derivative of {what} is not available")
+    return rule
+
+
+def derivative_at_identity(f: str, X: Node) -> Node:
+    """L_f(X)[I] = f'(X): expm(X), X⁻¹, or ½ sqrtm(X)⁻¹ (X commutes with I)."""
+    if f == "expm":
+        return call("expm", X)
+    if f == "logm":
+        return Inverse(X)
+    return Mul((Number(Fraction(1, 2)), Inverse(call("sqrtm", X))))
+
+
+def _eigvals_differential(node: Call, d: Sequence[Node | None]) -> Node:
+    (X,), (dX,) = node.args, d
+    from ..simplify.rules import is_symmetric
+    if not is_symmetric(X):
+        raise DerivativeError("eigvals is differentiated for symmetric matrices only: declare the "
+                              "matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\"")
+    V = call("eigvecs", X, shape=X.shape)
+    # dλᵢ = vᵢᵀ dX vᵢ (18.063 notes; Magnus & Neudecker Thm 8.9)
+    return call("diag", Mul((Transpose(V), dX, V)))  # type: ignore[arg-type]
+
+
+# -- registration ------------------------------------------------------------------
+def _square_pair(alg, name, shapes):
+    return sig.square_to_square(alg, name, shapes[:1])
+
+
+def _flattened_square(alg, name, shapes):
+    n = shapes[0][0]
+    sig.square_to_square(alg, name, shapes[:1])
+    return (alg.product(n, n), alg.product(n, n))
+
+
+def _frechet2_adjoint(node: Call, i: int, G: Node) -> Node:
+    """The adjoint of L²_f(X)[M, ·] is L²_f(Xᵀ)[Mᵀ, ·]."""
+    X = node.args[0]
+    M = node.args[3 - i]
+    return call(node.name, Transpose(X), Transpose(M), G, shape=node.shape)
+
+
+def _frechet2_vec_jacobian(node: Call, i: int) -> Node:
+    f = node.name.removeprefix("frechet2_")
+    return call("kron_form2_" + f, node.args[0], node.args[3 - i])
+
+
+def _register_matrix_function(f: str, tex: str) -> None:
+    scipy_name = f"scipy.linalg.{f}"
+    register(Function(
+        name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f],
+        evaluate=_numeric(_real_matrix_function, f), code=f"_real_matrix_function({scipy_name}, {{0}})",
+        latex=rf"\operatorname{{{{{f}}}}}{{0}}", family="matrix", code_helper=HELPERS,
+        source="Fréchet derivative L_f(X)[dX] (Higham, Functions of Matrices, ch. 3)",
+        differential=_matrix_function_differential, domain="spd" if f != "expm" else None))
+    register(Function(
+        name="frechet_" + f, arity=2, shape_rule=_square_pair, summary=f"Fréchet derivative of {f} (internal)",
+        evaluate=_numeric(_frechet, f), code=f"_frechet({scipy_name}, {{0}}, {{1}})",
+        latex=rf"L_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"L_{f}({{0}})[{{1}}]",
+        family="matrix", source="block formula of Mathias", differential=_frechet_differential,
+        adjoint=lambda node, i, G: call(node.name, Transpose(node.args[0]), G, shape=node.shape),
+        vec_jacobian=lambda node, i: call("kron_form_" + f, node.args[0]),
+        public=False, code_helper=HELPERS))
+    register(Function(
+        name="frechet2_" + f, arity=3, shape_rule=_square_pair,
+        summary=f"second Fréchet derivative of {f} (internal)",
+        evaluate=_numeric(_frechet2, f), code=f"_frechet2({scipy_name}, {{0}}, {{1}}, {{2}})",
+        latex=rf"L^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}, {{2}}\right]",
+        text=f"L²_{f}({{0}})[{{1}}, {{2}}]", family="matrix", source="3×3 block formula",
+        differential=_frechet2_differential, adjoint=_frechet2_adjoint,
+        vec_jacobian=_frechet2_vec_jacobian, public=False, code_helper=HELPERS))
+    register(Function(
+        name="kron_form_" + f, arity=1, shape_rule=_flattened_square,
+        summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
+        evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}})",
+        latex=rf"K_{{{{{tex}}}}}{{0}}", text=f"K_{f}({{0}})", family="matrix",
+        source="vec(L_f(X)[E]) = K_f(X) vec(E)", differential=_no_derivative(f"K_{f}"),
+        public=False, code_helper=HELPERS))
+    register(Function(
+        name="kron_form2_" + f, arity=2, shape_rule=_flattened_square,
+        summary=f"Kronecker form of the second Fréchet derivative of {f} (internal)",
+        evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}}, {{1}})",
+        latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"K²_{f}({{0}})[{{1}}]",
+        family="matrix", source="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
+        differential=_no_derivative(f"K²_{f}"), public=False, code_helper=HELPERS))
+
+
+for _f, _tex in MATRIX_FUNCTIONS.items():
+    _register_matrix_function(_f, _tex)
+
+
+def _eigenvectors_checked(X: np.ndarray) -> np.ndarray:
+    try:
+        return _eigenvectors(X)
+    except ValueError as e:
+        raise EvaluationError(str(e)) from None
+
+
+register(Function(
+    name="eigvals", arity=1, shape_rule=sig.spectrum, summary="eigenvalues of a symmetric matrix, ascending",
+    evaluate=lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), code="np.linalg.eigvalsh({0}).reshape(-1, 1)",
+    latex=r"\lambda{0}", family="matrix", source="dλᵢ = vᵢᵀ dX vᵢ (18.063 notes)",
+    differential=_eigvals_differential))
+register(Function(
+    name="eigvecs", arity=1, shape_rule=sig.square_to_square,
+    summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",
+    evaluate=_eigenvectors_checked, code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
+    source="numpy.linalg.eigh", differential=_no_derivative("eigenvectors (second derivatives of eigvals)"),
+    public=False, code_helper=EIGEN_HELPER))
