@@ -5,6 +5,7 @@ from typing import Iterable
 
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
+from .calculus.hessian import hessian_block, second_differential
 from .calculus.structured import project_gradient
 from .calculus.vectorize import jacobian_of_differential
 from .errors import DerivativeError, MatdiffError, ParseError, Span
@@ -12,7 +13,8 @@ from .frontend.declarations import read_declarations
 from .frontend.infer import Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
 from .nodes import Node, Symbol, symbols_of
-from .result import Result
+from .result import BlockHessian, Hessian, Result
+from .shapes import shape_text
 from .simplify import factor, simplify
 
 
@@ -75,6 +77,34 @@ def derive(text: str, expr: Node, var: Symbol) -> Result:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
 
 
+def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol) -> Hessian:
+    """The Hessian block ∂²f/∂row∂column of a parsed scalar expression."""
+    if not expr.is_scalar:
+        raise DerivativeError(f"a Hessian needs a scalar function, and this one is a {shape_text(expr.shape)}; "
+                              f"ask for its Jacobian instead")
+    gradient = derive(text, expr, row).value
+    try:
+        block = hessian_block(gradient, row, column)
+        second = second_differential(block.operator, row)
+    except RecursionError:
+        raise DerivativeError("the expression is nested too deeply to differentiate twice") from None
+    return Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient)
+
+
+def hessian(text: str, wrt: str | Iterable[str], where: str | None = None) -> "Hessian | BlockHessian":
+    """The Hessian of a scalar `text` with respect to `wrt`; with several
+    variables, the block Hessian (a BlockHessian of Hessian blocks)."""
+    expr = parse(text, where)
+    variables = _variables(expr, wrt)
+    try:
+        if len(variables) == 1:
+            return derive_hessian(text, expr, variables[0], variables[0])
+        blocks = [[derive_hessian(text, expr, r, c) for c in variables] for r in variables]
+    except MatdiffError as e:
+        raise e.with_text(text) from None
+    return BlockHessian(text, variables, blocks)
+
+
 def derivative(text: str, wrt: str | Iterable[str], where: str | None = None) -> "Result | list[Result]":
     """The derivative of `text` with respect to `wrt` (one name, or several
     separated by commas / given as a list: then one Result each)."""
@@ -88,4 +118,4 @@ def derivative(text: str, wrt: str | Iterable[str], where: str | None = None) ->
     return results if several else results[0]
 
 
-__all__ = ["parse", "derivative", "derive", "Span"]
+__all__ = ["parse", "derivative", "derive", "hessian", "derive_hessian", "Span"]

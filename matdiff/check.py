@@ -16,9 +16,10 @@ from .nodes import Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpo
 from .ops import function
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .result import Result
+    from .result import Hessian, Result
 
 FIRST_SIZE = 3
+EXACT_TOLERANCE = 1e-7  # between forms that are equal in exact arithmetic
 
 
 @dataclass
@@ -141,34 +142,59 @@ def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, see
     return _finish(report, raise_on_failure)
 
 
-def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: float, seed: int) -> CheckReport:
-    expr, var = result.expression, result.variable
+def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int):
+    """Endless random instances: (values of every symbol, a unit direction E for
+    var inside its declared set, a finite-difference step)."""
     symbols = symbols_of(expr)
     dom = domains(expr)
-    generated = result.lambdify()
     rng = np.random.default_rng(seed)
-    worst = 0.0
-    done = 0
-    attempts = 0
-    while done < trials:
-        attempts += 1
-        if attempts > 20 * trials:
-            return CheckReport(False, float("nan"), tolerance, done, sizes,
-                               "could not find random values where the function and its derivative are finite")
+    while True:
         arrays = {s.name: draw(rng, (size_value(s.shape[0], sizes), size_value(s.shape[1], sizes)),
                                draw_kind(s, dom)) for s in symbols}
         X = arrays[var.name]
         E = direction(rng, var, X)
-        h = 1e-5 * max(1.0, float(np.abs(X).max()))
+        yield arrays, E, 1e-5 * max(1.0, float(np.abs(X).max()))
+
+
+def _finite(*values: np.ndarray) -> bool:
+    return all(bool(np.all(np.isfinite(v))) for v in values)
+
+
+def _relative(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
+    a, b = np.ravel(a), np.ravel(b)
+    return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), floor))
+
+
+def _gave_up(done: int, tolerance: float, sizes: dict[str, int], why: str) -> CheckReport:
+    reason = f" ({why})" if why else ""
+    return CheckReport(False, float("nan"), tolerance, done, sizes,
+                       "could not find random values where the function and its derivative are finite" + reason)
+
+
+def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: float, seed: int) -> CheckReport:
+    expr, var = result.expression, result.variable
+    generated = result.lambdify()
+    worst = 0.0
+    done = attempts = 0
+    why = ""
+    for arrays, E, h in _instances(expr, var, sizes, seed):
+        if done >= trials:
+            break
+        attempts += 1
+        if attempts > 20 * trials:
+            return _gave_up(done, tolerance, sizes, why)
+        X = arrays[var.name]
         try:
-            at_point = Interpreter(arrays, sizes)  # f and the closed form share subexpressions
+            at_point = Interpreter(arrays, sizes, {var.name: E})  # f, df and the closed form share work
             f0 = at_point(expr)
             derivative = at_point(result.value)
+            exact = at_point(result.differential_tree)
             plus = Interpreter({**arrays, var.name: X + h * E}, sizes)(expr)
             minus = Interpreter({**arrays, var.name: X - h * E}, sizes)(expr)
-        except EvaluationError:
+        except EvaluationError as e:
+            why = str(e)
             continue
-        if not all(np.all(np.isfinite(v)) for v in (f0, derivative, plus, minus)):
+        if not _finite(f0, derivative, exact, plus, minus):
             continue
         code_error = _generated_code_error(generated, arrays, derivative)
         if code_error is not None:
@@ -183,12 +209,84 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
             analytic = np.array([np.sum(derivative * E)])
         else:
             analytic = derivative @ E.reshape(-1, order="F")
-        scale = max(float(np.linalg.norm(numeric)), float(np.linalg.norm(analytic)),
-                    1e-8 * max(1.0, float(np.abs(f0).max())), 1e-12)
-        worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale))
+        # The differential df[E] is exact (Fréchet derivatives by the block formula):
+        # the closed form must match it to rounding, not just to the differences' accuracy.
+        floor = 1e-8 * max(1.0, float(np.abs(f0).max()))
+        gap = _relative(exact.reshape(-1, order="F"), analytic, floor)
+        if gap > EXACT_TOLERANCE:
+            return CheckReport(False, gap, tolerance, done, sizes,
+                               "the closed form disagrees with the differential df evaluated along dX")
+        worst = max(worst, _relative(numeric, analytic, max(floor, 1e-12)))
         done += 1
     ok = worst <= tolerance
     message = "" if ok else "the closed form disagrees with finite differences"
+    return CheckReport(ok, worst, tolerance, done, sizes, message)
+
+
+def check_hessian(result: "Hessian", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+                  raise_on_failure: bool = False) -> CheckReport:
+    """Compare H[E] with central differences of the gradient along random E in
+    the declared set; the matrix, the operator, d²f and the generated code must
+    agree with each other to rounding."""
+    names = size_names(symbols_of(result.expression))
+    plans = [{n: FIRST_SIZE + i for i, n in enumerate(names)},
+             {n: FIRST_SIZE + len(names) - 1 - i for i, n in enumerate(names)}]
+    report = _check_hessian_at(result, plans[0], trials, tolerance, seed)
+    if report.trials < trials and len(names) > 1:
+        report = _check_hessian_at(result, plans[1], trials, tolerance, seed)
+    return _finish(report, raise_on_failure)
+
+
+def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tolerance: float,
+                      seed: int) -> CheckReport:
+    expr, row, column = result.expression, result.variable, result.column
+    matrix_code = result.lambdify()
+    operator_code = result.lambdify("operator")
+    worst = 0.0
+    done = attempts = 0
+    why = ""
+    for arrays, E, h in _instances(expr, column, sizes, seed):
+        if done >= trials:
+            break
+        attempts += 1
+        if attempts > 20 * trials:
+            return _gave_up(done, tolerance, sizes, why)
+        Y = arrays[column.name]
+        try:
+            at_point = Interpreter(arrays, sizes, {column.name: E, row.name: E})
+            H = at_point(result.value)
+            HE = at_point(result.operator_tree)
+            plus = Interpreter({**arrays, column.name: Y + h * E}, sizes)(result.gradient)
+            minus = Interpreter({**arrays, column.name: Y - h * E}, sizes)(result.gradient)
+        except EvaluationError as e:
+            why = str(e)
+            continue
+        if not _finite(H, HE, plus, minus):
+            continue
+        numeric = (plus - minus) / (2 * h)
+        if "orthogonal" in row.properties:  # the Riemannian Hessian is the projected derivative
+            X = arrays[row.name]
+            numeric = (numeric - X @ numeric.T @ X) / 2
+        vec_E = E.reshape(-1, order="F")
+        consistency = [
+            ("the Hessian matrix disagrees with its operator form", _relative(H @ vec_E, HE.reshape(-1, order="F"))),
+            ("the generated Hessian code disagrees with the closed form",
+             _relative(np.asarray(matrix_code(**arrays), dtype=float), H)),
+            ("the generated Hessian-vector code disagrees with the closed form",
+             _relative(np.asarray(operator_code(**arrays, **{result.direction.name: E}), dtype=float),
+                       HE.reshape(-1) if HE.shape[1] == 1 else HE)),
+        ]
+        if row == column:
+            second = float(at_point(result.differential_tree)[0, 0])
+            consistency.append(("d²f[E, E] disagrees with ⟨E, H[E]⟩",
+                                _relative(np.array([second]), np.array([np.sum(E * HE)]))))
+        for message, gap in consistency:
+            if gap > EXACT_TOLERANCE:
+                return CheckReport(False, gap, tolerance, done, sizes, message)
+        worst = max(worst, _relative(numeric, HE))
+        done += 1
+    ok = worst <= tolerance
+    message = "" if ok else "the Hessian disagrees with finite differences of the gradient"
     return CheckReport(ok, worst, tolerance, done, sizes, message)
 
 

@@ -49,12 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="matdiff",
         description="Symbolic matrix differential calculus: derivatives of matrix expressions "
-                    "as differentials df = f'(X)[dX], gradients and Jacobians.",
+                    "as differentials df = f'(X)[dX], gradients, Jacobians and Hessians.",
         epilog=OPERATORS + "\n" + function_help() + "\n\nexamples:\n"
                "  matdiff \"tr(A X B)\" --wrt X\n"
                "  matdiff \"x'*A*x\" --wrt x --where \"A: matrix(n,n) symmetric\"\n"
                "  matdiff \"log(det(X))\" --wrt X --latex\n"
-               "  matdiff \"norm2(A*x - y)^2\" --wrt x --check\n",
+               "  matdiff \"norm2(A*x - y)^2\" --wrt x --check\n"
+               "  matdiff \"tr(X' A X)\" --wrt X --hessian\n"
+               "  matdiff \"tr(expm(X))\" --wrt X    (expm, logm, sqrtm need SciPy)\n",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("expression", help="the matrix expression, e.g. \"tr(A X B)\"")
     p.add_argument("--wrt", action="append", metavar="X",
@@ -67,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--code", action="store_true", help="print a standalone NumPy function")
     p.add_argument("--check", action="store_true",
                    help="verify against central finite differences at random values (exit 1 on failure)")
-    p.add_argument("--hessian", action="store_true", help="the second derivative (not available yet)")
+    p.add_argument("--hessian", action="store_true",
+                   help="the second derivative of a scalar f: d²f, the Hessian operator H[dX] and its "
+                        "matrix against column-major vec (block by block for several --wrt)")
     return p
 
 
@@ -84,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
     from . import api
     from .nodes import symbols_of
     from .printing.text import to_input, to_text
+    from .result import BlockHessian, Hessian
     from .shapes import shape_text
 
     if not args.wrt:
@@ -95,12 +100,14 @@ def _run(args: argparse.Namespace) -> int:
             props = f" {' '.join(sorted(s.properties))}" if s.properties else ""
             print(f"  {s.name}: {shape_text(s.shape)}{props}")
         return 0
-    if args.hessian:
-        from .errors import DerivativeError
-        raise DerivativeError("Hessians are not available yet")
     wrt = ",".join(args.wrt)
-    results = api.derivative(args.expression, wrt=wrt, where=args.where)
-    results = results if isinstance(results, list) else [results]
+    results: list = []
+    if args.hessian:
+        second = api.hessian(args.expression, wrt=wrt, where=args.where)
+        results = [b for row in second.blocks for b in row] if isinstance(second, BlockHessian) else [second]
+    else:
+        first = api.derivative(args.expression, wrt=wrt, where=args.where)
+        results = first if isinstance(first, list) else [first]
     status = 0
     if args.json:
         payload = [r.to_json() for r in results]
@@ -118,6 +125,12 @@ def _run(args: argparse.Namespace) -> int:
             print(r.latex())
         elif args.code:
             print(r.code(), end="")
+        elif isinstance(r, Hessian):
+            pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
+            print(f"f  = {to_text(r.expression)}    ({r.shape})")
+            print(f"d²f = {r.differential}")
+            print(f"H[d{r.column.name}] = {r.operator}")
+            print(f"∇²{pair} f = {r}    (against column-major vec)")
         else:
             name = "∇" + r.variable.name + " f" if r.kind == "gradient" else f"J = ∂vec(f)/∂vec({r.variable.name})"
             print(f"f  = {to_text(r.expression)}    ({r.shape})")

@@ -397,6 +397,25 @@ def symbols_of(node: Node) -> list[Symbol]:
     return list(seen.values())
 
 
+def substitute_differential(node: Node, var: "Symbol", value: Node) -> Node:
+    """`node` with every dX of `var` replaced by `value` (e.g. a direction symbol)."""
+    memo: dict[Node, Node] = {}
+
+    def visit(n: Node) -> Node:
+        hit = memo.get(n)
+        if hit is None:
+            if isinstance(n, Differential):
+                hit = value if n.var.name == var.name else n
+            else:
+                kids = n.children
+                new = tuple(visit(c) for c in kids)
+                hit = n if new == kids else n.with_children(new)
+            memo[n] = hit
+        return hit
+
+    return visit(node)
+
+
 def ones_like(node: Node) -> Node:
     """1 for a scalar, else the all-ones array of the node's shape."""
     one = Number(Fraction(1))

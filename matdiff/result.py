@@ -10,7 +10,7 @@ import numpy as np
 from .check import CheckReport, check_result
 from .errors import EvaluationError
 from .evaluate import bind
-from .nodes import Node, Symbol, symbols_of
+from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.numpy_code import generate, python_name
 from .printing.text import to_input, to_text
@@ -74,7 +74,7 @@ class Result:
                         self._output_shape())
 
     def _output(self) -> str:
-        if self.kind == "jacobian":
+        if self.kind != "gradient":
             return "matrix"
         var = self.variable
         if var.is_scalar:
@@ -89,23 +89,7 @@ class Result:
 
     def lambdify(self) -> Callable[..., Any]:
         """A NumPy callable taking every symbol of the input as a keyword argument."""
-        namespace: dict[str, Any] = {}
-        exec(compile(self.code(), f"<matdiff {self.function_name()}>", "exec"), namespace)  # noqa: S102
-        compiled = namespace[self.function_name()]
-        symbols = self.symbols
-
-        def derivative(**values: Any) -> Any:
-            bind(symbols, values)  # clear errors for missing, unknown or misshapen arguments
-            try:
-                return compiled(**{python_name(s.name): values[s.name] for s in symbols})
-            except ValueError as e:
-                raise EvaluationError(str(e)) from None
-            except np.linalg.LinAlgError as e:
-                raise EvaluationError(f"linear algebra failed at these values: {e}") from None
-
-        derivative.__name__ = self.function_name()
-        derivative.__doc__ = compiled.__doc__
-        return derivative
+        return _compile(self.code(), self.function_name(), self.symbols)
 
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:
@@ -132,3 +116,152 @@ class Result:
         from .printing.sympy_form import to_sympy
         return to_sympy(self.value)
 
+
+
+def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any]:
+    """The function `name` of a generated module, behind argument checks."""
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
+    compiled = namespace[name]
+
+    def function(**values: Any) -> Any:
+        bind(symbols, values)  # clear errors for missing, unknown or misshapen arguments
+        try:
+            return compiled(**{python_name(s.name): values[s.name] for s in symbols})
+        except ValueError as e:
+            raise EvaluationError(str(e)) from None
+        except np.linalg.LinAlgError as e:
+            raise EvaluationError(f"linear algebra failed at these values: {e}") from None
+
+    function.__name__ = name
+    function.__doc__ = compiled.__doc__
+    return function
+
+
+@dataclass(frozen=True)
+class Hessian(Result):
+    """The Hessian of a scalar f: `value` is its matrix against column-major vec
+    ((n, n) for a vector, Kronecker form for a matrix), `operator_tree` the
+    linear map H[dY] = d(∇_X f) along dY, `differential_tree` the second
+    differential d²f[dX, dY] = ⟨dX, H[dY]⟩. `variable` is X (the rows) and
+    `column` is Y (equal to X except for the off-diagonal blocks of several
+    variables); `gradient` is ∇_X f."""
+
+    column: Symbol
+    operator_tree: Node
+    gradient: Node
+
+    @property
+    def operator(self) -> str:
+        """H[dY] as an expression in dY, e.g. '(A + Aᵀ) dX'."""
+        return to_text(self.operator_tree)
+
+    @property
+    def direction(self) -> Symbol:
+        """The symbol standing for dY in the operator form's code."""
+        taken = {s.name for s in self.symbols}
+        name = "d" + self.column.name
+        while name in taken:
+            name = "d" + name
+        return Symbol(name, self.column.shape, self.column.properties)
+
+    def latex(self) -> str:
+        x, y = latex_name(self.variable.name), latex_name(self.column.name)
+        sub = x if self.column == self.variable else f"{x}{y}"
+        return rf"\nabla^2_{{{sub}}} f = {to_latex(self.value)}"
+
+    def function_name(self) -> str:
+        if self.column == self.variable:
+            return f"hessian_{self.variable.name}"
+        return f"hessian_{self.variable.name}_{self.column.name}"
+
+    def _output_shape(self):
+        x, y = self.variable.shape, self.column.shape
+        return (x[0] * x[1], y[0] * y[1])
+
+    def code(self, form: str = "matrix") -> str:
+        """A standalone NumPy module: the Hessian matrix (form="matrix"), or the
+        Hessian-vector product H[dY] without forming the matrix (form="operator")."""
+        if form == "matrix":
+            return super().code()
+        if form != "operator":
+            raise ValueError(f"form must be 'matrix' or 'operator', not {form!r}")
+        direction = self.direction
+        tree = substitute_differential(self.operator_tree, self.column, direction)
+        doc = (f"Hessian of {self.input.strip()} with respect to {self.variable.name} applied to "
+               f"{direction.name}: {self.operator}.")
+        var = self.variable
+        output = "scalar" if var.is_scalar else "vector" if var.shape[1].is_one else "matrix"
+        return generate(tree, self.symbols + [direction], self.function_name() + "_operator", doc, output,
+                        var.shape)
+
+    def lambdify(self, form: str = "matrix") -> Callable[..., Any]:
+        """The Hessian matrix as a NumPy callable; with form="operator", the map
+        (symbols..., dY=...) -> H[dY], shaped like the variable."""
+        if form == "matrix":
+            return super().lambdify()
+        source = self.code(form)
+        return _compile(source, self.function_name() + "_operator", self.symbols + [self.direction])
+
+    def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+              raise_on_failure: bool = False) -> CheckReport:
+        """Compare H[E] with central differences of the gradient along random E."""
+        from .check import check_hessian
+        return check_hessian(self, trials=trials, tolerance=tolerance, seed=seed,
+                             raise_on_failure=raise_on_failure)
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        out["wrt"] = self.variable.name if self.column == self.variable else [self.variable.name, self.column.name]
+        out["operator"] = self.operator
+        out["gradient"] = to_text(self.gradient)
+        return out
+
+
+class BlockHessian:
+    """The Hessian with respect to several variables, block by block:
+    blocks[i][j] is ∂²f/∂Xᵢ∂Xⱼ (a Hessian); its matrix acts on the
+    concatenation of the variables' column-major vecs."""
+
+    kind = "hessian"
+
+    def __init__(self, input: str, variables: list[Symbol], blocks: list[list[Hessian]]):
+        self.input = input
+        self.variables = variables
+        self.blocks = blocks
+
+    def __str__(self) -> str:
+        return "\n".join(f"∇²_{b.variable.name}{b.column.name} f = {b}" for row in self.blocks for b in row)
+
+    def __repr__(self) -> str:
+        names = ", ".join(v.name for v in self.variables)
+        return f"<matdiff block hessian wrt {names}>"
+
+    def lambdify(self) -> Callable[..., Any]:
+        """A NumPy callable giving the whole symmetric block matrix."""
+        parts = [[b.lambdify() for b in row] for row in self.blocks]
+
+        def hessian(**values: Any) -> np.ndarray:
+            return np.block([[np.atleast_2d(p(**values)) for p in row] for row in parts])
+
+        return hessian
+
+    def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+              raise_on_failure: bool = False) -> CheckReport:
+        """Check every block; the report is the worst one."""
+        reports = [b.check(trials, tolerance, seed) for row in self.blocks for b in row]
+        worst = max(reports, key=lambda r: (not r.ok, r.worst_error))
+        if raise_on_failure and not worst.ok:
+            from .errors import CheckError
+            raise CheckError(str(worst))
+        return worst
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "wrt": [v.name for v in self.variables],
+            "kind": self.kind,
+            "shape": self.blocks[0][0].shape,
+            "blocks": [[b.to_json() for b in row] for row in self.blocks],
+            "result": str(self),
+        }

@@ -64,12 +64,6 @@ class InputPrinter:
     def _Number(self, node: Number) -> str:
         return format_number(node.value)
 
-    def _Call(self, node: Call) -> str:
-        form = function(node.name).text  # internal functions have a mathematical form: L_expm(X)[E]
-        if form is None:
-            return super()._Call(node)
-        return form.format(*(self.doprint(a) for a in node.args))
-
     def _Identity(self, node: Identity) -> str:
         return "I"
 
@@ -99,8 +93,9 @@ class InputPrinter:
     def _Mul(self, node: Mul) -> str:
         factors = node.factors
         sign = ""
-        if isinstance(factors[0], Number) and factors[0].value == -1 and len(factors) > 1:
-            sign, factors = "-", factors[1:]
+        if isinstance(factors[0], Number) and factors[0].value < 0 and len(factors) > 1:
+            sign = "-"
+            factors = factors[1:] if factors[0].value == -1 else (Number(-factors[0].value),) + factors[1:]
         return sign + self.join(factors, self.times, self.divide, first_level=self.first_factor_level)
 
     first_factor_level = PRODUCT

@@ -40,6 +40,10 @@ def factor(node: Node) -> Node:
     node = node.with_children(tuple(factor(c) for c in node.children))
     if isinstance(node, Add):
         return _factor_sum(node)
+    if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Number):
+        inner = node.factors[1]  # a (b M) = (ab) M, when factoring a sum left its number behind
+        if isinstance(inner, Mul) and isinstance(inner.factors[0], Number):
+            return _join(node.factors[0].value * inner.factors[0].value, [], list(inner.factors[1:]))
     return node
 
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable
 
 from ..nodes import (
-    Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
     Power, Symbol, Transpose, Zero, flatten_mul,
 )
 from ..ops import call, function
@@ -28,6 +28,8 @@ def is_symmetric(node: Node) -> bool:
     inverse or power of a symmetric matrix, or a sum of symmetric terms."""
     if isinstance(node, Symbol):
         return bool(node.properties & SYMMETRIC_PROPERTIES)
+    if isinstance(node, Differential):  # directions stay in the declared set
+        return is_symmetric(node.var)
     if isinstance(node, Identity) or node.is_scalar:
         return True
     if isinstance(node, Call):
@@ -262,9 +264,15 @@ def _is_eigvecs(node: Node) -> bool:
 
 # ------------------------------------------------------------------ sums
 def sum_normal_form(n: Add) -> Node | None:
-    """Flatten; A + 0 = A; collect like terms (a X + b X = (a+b) X)."""
+    """Flatten (also c (A + B) = c A + c B for a number c); A + 0 = A; collect
+    like terms (a X + b X = (a+b) X)."""
     terms: list[Node] = []
     for t in n.terms:
+        if isinstance(t, Mul) and len(t.factors) == 2 and isinstance(t.factors[0], Number) \
+                and isinstance(t.factors[1], Add):
+            scale = t.factors[0]
+            terms.extend(Mul(flatten_mul((scale, u))) for u in t.factors[1].terms)
+            continue
         terms.extend(t.terms if isinstance(t, Add) else (t,))
     groups: OrderedDict[Node | None, Fraction] = OrderedDict()
     for t in terms:
@@ -349,6 +357,14 @@ def _logistic(factors: list[Node]) -> list[Node]:
     return factors
 
 
+def _column(n: Node) -> bool:
+    return n.shape[1].is_one
+
+
+def _row(n: Node) -> bool:
+    return n.shape[0].is_one
+
+
 def kron_normal_form(n: Kron) -> Node | None:
     """Flatten; 0 ⊗ A = 0; scalars scale (c ⊗ A = c A, (cA) ⊗ B = c (A ⊗ B));
     I_m ⊗ I_n = I_mn."""
@@ -375,6 +391,10 @@ def kron_normal_form(n: Kron) -> Node | None:
         rest.append(f)
     if not rest:
         body: Node = ONE
+    elif len(rest) == 2 and _column(rest[0]) and _row(rest[1]):
+        body = Mul((rest[0], rest[1]))  # u ⊗ vᵀ = u vᵀ
+    elif len(rest) == 2 and _row(rest[0]) and _column(rest[1]):
+        body = Mul((rest[1], rest[0]))  # vᵀ ⊗ u = u vᵀ
     else:
         body = rest[0] if len(rest) == 1 else Kron(tuple(rest))
     result = Mul(tuple(scalars) + (body,)) if scalars else body
@@ -457,6 +477,8 @@ def call_rules(n: Call) -> Node | None:
         return a
     if name in ("tr", "sum", "norm1", "norm2", "det", "logdet") and isinstance(a, Transpose):
         return call(name, a.arg)
+    if name == "tr" and isinstance(a, Mul) and _mostly_transposed(a):
+        return call("tr", Transpose(a))  # tr(M) = tr(Mᵀ), read with fewer transposes
     if name in ("tr", "sum") and isinstance(a, Add):
         return Add(tuple(call(name, t) for t in a.terms))
     if name in ("tr", "sum", "vec", "diag"):
@@ -489,6 +511,31 @@ def call_rules(n: Call) -> Node | None:
         # tr(L_f(X)[E]) = tr(f'(X) E): the trace of each term X^i E X^j is cyclic
         X, E = a.args
         return call("tr", Mul((derivative_at_identity(a.name.removeprefix("frechet_"), X), E)))
+    return None
+
+
+def _transposed(f: Node) -> bool:
+    return isinstance(f, Transpose) or (isinstance(f, Inverse) and isinstance(f.arg, Transpose))
+
+
+def _mostly_transposed(chain: Mul) -> bool:
+    """More factors carry a transpose than not (so transposing the chain removes some)."""
+    factors = [f for f in chain.factors if not f.is_scalar]
+    marked = sum(1 for f in factors if _transposed(f))
+    return 2 * marked > len(factors)
+
+
+def scalar_chain_orientation(n: Mul) -> Node | None:
+    """A 1×1 chain equals its transpose (uᵀ A v = vᵀ Aᵀ u): read it with fewer
+    transposes, and on a tie with the differential last (yᵀ dy, not dyᵀ y)."""
+    if not n.is_scalar or any(f.is_scalar for f in n.factors) or len(n.factors) < 2:
+        return None
+    marked = sum(1 for f in n.factors if _transposed(f))
+    first, last = n.factors[0], n.factors[-1]
+    tie_break = (2 * marked == len(n.factors) and isinstance(first, Transpose)
+                 and isinstance(first.arg, Differential) and not isinstance(last, Differential))
+    if 2 * marked > len(n.factors) or tie_break:
+        return Mul(tuple(Transpose(f) for f in reversed(n.factors)))
     return None
 
 
@@ -560,7 +607,7 @@ def filled_rules(n: Filled) -> Node | None:
 RULES: dict[type, tuple[Rule, ...]] = {
     Transpose: (transpose_of_scalar, transpose_of_transpose, transpose_of_symmetric, transpose_of_constant,
                 transpose_of_product, transpose_of_sum, transpose_of_entrywise),
-    Mul: (product_normal_form,),
+    Mul: (product_normal_form, scalar_chain_orientation),
     Add: (sum_normal_form,),
     Hadamard: (hadamard_normal_form,),
     Kron: (kron_normal_form,),

@@ -1,0 +1,46 @@
+"""Second derivatives as the derivative of the gradient.
+
+The Hessian of a scalar f at X is the linear operator H with
+d(∇f) = H[dX]; the second differential is the bilinear form
+d²f[dX, dY] = ⟨dX, H[dY]⟩. Its matrix against column-major vec is the
+Jacobian of vec(∇f), so for a matrix variable it comes out in Kronecker form
+(tr(Xᵀ A X): H[dX] = (A + Aᵀ) dX, matrix I ⊗ (A + Aᵀ)).
+
+For a structured X the gradient ∇f is already the projection onto the set's
+tangent space, extended to all matrices by the same formula; the Hessian is
+the projection of that extension's derivative (Absil, Mahony & Sepulchre,
+Optimization Algorithms on Matrix Manifolds, Prop. 5.3.2), acting on
+directions in the set.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..nodes import Differential, Node, Symbol
+from ..simplify import factor, simplify
+from .adjoint import pairing
+from .differential import differential
+from .structured import project_gradient
+from .vectorize import jacobian_of_differential
+
+
+@dataclass(frozen=True)
+class HessianBlock:
+    """The block ∂²f/∂Xᵢ∂Xⱼ: operator H[dXⱼ] (shaped like Xᵢ) and its vec matrix."""
+
+    operator: Node
+    matrix: Node
+
+
+def hessian_block(gradient: Node, row: Symbol, column: Symbol) -> HessianBlock:
+    """The Hessian block from the gradient with respect to `row`, differentiated
+    along `column`."""
+    d_gradient = simplify(differential(gradient, column))
+    operator = project_gradient(d_gradient, row)
+    matrix = jacobian_of_differential(operator, column)
+    return HessianBlock(factor(operator), factor(matrix))
+
+
+def second_differential(operator: Node, row: Symbol) -> Node:
+    """d²f[dX, dY] = ⟨dX, H[dY]⟩ with dX the differential of `row`."""
+    return factor(simplify(pairing(Differential(row), operator)))
