@@ -24,6 +24,10 @@ def structure_of(var: Symbol) -> str | None:
     return None
 
 
+def _transposes(node: Node) -> int:
+    return sum(1 for n in node.walk() if isinstance(n, Transpose))
+
+
 def project_gradient(G: Node, var: Symbol) -> Node:
     """sym(G) for symmetric/spd X, the diagonal part for diagonal X, and the
     Riemannian gradient X skew(Xᵀ G) = (G - X Gᵀ X)/2 for orthogonal X."""
@@ -31,7 +35,9 @@ def project_gradient(G: Node, var: Symbol) -> Node:
     if kind == "symmetric":
         if is_symmetric(G):
             return G
-        return simplify(Mul((HALF, Add((G, Transpose(G))))))
+        Gt = simplify(Transpose(G))
+        pair = (G, Gt) if _transposes(G) <= _transposes(Gt) else (Gt, G)  # read A + Aᵀ, not Aᵀ + A
+        return simplify(Mul((HALF, Add(pair))))
     if kind == "diagonal":
         return simplify(call("diag", call("diag", G)))
     if kind == "orthogonal":

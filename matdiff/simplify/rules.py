@@ -499,6 +499,8 @@ def call_rules(n: Call) -> Node | None:
         return a.args[0]
     if name in ("kron_left_adjoint", "kron_right_adjoint"):
         return _kron_adjoint_rules(n)
+    if name == "diag" and isinstance(a, Transpose) and not a.shape[1].is_one:
+        return call("diag", a.arg)  # the diagonal of Aᵀ is the diagonal of A
     if name == "diag" and isinstance(a, Filled) and a.shape[1].is_one:
         return Mul((a.value, Identity(a.shape[0])))
     if name == "sum" and isinstance(a, Call) and a.name == "diag" and not a.args[0].shape[1].is_one:
