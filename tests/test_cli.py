@@ -54,7 +54,32 @@ def test_several_wrt(capsys):
     assert "∇x f = A y" in out and "∇y f = Aᵀ x" in out
 
 
+def test_hessian_flag(capsys):
+    assert main(["x'*A*x", "--wrt", "x", "--where", "A: matrix(n,n) symmetric", "--hessian", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "d²f = 2 dxᵀ A dx" in out and "H[dx] = 2 A dx" in out and "∇²x f = 2 A" in out
+    assert "check passed" in out
+
+
+def test_hessian_json_and_code(capsys):
+    assert main(["tr(X' A X)", "--wrt", "X", "--hessian", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["kind"] == "hessian" and obj["result"] == "I ⊗ (A + Aᵀ)" and obj["operator"] == "(A + Aᵀ) dX"
+    assert main(["x'*A*x", "--wrt", "x", "--hessian", "--code"]) == 0
+    namespace: dict = {}
+    exec(capsys.readouterr().out, namespace)
+    assert namespace["hessian_x"]([1.0, 2.0], [[1.0, 2.0], [0.0, 1.0]]).tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_block_hessian_flag(capsys):
+    assert main(["x'*A*y", "--wrt", "x,y", "--hessian"]) == 0
+    out = capsys.readouterr().out
+    assert "∇²xy f = A" in out and "∇²yx f = Aᵀ" in out and "∇²x f = 0" in out
+
+
 @pytest.mark.parametrize("argv,words", [
+    (["A*x", "--wrt", "x", "--hessian"], "needs a scalar function"),
+    (["sum(eigvals(X))", "--wrt", "X"], "symmetric"),
     (["A*x'", "--wrt", "x"], "columns of A"),
     (["tr(A*X*B", "--wrt", "X"], "never closed"),
     (["logdett(X)", "--wrt", "X"], "did you mean logdet"),
