@@ -130,7 +130,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"f  = {to_text(r.expression)}    ({r.shape})")
             print(f"d²f = {r.differential}")
             print(f"H[d{r.column.name}] = {r.operator}")
-            print(f"∇²{pair} f = {r}    (against column-major vec)")
+            on_vec = any(not v.shape[1].is_one for v in (r.variable, r.column))
+            print(f"∇²{pair} f = {r}" + ("    (against column-major vec)" if on_vec else ""))
         else:
             name = "∇" + r.variable.name + " f" if r.kind == "gradient" else f"J = ∂vec(f)/∂vec({r.variable.name})"
             print(f"f  = {to_text(r.expression)}    ({r.shape})")
