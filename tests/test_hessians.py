@@ -117,7 +117,9 @@ def test_closed_forms_of_the_classic_hessians():
         for j in range(4):
             K[i * 4 + j, j * 4 + i] = 1
     assert rel_error(ld.lambdify()(X=X), -K @ np.kron(Xi.T, Xi)) < 1e-12
-    assert str(matdiff.hessian("x'*Q*x", wrt="x", where="Q: matrix(n,n) symmetric")) == "2 Q"
+    symmetric = matdiff.hessian("x'*Q*x", wrt="x", where="Q: matrix(n,n) symmetric")
+    assert str(symmetric) == "2 Q"
+    assert rel_error(symmetric.lambdify()(Q=Q + Q.T, x=x), 2 * (Q + Q.T)) < 1e-12
 
 
 def test_operator_and_second_differential_are_printed():

@@ -84,7 +84,7 @@ def test_the_cookbook_symmetric_gradient_is_wrong():
     """Cookbook §2.8.1 gives G + Gᵀ - diag(G) for symmetric X; with the Frobenius
     inner product it does not give the directional derivative, sym(G) does."""
     g = rng(42)
-    A, X = g.standard_normal((4, 4)), spd(g, 4)
+    X = spd(g, 4)
     G = np.linalg.inv(X).T  # unconstrained gradient of log det X
     cookbook = G + G.T - np.diag(np.diag(G))
     ours = matdiff.derivative("log(det(X))", wrt="X", where="X: spd").lambdify()(X=X)
