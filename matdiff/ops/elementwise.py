@@ -18,7 +18,7 @@ def _pow(u: Node, p: Fraction) -> Node:
 
 
 def _sigmoid(u: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * u))
+    return np.exp(-np.logaddexp(0.0, -u))  # accurate in both tails, no overflow
 
 
 def _unit(name: str, summary: str, evaluate, code: str, latex: str, derivative,
@@ -44,17 +44,22 @@ _unit("log", "natural logarithm (entry by entry)", np.log, "np.log({0})", r"\log
       lambda u: _pow(u, Fraction(-1)), domain="positive")
 _unit("sqrt", "square root (entry by entry)", np.sqrt, "np.sqrt({0})", r"\sqrt{0}",
       lambda u: Number(Fraction(1, 2)) * _pow(call("sqrt", u), Fraction(-1)), domain="positive")
+# tanh' = sech², not 1 - tanh²: the difference loses every digit once tanh(u) rounds to ±1.
 _unit("tanh", "hyperbolic tangent", np.tanh, "np.tanh({0})", r"\tanh{0}",
-      lambda u: ones_like(u) - _pow(call("tanh", u), Fraction(2)))
+      lambda u: _pow(call("sech", u), Fraction(2)))
+_unit("sech", "hyperbolic secant 1/cosh(u) (the derivative of tanh is sech²)", lambda u: 1.0 / np.cosh(u),
+      "(1.0 / np.cosh({0}))", r"\operatorname{{sech}}{0}",
+      lambda u: -Hadamard((call("sech", u), call("tanh", u))), public=False)
 _unit("abs", "absolute value (differentiable away from 0)", np.abs, "np.abs({0})", r"\left|{0}\right|",
       lambda u: call("sign", u))
 _unit("sign", "sign (derivative 0 away from 0)", np.sign, "np.sign({0})", r"\operatorname{{sign}}{0}",
       lambda u: Zero(u.shape))
 _unit("relu", "max(u, 0) (differentiable away from 0)", lambda u: np.maximum(u, 0.0),
       "np.maximum({0}, 0.0)", r"\operatorname{{relu}}{0}", lambda u: call("step", u))
+# σ' = σ(u) ∘ σ(-u), equal to σ(u) ∘ (1 - σ(u)) without its cancellation for large u.
 _unit("sigmoid", "logistic function 1/(1 + exp(-u))", _sigmoid,
-      "(0.5 * (1.0 + np.tanh(0.5 * {0})))", r"\sigma{0}",
-      lambda u: Hadamard((call("sigmoid", u), ones_like(u) - call("sigmoid", u))))
+      "np.exp(-np.logaddexp(0.0, -{0}))", r"\sigma{0}",
+      lambda u: Hadamard((call("sigmoid", u), call("sigmoid", -u))))
 _unit("step", "unit step: 1 where u > 0, else 0 (the derivative of relu)",
       lambda u: (u > 0).astype(float), "(({0}) > 0).astype(float)", r"\operatorname{{step}}{0}",
       lambda u: Zero(u.shape), public=False)

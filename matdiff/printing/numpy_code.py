@@ -70,8 +70,10 @@ class CodePrinter:
         self.uses_commutation = False
         self.uses_scipy = False
         self.helpers: dict[str, str] = {}
+        self.sizes_used: set[str] = set()
 
     def size(self, size: Size) -> str:
+        self.sizes_used.update(size.factors)
         parts = ([str(size.coeff)] if size.coeff != 1 or not size.factors else [])
         parts += [python_name(f) for f in size.factors]
         return " * ".join(parts)
@@ -261,6 +263,7 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
                 else:
                     body.append(f"    {s} = {p}.shape[{axis}]")
                     bound.add(s)
+    arguments_checked = len(body)
     for i, node in enumerate(shared):
         text, _ = printer.expr(node)
         names[node] = f"t{i}"
@@ -274,6 +277,9 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
     else:
         body.append(f"    return np.array(np.broadcast_to(value, ({printer.size(out_shape[0])}, "
                     f"{printer.size(out_shape[1])})))")
+    unbound = sorted(printer.sizes_used - bound)
+    if unbound:  # e.g. vector(c) or I whose size no argument fixes
+        body.insert(arguments_checked, f"    raise ValueError('the size {unbound[0]} is not fixed by any argument')")
     params = ", ".join(python_name(s.name) for s in symbols)
     imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
     helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + "".join(printer.helpers.values())

@@ -72,7 +72,7 @@ def to_sympy(node: Node) -> Any:
             scalar_fn = getattr(sympy, n.name, None)
             if n.args[0].is_scalar and scalar_fn is not None:
                 return scalar_fn(args[0])
-            if n.name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sign", "Abs"):
+            if n.name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sech", "sign", "Abs"):
                 t = sympy.Dummy("t")
                 return args[0].applyfunc(sympy.Lambda(t, getattr(sympy, n.name)(t)))
         raise MatdiffError(f"{type(n).__name__} {getattr(n, 'name', '')} has no SymPy form in matdiff yet")

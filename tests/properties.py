@@ -1,0 +1,186 @@
+"""Properties of matdiff on one generated expression, each returning None when
+it holds and a message when it does not (shared by the pytest suite and
+tests/verify_at_scale.py)."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import numpy as np
+
+import matdiff
+from expressions import SIZE_VALUES, Sample
+from matdiff.evaluate import Interpreter, bind
+from matdiff.nodes import symbols_of
+from matdiff.printing.latex import to_latex
+from matdiff.printing.text import to_input
+from matdiff.simplify import simplify
+
+ORACLE_TOLERANCE = 1e-8
+
+
+class Skip(Exception):
+    """The sample is outside what the property can judge (undefined values, no variable)."""
+
+
+def _parse(sample: Sample):
+    return matdiff.parse(sample.text, sample.where or None)
+
+
+def _interpreter(sample: Sample, values: dict) -> Interpreter:
+    expr = _parse(sample)
+    arrays, sizes = bind(symbols_of(expr), {s.name: values[s.name] for s in symbols_of(expr)})
+    return Interpreter(arrays, sizes)
+
+
+def _variable(sample: Sample, rng: np.random.Generator, plain: bool = True):
+    names = [s.name for s in (sample.plain_symbols() if plain else sample.symbols)]
+    names = [n for n in names if f"V['{n}']" in sample.expr.code]
+    if not names:
+        raise Skip("no variable")
+    return names[int(rng.integers(len(names)))]
+
+
+def _tame(*arrays: np.ndarray, limit: float = 1e6) -> bool:
+    return all(np.all(np.isfinite(a)) and np.abs(a).max(initial=0.0) < limit for a in arrays)
+
+
+def oracle_gradient(sample: Sample, seed: int) -> str | None:
+    """matdiff's gradient (scalar f) or Jacobian equals autograd's, which
+    differentiates the independent NumPy translation, to ORACLE_TOLERANCE relative."""
+    import autograd
+    import autograd.numpy as anp
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng)
+    values = sample.values(rng)
+    f = sample.function(anp)
+    scalar = sample.expr.shape == ("1", "1")
+
+    def f_of(X):
+        out = f(**{**values, var: X})
+        return out[0, 0] if scalar else out
+
+    with np.errstate(all="ignore"):
+        value = f(**values)
+        if scalar:
+            want = autograd.grad(f_of)(values[var])
+        else:  # ∂F[i,j]/∂X[k,l] ordered as J[vec index (i,j), vec index (k,l)], column-major
+            r, c = value.shape
+            xr, xc = values[var].shape
+            want = autograd.jacobian(f_of)(values[var]).transpose(1, 0, 3, 2).reshape(r * c, xr * xc)
+    if not _tame(value, want):
+        raise Skip("values out of range")
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
+    try:
+        got = np.asarray(r.lambdify()(**{s.name: values[s.name] for s in r.symbols}), dtype=float)
+    except matdiff.EvaluationError:
+        raise Skip("matdiff refuses these values") from None
+    if got.size != want.size or (not scalar and got.shape != want.shape):
+        return f"{r.kind} wrt {var}: shape {got.shape}, oracle {want.shape}"
+    gap = float(np.linalg.norm(got.ravel() - want.ravel()))
+    scale = max(float(np.linalg.norm(want)), float(np.linalg.norm(got)), 1e-12 * max(1.0, float(np.abs(value).max())))
+    if gap > ORACLE_TOLERANCE * scale:
+        return f"{r.kind} wrt {var} = {r} differs from autograd: relative {gap / scale:.1e}"
+    return None
+
+
+def finite_differences(sample: Sample, seed: int) -> str | None:
+    """check(): the closed form against central differences, the exact
+    differential and the generated code, with any variable (structured too)."""
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng, plain=False)
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
+    report = r.check(seed=seed)
+    if report.ok:
+        return None
+    if "could not find random values" in report.message:
+        raise Skip("no values in the domain")
+    return f"check wrt {var} failed: {report}"
+
+
+def simplification_keeps_values(sample: Sample, seed: int) -> str | None:
+    """simplify(f) has f's value."""
+    expr = _parse(sample)
+    values = sample.values(np.random.default_rng(seed))
+    arrays, sizes = bind(symbols_of(expr), {s.name: values[s.name] for s in symbols_of(expr)})
+    try:
+        before = Interpreter(arrays, sizes)(expr)
+        after = Interpreter(arrays, sizes)(simplify(expr))
+    except matdiff.EvaluationError:
+        raise Skip("undefined here") from None
+    if not _tame(before):
+        raise Skip("values out of range")
+    if before.shape != after.shape or not np.allclose(before, after, rtol=1e-9, atol=1e-9):
+        return "simplification changed the value"
+    return None
+
+
+def input_form_round_trips(sample: Sample, seed: int) -> str | None:
+    """The printed input form parses back to the same tree."""
+    expr = _parse(sample)
+    printed = to_input(expr)
+    again = matdiff.parse(printed, sample.where or None)
+    if again != expr:
+        return f"printed as {printed!r}, which parses to a different tree"
+    return None
+
+
+def generated_code_agrees(sample: Sample, seed: int) -> str | None:
+    """The generated gradient code agrees with the tree interpreter."""
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng, plain=False)
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
+    values = sample.values(rng)
+    used = {s.name: values[s.name] for s in r.symbols}
+    try:
+        got = np.asarray(r.lambdify()(**used), dtype=float)
+        arrays, sizes = bind(r.symbols, used)
+        want = Interpreter(arrays, sizes)(r.value)
+    except matdiff.EvaluationError:
+        raise Skip("undefined here") from None
+    if not _tame(want):
+        raise Skip("values out of range")
+    if got.size != want.size or not np.allclose(got.reshape(-1), want.reshape(-1), rtol=1e-9, atol=1e-9):
+        return "generated code disagrees with the interpreter"
+    return None
+
+
+LATEX_MACROS = {
+    r"\left", r"\right", r"\operatorname", r"\mathsf", r"\otimes", r"\circ", r"\oslash", r"\frac", r"\sqrt",
+    r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\arcsin", r"\arccos", r"\arctan", r"\tanh",
+    r"\nabla", r"\partial", r"\lambda", r"\langle", r"\rangle", r"\|", r"\mathbf", r"\cdot", r"\sigma",
+    r"\mathrm", r"\mathbb", r"\odot",
+}
+
+
+def latex_is_well_formed(sample: Sample, seed: int) -> str | None:
+    """Balanced braces and \\left/\\right pairs, only known macros."""
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng, plain=False)
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
+    for tex in (to_latex(_parse(sample)), r.latex()):
+        depth = 0
+        for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth < 0:
+                return f"unbalanced braces in {tex!r}"
+        if depth:
+            return f"unbalanced braces in {tex!r}"
+        if tex.count(r"\left") != tex.count(r"\right"):
+            return f"unpaired \\left/\\right in {tex!r}"
+        unknown = set(re.findall(r"\\[a-zA-Z]+|\\\|", tex)) - LATEX_MACROS
+        if unknown:
+            return f"unknown macros {sorted(unknown)} in {tex!r}"
+    return None
+
+
+PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
+    "oracle": oracle_gradient,
+    "differences": finite_differences,
+    "simplify": simplification_keeps_values,
+    "round_trip": input_form_round_trips,
+    "code": generated_code_agrees,
+    "latex": latex_is_well_formed,
+}
+
+__all__ = ["PROPERTIES", "Skip", "SIZE_VALUES"]

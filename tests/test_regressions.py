@@ -1,0 +1,34 @@
+"""Regression tests for bugs found by generated expressions (tests/verify_at_scale.py),
+each named after the mathematics it protects."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import matdiff
+from helpers import rel_error
+
+
+def test_tanh_derivative_keeps_its_digits_where_tanh_saturates():
+    """d tanh(27a)/da at a = 1.3: 1 - tanh² rounds to a few digits, sech² does not."""
+    r = matdiff.derivative("tanh(27*a)", wrt="a")
+    a = 1.3
+    assert rel_error(r.lambdify()(a=a), 27 / np.cosh(27 * a) ** 2) < 1e-12
+
+
+def test_sigmoid_derivative_keeps_its_digits_in_both_tails():
+    """σ'(u) = σ(u) σ(-u): σ(u)(1 - σ(u)) loses every digit for u ≫ 1."""
+    r = matdiff.derivative("sum(sigmoid(x))", wrt="x")
+    x = np.array([-40.0, 0.0, 40.0])
+    want = np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2
+    assert rel_error(r.lambdify()(x=x), want) < 1e-12
+    f = matdiff.derivative("sum(sigmoid(x))", wrt="x").expression
+    from matdiff.evaluate import evaluate
+    assert evaluate(f, {"x": np.array([-800.0])})[0, 0] == 0.0  # no overflow warning turned into nan
+
+
+def test_generated_code_names_a_size_no_argument_fixes():
+    """d vector(tanh(a))/da is a column of unknown length: say so, not NameError."""
+    r = matdiff.derivative("vector(tanh(a))", wrt="a")
+    with pytest.raises(matdiff.EvaluationError, match="size m is not fixed"):
+        r.lambdify()(a=0.5)
