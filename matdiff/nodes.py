@@ -103,11 +103,11 @@ class Node:
         return Mul((Number(Fraction(-1)), self))
 
     def __matmul__(self, other: "Node") -> "Node":
-        return Mul(flatten_mul((self, other)))
+        return product(self, other)
 
     def __mul__(self, other: "Node") -> "Node":
         """Scaling by a scalar (either side)."""
-        return Mul(flatten_mul((self, other)))
+        return product(self, other)
 
     @property
     def T(self) -> "Node":
@@ -444,6 +444,12 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
             stack.extend(reversed(item.factors))
         else:
             atoms.append(item)
+    numbers = [a for a in atoms if isinstance(a, Number)]
+    if len(numbers) > 1:  # one leading coefficient: (-x)(-y) is 1 x y, printed and parsed alike
+        coefficient = Fraction(1)
+        for a in numbers:
+            coefficient *= a.value
+        atoms = [Number(coefficient)] + [a for a in atoms if not isinstance(a, Number)]
     scalars = [a for a in atoms if a.is_scalar]
     matrices = [a for a in atoms if not a.is_scalar]
     # A 1×1 stretch can only start at a row vector or end at a column vector
@@ -468,10 +474,14 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
     return tuple(scalars + ([Mul(tuple(scaling))] if scaling else []) + chain)
 
 
+def product(*items: Node) -> Node:
+    """The canonical product of the items (a lone factor is itself)."""
+    factors = flatten_mul(items)
+    return factors[0] if len(factors) == 1 else Mul(factors)
+
+
 def negate(node: Node) -> Node:
     """-e, folding the sign into a leading number (so printing round-trips)."""
     if isinstance(node, Number):
         return Number(-node.value)
-    if isinstance(node, Mul) and isinstance(node.factors[0], Number):
-        return Mul((Number(-node.factors[0].value),) + node.factors[1:])
-    return Mul((Number(Fraction(-1)), node))
+    return product(Number(Fraction(-1)), node)

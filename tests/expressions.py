@@ -422,7 +422,7 @@ class Generator:
         what = self.c.choice(("tr", "det", "logdet", "log_det", "sum", "norm1", "norm2", "norm2_squared",
                               "inner", "dot", "kron_trace", "kron_sum", "vec_sum", "eigvals_sum"))
         k = self.c.choice(SIZES)
-        l = self.c.choice(SIZES)
+        j = self.c.choice(SIZES)
 
         def scalar(text, code):
             return text, f"np.reshape({code}, (1, 1))"
@@ -438,7 +438,7 @@ class Generator:
                 return self._node(*scalar(text, code), "1", "1", kids, build, what)
             return build((arg,))
         if what in ("inner", "dot", "kron_sum"):
-            shape = (k, "1") if what == "dot" else (k, l)
+            shape = (k, "1") if what == "dot" else (k, j)
 
             def build(kids):
                 a, b = kids
@@ -454,14 +454,14 @@ class Generator:
                 a, b = kids
                 return self._node(*scalar(f"tr(({a.text}) ⊗ ({b.text}))", f"np.trace(np.kron({a.code}, {b.code}))"),
                                   "1", "1", kids, build, "kron")
-            return build((self.expr(k, k, depth), self.expr(l, l, depth)))
+            return build((self.expr(k, k, depth), self.expr(j, j, depth)))
         if what == "eigvals_sum":
             vec = self.vector(k, "1", depth)
 
             def build(kids):
                 return self._node(*scalar(f"sum({kids[0].text})", f"np.sum({kids[0].code})"), "1", "1", kids, build)
             return build((vec,))
-        shape = (k, k) if what == "tr" else (k, self.c.choice(("1", l)))
+        shape = (k, k) if what == "tr" else (k, self.c.choice(("1", j)))
 
         def build(kids):
             t, c = kids[0].text, kids[0].code

@@ -149,7 +149,7 @@ LATEX_MACROS = {
     r"\left", r"\right", r"\operatorname", r"\mathsf", r"\otimes", r"\circ", r"\oslash", r"\frac", r"\sqrt",
     r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\arcsin", r"\arccos", r"\arctan", r"\tanh",
     r"\nabla", r"\partial", r"\lambda", r"\langle", r"\rangle", r"\|", r"\mathbf", r"\cdot", r"\sigma",
-    r"\mathrm", r"\mathbb", r"\odot",
+    r"\mathrm", r"\mathbb", r"\odot", r"\mathit",
 }
 
 

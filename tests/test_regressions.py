@@ -32,3 +32,20 @@ def test_generated_code_names_a_size_no_argument_fixes():
     r = matdiff.derivative("vector(tanh(a))", wrt="a")
     with pytest.raises(matdiff.EvaluationError, match="size m is not fixed"):
         r.lambdify()(a=0.5)
+
+
+@pytest.mark.parametrize("text", [
+    "-(A .* B)",            # unary minus binds tighter than .*: once printed -A .* B
+    "-(A ./ B)",
+    "(x' .* y')*(-C)",      # once printed -x' .* y'*C
+    "(-x)*(-y')",           # two signs: once printed --1*x*y'
+    "0.5*2*A",              # numbers fold to one coefficient, never a lone (1)
+    "A*(B .^ -1)",          # an entry-wise reciprocal in a product is not a division
+])
+def test_printed_input_parses_back_to_the_same_tree(text):
+    from matdiff.printing.text import to_input
+    where = "A: matrix(m,n), B: matrix(n,p), C: matrix(m,m)" if "C" in text or "B .^" in text else None
+    if text.startswith("-(A"):
+        where = "A: matrix(m,n), B: matrix(m,n)"
+    expr = matdiff.parse(text, where)
+    assert matdiff.parse(to_input(expr), where) == expr

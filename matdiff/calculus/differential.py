@@ -8,7 +8,7 @@ from fractions import Fraction
 from ..errors import DerivativeError
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
-    Node, Number, Power, Symbol, Transpose, Zero, flatten_mul,
+    Node, Number, Power, Symbol, Transpose, Zero, product,
 )
 from ..ops import call, function
 
@@ -44,7 +44,7 @@ def _product_rule(node: Node, factors: tuple[Node, ...], d, kind: type) -> Node 
         if df is None:
             continue
         new = factors[:i] + (df,) + factors[i + 1:]
-        terms.append(Mul(flatten_mul(new)) if kind is Mul else kind(new))
+        terms.append(product(*new) if kind is Mul else kind(new))
     return _sum(terms)
 
 

@@ -12,8 +12,8 @@ from typing import Callable
 
 from ..errors import ParseError, ShapeError, Span
 from ..nodes import (
-    Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol,
-    Transpose, Call, flatten_mul, negate, symbols_of,
+    Filled, Hadamard, Identity, Inverse, Kron, MatPower, Node, Number, Power, Symbol,
+    Transpose, Call, negate, product, symbols_of,
 )
 from ..ops import STRUCTURAL, lookup, suggest
 from ..ops.registry import REGISTRY
@@ -292,7 +292,7 @@ class Inference:
                        lambda: (f"the columns of {left.label} ({self.sizes.text(left.shape[1])}) do not match "
                                 f"the rows of {right.label} ({self.sizes.text(right.shape[0])})"), op_span)
             shape = (left.shape[0], right.shape[1])
-        return Typed(shape, label, lambda R: Mul(flatten_mul((left.make(R), right.make(R)))))
+        return Typed(shape, label, lambda R: product(left.make(R), right.make(R)))
 
     def divide(self, left: Typed, right: Typed, op_span: Span, label: str) -> Typed:
         if not self.is_scalar(right.shape):
@@ -301,7 +301,7 @@ class Inference:
                              f"or {left.label} ./ {right.label} for entry-wise division", op_span)
         minus_one = Number(Fraction(-1))
         return Typed(left.shape, label,
-                     lambda R: Mul(flatten_mul((left.make(R), Power(right.make(R), minus_one)))))
+                     lambda R: product(left.make(R), Power(right.make(R), minus_one)))
 
     def hadamard(self, left: Typed, right: Typed, op: str, op_span: Span, label: str) -> Typed:
         ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)

@@ -96,7 +96,9 @@ class InputPrinter:
         if isinstance(factors[0], Number) and factors[0].value < 0 and len(factors) > 1:
             sign = "-"
             factors = factors[1:] if factors[0].value == -1 else (Number(-factors[0].value),) + factors[1:]
-        return sign + self.join(factors, self.times, self.divide, first_level=self.first_factor_level)
+        # unary minus binds tighter than products: -(A .* B) keeps its parentheses
+        first_level = max(self.first_factor_level, POWER) if sign else self.first_factor_level
+        return sign + self.join(factors, self.times, self.divide, first_level=first_level)
 
     first_factor_level = PRODUCT
 
@@ -108,7 +110,7 @@ class InputPrinter:
             if scales_chain and isinstance(f, Mul) and f.is_scalar:
                 parts.append(("" if i == 0 else times) + f"({self.doprint(f)})")
                 continue
-            if i > 0 and is_reciprocal(f):
+            if i > 0 and is_reciprocal(f) and (f.is_scalar or divide == self.hadamard_divide):
                 assert isinstance(f, Power)
                 parts.append(divide + self.wrap(f.base, POWER))
             elif i == 0:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
-    Power, Symbol, Transpose, Zero, flatten_mul,
+    Power, Symbol, Transpose, Zero, flatten_mul, product,
 )
 from ..ops import call, function
 from ..ops.matfun import derivative_at_identity
@@ -271,7 +271,7 @@ def sum_normal_form(n: Add) -> Node | None:
         if isinstance(t, Mul) and len(t.factors) == 2 and isinstance(t.factors[0], Number) \
                 and isinstance(t.factors[1], Add):
             scale = t.factors[0]
-            terms.extend(Mul(flatten_mul((scale, u))) for u in t.factors[1].terms)
+            terms.extend(product(scale, u) for u in t.factors[1].terms)
             continue
         terms.extend(t.terms if isinstance(t, Add) else (t,))
     groups: OrderedDict[Node | None, Fraction] = OrderedDict()
@@ -289,7 +289,7 @@ def sum_normal_form(n: Add) -> Node | None:
         elif c == 1:
             out.append(rest)
         else:
-            out.append(Mul(flatten_mul((Number(c), rest))))
+            out.append(product(Number(c), rest))
     if not out:
         return Zero(n.shape)
     if len(out) == 1:
