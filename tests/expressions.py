@@ -165,11 +165,13 @@ def _filled_text(rows: str, cols: str, value: str) -> str:
 
 
 class Generator:
-    """Random expressions of a requested shape; `size` bounds the nesting depth."""
+    """Random expressions of a requested shape; `size` bounds the nesting depth
+    and `leaf_chance` (the chance of stopping early at each node) sets how bushy."""
 
-    def __init__(self, chooser: Any, size: int = 6, oracle_only: bool = False):
+    def __init__(self, chooser: Any, size: int = 6, oracle_only: bool = False, leaf_chance: float = 0.2):
         self.c = chooser
         self.size = size
+        self.leaf_chance = leaf_chance   # lower: bushier, larger expressions
         self.oracle_only = oracle_only   # leave out what autodiff libraries cannot differentiate
         self.symbols: dict[str, Symbol] = {}
 
@@ -222,7 +224,7 @@ class Generator:
 
     # -- composite ----------------------------------------------------------------
     def expr(self, rows: str, cols: str, depth: int) -> Expr:
-        if depth <= 0 or self.c.chance(0.2):
+        if depth <= 0 or self.c.chance(self.leaf_chance):
             return self.leaf(rows, cols)
         makers = [self.sum, self.product, self.scaled, self.hadamard, self.transpose, self.negation,
                   self.entrywise, self.entrywise_power]
