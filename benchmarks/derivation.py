@@ -50,6 +50,18 @@ def network(layers: int) -> str:
     return f"norm2({h} - y)^2 where {decl}"
 
 
+def generated(min_operators: int) -> tuple[str, str]:
+    """The first expression of tests/expressions.py's generator with that many operators."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from expressions import Generator, RandomChooser
+    for seed in range(10_000):
+        sample = Generator(RandomChooser(seed), size=12, oracle_only=True, leaf_chance=0.05).scalar_expression()
+        plain = [sym.name for sym in sample.plain_symbols()]
+        if sample.expr.operators() >= min_operators and plain:
+            return sample.text + (f" where {sample.where}" if sample.where else ""), plain[0]
+    raise SystemExit("no generated expression is that large")
+
+
 CASES = [
     ("tr(AXB)", "tr(A X B)", "X"),
     ("log det X", "log(det(X))", "X"),
@@ -64,7 +76,13 @@ CASES = [
     ("17 quadratic forms (50 ops)", quadratic_sum(17), "x"),
     ("25 nested functions", elementwise_chain(25), "x"),
     ("12-layer tanh network (50 ops)", network(12), "W1"),
+    # pathological inputs (issue: termination and size bounds)
+    ("tr(X^64)", "tr(X^64)", "X"),
+    ("trace product k=20 (40 factors)", trace_product(20), "X"),
+    ("300-term sum", " + ".join(f"{k}*x'*A*x" for k in range(1, 301)), "x"),
+    ("500 nested parentheses", "(" * 500 + "x'*A*x" + ")" * 500, "x"),
 ]
+
 
 
 def median_ms(text: str, wrt: str, repeats: int) -> float:
@@ -82,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = ap.parse_args(argv)
-    rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in CASES]
+    cases = CASES + [("generated, 300+ operators", *generated(300))]
+    rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in cases]
     machine = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
     if args.markdown:
         print(f"| expression | median derivation time (ms) |\n|---|---:|")

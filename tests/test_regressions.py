@@ -49,3 +49,20 @@ def test_printed_input_parses_back_to_the_same_tree(text):
         where = "A: matrix(m,n), B: matrix(m,n)"
     expr = matdiff.parse(text, where)
     assert matdiff.parse(to_input(expr), where) == expr
+
+
+def test_huge_matrix_power_is_refused_not_expanded():
+    """X^1e308 once built a differential of 10^308 terms (found by parser fuzzing)."""
+    with pytest.raises(matdiff.ParseError, match="out of range"):
+        matdiff.derivative("tr(X^1e308)", wrt="X")
+    with pytest.raises(matdiff.ParseError, match="too large"):
+        matdiff.derivative("tr(X^100000)", wrt="X")
+    assert str(matdiff.derivative("tr(X^1024)", wrt="X")) == "1024 (Xᵀ)¹⁰²³"
+
+
+def test_numbers_beyond_double_range_are_refused_and_products_of_them_print():
+    """1e5000 once reached str(int) limits and escaped as ValueError (parser fuzzing)."""
+    with pytest.raises(matdiff.ParseError, match="out of range"):
+        matdiff.derivative("a*1e5000", wrt="a")
+    tiny = matdiff.derivative("a*" + "*".join(["1e-300"] * 20), wrt="a")
+    assert str(tiny) == "1e-6000" and tiny.lambdify()(a=1.0) == 0.0

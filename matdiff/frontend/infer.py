@@ -11,6 +11,9 @@ from fractions import Fraction
 from typing import Callable
 
 from ..errors import ParseError, ShapeError, Span
+
+MAX_MATRIX_POWER = 1024
+MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
 from ..nodes import (
     Filled, Hadamard, Identity, Inverse, Kron, MatPower, Node, Number, Power, Symbol,
     Transpose, Call, negate, product, symbols_of,
@@ -125,7 +128,7 @@ class Inference:
     # -- dispatch --------------------------------------------------------------
     def expr(self, syn: Syn) -> Typed:
         if isinstance(syn, SynNumber):
-            value = Fraction(syn.text)
+            value = number_literal(syn)
             span = syn.span
             return Typed((self.one, self.one), syn.text, lambda R: Number(value, span=span))
         if isinstance(syn, SynName):
@@ -369,6 +372,9 @@ class Inference:
             raise ShapeError(f"a matrix power needs an integer exponent, not {exponent.label}; "
                              f"use .^ for entry-wise powers", exponent_syn.span)  # type: ignore[union-attr]
         self.require_square(base, syn, f"the power {label}")
+        if abs(k) > MAX_MATRIX_POWER:
+            raise ParseError(f"the matrix power {exponent.label} is too large: matdiff allows |k| ≤ {MAX_MATRIX_POWER} "
+                             f"(the differential of X^k has |k| terms)", exponent_syn.span)  # type: ignore[union-attr]
         if k == -1:
             return Typed(base.shape, label, lambda R: Inverse(base.make(R)))
         if k == 0:
@@ -378,10 +384,19 @@ class Inference:
         return Typed(base.shape, label, lambda R: MatPower(base.make(R), k))
 
 
+def number_literal(syn: SynNumber) -> Fraction:
+    """The exact value of a number, refused outside double precision's range."""
+    value = Fraction(syn.text)
+    if value and not (MIN_NUMBER <= abs(value) <= MAX_NUMBER):
+        raise ParseError(f"the number {syn.text} is out of range: numbers lie between 1e-300 and 1e300 "
+                         f"in absolute value", syn.span)
+    return value
+
+
 def integer_literal(syn: Syn) -> int | None:
     """The integer an exponent's syntax spells (2, -1, (3)), else None."""
     if isinstance(syn, SynNumber):
-        value = Fraction(syn.text)
+        value = number_literal(syn)
         return int(value) if value.denominator == 1 else None
     if isinstance(syn, SynPrefix) and syn.op == "-" and syn.operand is not None:
         inner = integer_literal(syn.operand)

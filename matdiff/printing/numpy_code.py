@@ -56,6 +56,11 @@ def python_name(name: str) -> str:
 
 
 def _literal(value: Fraction) -> str:
+    if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
+        try:  # beyond exact printing: the nearest double (0.0 or inf past its range)
+            return repr(float(value))
+        except OverflowError:
+            return "np.inf" if value > 0 else "-np.inf"
     if value.denominator == 1:
         return f"{float(value.numerator)!r}"
     f = float(value)

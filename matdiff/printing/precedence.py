@@ -47,10 +47,27 @@ def _is_decimal(value: Fraction) -> bool:
 
 
 def format_number(value: Fraction) -> str:
-    """An exact, readable form: 2, 0.5, 1/3."""
+    """An exact, readable form: 2, 0.5, 1/3 (beyond 1000 digits, a rounded 1.2e+1234)."""
+    if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
+        return _rounded(value)
     if value.denominator == 1:
         return str(value.numerator)
     if _is_decimal(value) and len(str(value.denominator)) <= 8:
         text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
         return text
     return f"{value.numerator}/{value.denominator}"
+
+
+def _rounded(value: Fraction) -> str:
+    """Scientific notation for numbers too long to print exactly."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value == 0:
+        return "0"
+    exponent = int((value.numerator.bit_length() - value.denominator.bit_length()) * 0.30102999566398120)
+    mantissa = value / Fraction(10) ** exponent
+    while mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    while mantissa < 1:
+        mantissa, exponent = mantissa * 10, exponent - 1
+    return f"{sign}{float(mantissa):.6g}e{exponent:+d}"
