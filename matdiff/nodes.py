@@ -426,6 +426,17 @@ def zero_like(node: Node) -> Node:
     return Zero(node.shape)
 
 
+def _runs(matrices: list[Node]) -> list[list[Node]]:
+    """Maximal stretches whose neighbours fit (columns = rows), left to right."""
+    runs: list[list[Node]] = []
+    for a in matrices:
+        if runs and runs[-1][-1].shape[1] == a.shape[0]:
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    return runs
+
+
 def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
     """The factors of a product in one canonical form: scalar factors first,
     then every 1×1 stretch of the matrix chain (xᵀ y) as one scaling factor,
@@ -456,15 +467,20 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
     # inside the chain; without one, the chain is a single run (fast path).
     if not (any(a.shape[1].is_one for a in matrices[:-1]) or any(a.shape[0].is_one for a in matrices[1:])):
         return tuple(scalars + matrices)
-    runs: list[list[Node]] = []
-    for a in matrices:
-        if runs and runs[-1][-1].shape[1] == a.shape[0]:
-            runs[-1].append(a)
-        else:
-            runs.append([a])
+
     def is_1x1(run: list[Node]) -> bool:
         return run[0].shape[0].is_one and run[-1].shape[1].is_one
 
+    # Moving the 1×1 runs to the front can make the chain read differently
+    # (x3ᵀ y4 · v1ᵀ G5 is also the 1×p chain x3ᵀ y4 v1ᵀ G5): repeat until the
+    # order is stable, so that flattening its own output changes nothing.
+    for _ in range(len(matrices) + 1):
+        runs = _runs(matrices)
+        order = [a for r in runs if is_1x1(r) for a in r] + [a for r in runs if not is_1x1(r) for a in r]
+        if order == matrices:
+            break
+        matrices = order
+    runs = _runs(matrices)
     scaling = [a for r in runs if is_1x1(r) for a in r]
     chain = [a for r in runs if not is_1x1(r) for a in r]
     assert all(a.shape[1] == b.shape[0] for a, b in zip(chain, chain[1:])), \

@@ -41,10 +41,13 @@ def test_generated_code_names_a_size_no_argument_fixes():
     "(-x)*(-y')",           # two signs: once printed --1*x*y'
     "0.5*2*A",              # numbers fold to one coefficient, never a lone (1)
     "A*(B .^ -1)",          # an entry-wise reciprocal in a product is not a division
+    "v'*((x'*y)*G)",        # the 1×1 factor moved to the front made the 1×p chain x'*y*v'*G
 ])
 def test_printed_input_parses_back_to_the_same_tree(text):
     from matdiff.printing.text import to_input
     where = "A: matrix(m,n), B: matrix(n,p), C: matrix(m,m)" if "C" in text or "B .^" in text else None
+    if "G" in text:
+        where = "x: vector(p), y: vector(p), G: matrix(m,p)"
     if text.startswith("-(A"):
         where = "A: matrix(m,n), B: matrix(m,n)"
     expr = matdiff.parse(text, where)
