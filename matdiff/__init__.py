@@ -5,13 +5,20 @@
     'Aᵀ Bᵀ'
 """
 from .api import derivative, hessian, parse
-from .check import CheckReport
 from .errors import (
     CheckError, DeclarationError, DerivativeError, EvaluationError, MatdiffError, ParseError, ShapeError,
 )
 from .result import BlockHessian, Hessian, Result
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """CheckReport is loaded with NumPy, on first use."""
+    if name == "CheckReport":
+        from .check import CheckReport
+        return CheckReport
+    raise AttributeError(f"module 'matdiff' has no attribute {name!r}")
 
 __all__ = [
     "derivative", "hessian", "parse", "Result", "Hessian", "BlockHessian", "CheckReport",

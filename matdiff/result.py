@@ -3,18 +3,18 @@ outputs (text, LaTeX, JSON, NumPy code, a callable, a numeric check, SymPy)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
-
-from .check import CheckReport, check_result
 from .errors import EvaluationError
-from .evaluate import bind
+from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.numpy_code import generate, python_name
 from .printing.text import to_input, to_text
 from .shapes import shape_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .check import CheckReport
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ class Result:
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:
         """Compare with central finite differences at random instances."""
+        from .check import check_result
         return check_result(self, trials=trials, tolerance=tolerance, seed=seed,
                             raise_on_failure=raise_on_failure)
 
@@ -123,6 +124,8 @@ def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any
     namespace: dict[str, Any] = {}
     exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
     compiled = namespace[name]
+
+    from .evaluate import bind
 
     def function(**values: Any) -> Any:
         bind(symbols, values)  # clear errors for missing, unknown or misshapen arguments

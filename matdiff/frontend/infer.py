@@ -11,9 +11,6 @@ from fractions import Fraction
 from typing import Callable
 
 from ..errors import ParseError, ShapeError, Span
-
-MAX_MATRIX_POWER = 1024
-MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
 from ..nodes import (
     Filled, Hadamard, Identity, Inverse, Kron, MatPower, Node, Number, Power, Symbol,
     Transpose, Call, negate, product, symbols_of,
@@ -24,6 +21,8 @@ from ..shapes import Size, SizeConflict, SizeTable, SizeVar
 from .declarations import Declaration
 from .syntax import Syn, SynCall, SynChain, SynName, SynNumber, SynPostfix, SynPower, SynPrefix
 
+MAX_MATRIX_POWER = 1024
+MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
 IShape = tuple[SizeVar, SizeVar]
 Resolve = Callable[[SizeVar], Size]
 IDENTITY_NAMES = ("I", "eye")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
+from ..lazy_numpy import np
 
 from ..nodes import Hadamard, Node, Number, Power, Zero, ones_like
 from .registry import Function, call, register

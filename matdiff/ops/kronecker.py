@@ -4,10 +4,9 @@ through A ⊗ B need. With G cut into blocks G_ij of B's shape,
 """
 from __future__ import annotations
 
-import inspect
 from typing import Sequence
 
-import numpy as np
+from ..lazy_numpy import np
 
 from ..nodes import Call, Node
 from .registry import Function, call, register
@@ -46,4 +45,4 @@ for _fn, _summary in ((_kron_left_adjoint, "the cotangent of A in A ⊗ B (inter
         code=f"_{_name}({{0}}, {{1}})",
         latex=rf"\operatorname{{{{{_name.replace('_', '-')}}}}}\left({{0}}, {{1}}\right)",
         family="matrix", source="⟨G, A ⊗ B⟩ block by block", differential=_bilinear, public=False,
-        needs_shape=True, code_helper="\n\n" + inspect.getsource(_fn)))
+        needs_shape=True, helpers=(_fn,)))

@@ -15,11 +15,10 @@ repeats, and the evaluation says so. SciPy is imported on first use only.
 """
 from __future__ import annotations
 
-import inspect
 from fractions import Fraction
 from typing import Sequence
 
-import numpy as np
+from ..lazy_numpy import np
 
 from ..errors import DerivativeError, EvaluationError
 from ..nodes import Call, Inverse, Mul, Node, Number, Transpose
@@ -83,9 +82,7 @@ def _eigenvectors(X):
     return V
 
 
-HELPERS = "\n\n" + "\n\n".join(inspect.getsource(f) for f in (_real_matrix_function, _frechet, _frechet2,
-                                                                 _kron_form))
-EIGEN_HELPER = "\n\n" + inspect.getsource(_eigenvectors)
+HELPERS = (_real_matrix_function, _frechet, _frechet2, _kron_form)
 
 
 def _scipy_function(name: str):
@@ -192,7 +189,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
     register(Function(
         name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f],
         evaluate=_numeric(_real_matrix_function, f), code=f"_real_matrix_function({scipy_name}, {{0}})",
-        latex=rf"\operatorname{{{{{f}}}}}{{0}}", family="matrix", code_helper=HELPERS,
+        latex=rf"\operatorname{{{{{f}}}}}{{0}}", family="matrix", helpers=HELPERS,
         source="Fréchet derivative L_f(X)[dX] (Higham, Functions of Matrices, ch. 3)",
         differential=_matrix_function_differential, domain="spd" if f != "expm" else None))
     register(Function(
@@ -202,7 +199,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         family="matrix", source="block formula of Mathias", differential=_frechet_differential,
         adjoint=lambda node, i, G: call(node.name, Transpose(node.args[0]), G, shape=node.shape),
         vec_jacobian=lambda node, i: call("kron_form_" + f, node.args[0]),
-        public=False, code_helper=HELPERS))
+        public=False, helpers=HELPERS))
     register(Function(
         name="frechet2_" + f, arity=3, shape_rule=_square_pair,
         summary=f"second Fréchet derivative of {f} (internal)",
@@ -210,21 +207,21 @@ def _register_matrix_function(f: str, tex: str) -> None:
         latex=rf"L^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}, {{2}}\right]",
         text=f"L²_{f}({{0}})[{{1}}, {{2}}]", family="matrix", source="3×3 block formula",
         differential=_frechet2_differential, adjoint=_frechet2_adjoint,
-        vec_jacobian=_frechet2_vec_jacobian, public=False, code_helper=HELPERS))
+        vec_jacobian=_frechet2_vec_jacobian, public=False, helpers=HELPERS))
     register(Function(
         name="kron_form_" + f, arity=1, shape_rule=_flattened_square,
         summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}})",
         latex=rf"K_{{{{{tex}}}}}{{0}}", text=f"K_{f}({{0}})", family="matrix",
         source="vec(L_f(X)[E]) = K_f(X) vec(E)", differential=_no_derivative(f"K_{f}"),
-        public=False, code_helper=HELPERS))
+        public=False, helpers=HELPERS))
     register(Function(
         name="kron_form2_" + f, arity=2, shape_rule=_flattened_square,
         summary=f"Kronecker form of the second Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}}, {{1}})",
         latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"K²_{f}({{0}})[{{1}}]",
         family="matrix", source="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
-        differential=_no_derivative(f"K²_{f}"), public=False, code_helper=HELPERS))
+        differential=_no_derivative(f"K²_{f}"), public=False, helpers=HELPERS))
 
 
 for _f, _tex in MATRIX_FUNCTIONS.items():
@@ -248,4 +245,4 @@ register(Function(
     summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",
     evaluate=_eigenvectors_checked, code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
     source="numpy.linalg.eigh", differential=_no_derivative("eigenvectors (second derivatives of eigvals)"),
-    public=False, code_helper=EIGEN_HELPER))
+    public=False, helpers=(_eigenvectors,)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Callable, Sequence
 
-import numpy as np
+from ..lazy_numpy import np
 
 from ..nodes import Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Transpose
 from ..shapes import ONE, Size

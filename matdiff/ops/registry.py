@@ -6,16 +6,15 @@ looks functions up here. Imports matdiff.nodes and matdiff.shapes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-import numpy as np
 
 from ..errors import closest
 from ..nodes import Call, Node
 from ..shapes import ONE, Shape, Size
 from .signatures import ShapeRule
 
-Array = np.ndarray
+Array = Any  # a numpy.ndarray (NumPy is imported lazily)
 # d f(args) given the arguments and their differentials (None where constant).
 DifferentialRule = Callable[[Call, Sequence["Node | None"]], Node]
 # The cotangent of argument i of a linear function, given the output cotangent G.
@@ -49,7 +48,7 @@ class Function:
     aliases: tuple[str, ...] = ()
     text: str | None = None        # how the text printer names it, if not `name`
     needs_shape: bool = False      # evaluate(*args, shape=(rows, cols)) gets the output shape
-    code_helper: str = ""          # Python source the generated module defines when it uses the code
+    helpers: tuple[Callable, ...] = ()  # functions whose source the generated module defines when it uses `code`
 
 
 REGISTRY: dict[str, Function] = {}

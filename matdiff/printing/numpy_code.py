@@ -4,7 +4,9 @@ than matrices, and returns arrays in the API's conventions.
 """
 from __future__ import annotations
 
+import inspect
 import keyword
+from typing import Callable
 from fractions import Fraction
 
 from ..nodes import (
@@ -74,7 +76,7 @@ class CodePrinter:
         self.names = names
         self.uses_commutation = False
         self.uses_scipy = False
-        self.helpers: dict[str, str] = {}
+        self.helpers: dict[str, Callable] = {}  # shipped into the module by source, each once
         self.sizes_used: set[str] = set()
 
     def size(self, size: Size) -> str:
@@ -202,8 +204,8 @@ class CodePrinter:
         template = fn.code if isinstance(fn.code, str) else ""
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
-        if fn.code_helper:
-            self.helpers[fn.code_helper] = fn.code_helper  # keyed by source: shared helpers once
+        for helper in fn.helpers:
+            self.helpers.setdefault(helper.__name__, helper)
         if callable(fn.code):
             return fn.code(n, args, self.size), P_ATOM
         if "scipy" in fn.code:
@@ -287,6 +289,7 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
         body.insert(arguments_checked, f"    raise ValueError('the size {unbound[0]} is not fixed by any argument')")
     params = ", ".join(python_name(s.name) for s in symbols)
     imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
-    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + "".join(printer.helpers.values())
+    shipped = "".join("\n\n" + inspect.getsource(f) for f in printer.helpers.values())
+    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + shipped
     docstring = '    """' + doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
     return (f"{imports}\n{helpers}\n\ndef {name}({params}):\n{docstring}\n" + "\n".join(body) + "\n")

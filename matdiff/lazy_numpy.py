@@ -1,0 +1,46 @@
+"""NumPy, imported on first use: deriving and printing never need it, so the
+command line answers `matdiff "tr(A X B)" --wrt X` without paying for it.
+
+`np.sin` read at import time (to fill the function registry) is a deferred
+reference that imports NumPy when first called; once NumPy is loaded, `np.x`
+is the real attribute.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+
+class _Deferred:
+    """numpy.<path>, resolved when called or inspected."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str):
+        self._path = path
+
+    def resolve(self) -> Any:
+        target: Any = importlib.import_module("numpy")
+        for part in self._path.split("."):
+            target = getattr(target, part)
+        return target
+
+    def __getattr__(self, name: str) -> Any:
+        if "numpy" in sys.modules:
+            return getattr(self.resolve(), name)
+        return _Deferred(f"{self._path}.{name}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+
+class _LazyNumPy:
+    def __getattr__(self, name: str) -> Any:
+        module = sys.modules.get("numpy")
+        if module is not None:
+            return getattr(module, name)
+        return _Deferred(name)
+
+
+np: Any = _LazyNumPy()
