@@ -126,12 +126,16 @@ def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any
     compiled = namespace[name]
 
     from .evaluate import bind
+    expected = {s.name for s in symbols}
+    renamed = [(s.name, python_name(s.name)) for s in symbols]
 
     def function(**values: Any) -> Any:
-        bind(symbols, values)  # clear errors for missing, unknown or misshapen arguments
+        if values.keys() != expected:
+            bind(symbols, values)  # says which argument is missing or unknown
         try:
-            return compiled(**{python_name(s.name): values[s.name] for s in symbols})
+            return compiled(**{py: values[name] for name, py in renamed})
         except ValueError as e:
+            bind(symbols, values)  # a misshapen argument, in the words of the API
             raise EvaluationError(str(e)) from None
         except np.linalg.LinAlgError as e:
             raise EvaluationError(f"linear algebra failed at these values: {e}") from None

@@ -15,6 +15,7 @@ from ..nodes import (
 )
 from ..ops import function
 from ..shapes import Size, shape_text
+from .kernels import spd_inverse
 from .precedence import is_negative_term
 from .text import is_reciprocal, negated
 
@@ -31,6 +32,12 @@ def _as_array(value, name, kind):
     if kind == "matrix" and a.ndim == 2:
         return a
     raise ValueError("%s must be a %s, got shape %s" % (name, kind, a.shape))
+
+
+def _shaped(value, shape):
+    """value as an array of the given shape (a scalar or 1×1 value is spread out)."""
+    value = np.asarray(value, dtype=float)
+    return value if value.shape == shape else np.array(np.broadcast_to(value, shape))
 
 
 def _same(size, got, what):
@@ -152,14 +159,27 @@ class CodePrinter:
         return text, P_MUL
 
     def chain(self, chain: list[Node]) -> str:
-        """A matrix chain; a trailing vector is multiplied first (A @ (B @ x))."""
-        texts = [self.wrap(f, P_POW) for f in chain]
-        if len(chain) > 2 and chain[-1].shape[1].is_one:
-            out = texts[-1]
-            for t in reversed(texts[:-1]):
-                out = f"{t} @ ({out})" if " " in out else f"{t} @ {out}"
-            return out
-        return " @ ".join(texts)
+        """A matrix chain multiplied in the cheapest order (A @ (B @ x), not
+        (A @ B) @ x), with diag(v) factors applied as broadcasts (L diag(v) is L
+        with its columns scaled by v, diag(v) R is R with its rows scaled)."""
+        if len(chain) == 1:
+            return self.wrap(chain[0], P_POW)
+        text = self._product(chain, _cheapest_order(chain))[0]
+        return text[1:-1]  # the outermost product needs no parentheses of its own
+
+    def _product(self, chain: list[Node], tree) -> tuple[str, Node | None]:
+        """Text of a (sub)chain, and its diagonal vector if it is a lone diag(v)."""
+        if isinstance(tree, int):
+            f = chain[tree]
+            if _is_diagonal_matrix(f):
+                return self.wrap(f, P_POW), f.args[0]  # type: ignore[attr-defined]
+            return self.wrap(f, P_POW), None
+        (left, left_diag), (right, right_diag) = self._product(chain, tree[0]), self._product(chain, tree[1])
+        if right_diag is not None and left_diag is None:
+            return f"({left} * np.ravel({self.expr(right_diag)[0]}))", None
+        if left_diag is not None and right_diag is None:
+            return f"(np.ravel({self.expr(left_diag)[0]})[:, None] * {right})", None
+        return f"({left} @ {right})", None
 
     def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
         text = self.wrap(n.factors[0], P_MUL)
@@ -181,6 +201,9 @@ class CodePrinter:
         return self.wrap(n.arg, P_ATOM) + ".T", P_ATOM
 
     def _Inverse(self, n: Inverse) -> tuple[str, int]:
+        if isinstance(n.arg, Symbol) and "spd" in n.arg.properties:
+            self.helpers.setdefault("spd_inverse", spd_inverse)
+            return f"spd_inverse({self.expr(n.arg)[0]})", P_ATOM
         if isinstance(n.arg, Transpose):
             return f"np.linalg.inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
         return f"np.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
@@ -212,6 +235,43 @@ class CodePrinter:
             self.uses_scipy = True
         # Every code template is a call or parenthesised, so it binds like an atom.
         return fn.code.format(*args), P_ATOM
+
+
+def _is_diagonal_matrix(node: Node) -> bool:
+    return isinstance(node, Call) and node.name == "diag" and node.args[0].shape[1].is_one \
+        and not node.args[0].shape[0].is_one
+
+
+def _cost(size: Size) -> int:
+    """Sizes as powers of one large N (symbolic sizes are unknown until called)."""
+    return 0 if size.is_one else max(1, len(size.factors))
+
+
+def _cheapest_order(chain: list[Node]):
+    """The matrix-chain order of least cost, as a nested (left, right) tree of
+    indices. Costs are polynomials in N compared by degree; multiplying by a
+    diag(v) is a broadcast, linear in the other factor's size (Cormen et al.,
+    Introduction to Algorithms, §15.2)."""
+    k = len(chain)
+    dims = [_cost(chain[0].shape[0])] + [_cost(f.shape[1]) for f in chain]
+    diagonal = [_is_diagonal_matrix(f) for f in chain]
+    best: dict[tuple[int, int], tuple[tuple[int, ...], object]] = {}
+    for i in range(k):
+        best[i, i] = ((), i)
+    for length in range(2, k + 1):
+        for i in range(k - length + 1):
+            j = i + length - 1
+            options = []
+            for split in range(i, j):
+                (lc, lt), (rc, rt) = best[i, split], best[split + 1, j]
+                if (split == i and diagonal[i]) or (split + 1 == j and diagonal[j]):
+                    step = dims[i] + dims[j + 1]          # a broadcast scaling
+                else:
+                    step = dims[i] + dims[split + 1] + dims[j + 1]
+                cost = tuple(sorted(lc + rc + (step,), reverse=True))
+                options.append((cost, (lt, rt)))
+            best[i, j] = min(options, key=lambda o: o[0])
+    return best[0, k - 1][1]
 
 
 def shared_subexpressions(root: Node) -> list[Node]:
@@ -282,8 +342,8 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
     elif output == "vector":
         body.append(f"    return np.broadcast_to(value, ({printer.size(out_shape[0])}, 1)).reshape(-1)")
     else:
-        body.append(f"    return np.array(np.broadcast_to(value, ({printer.size(out_shape[0])}, "
-                    f"{printer.size(out_shape[1])})))")
+        body.append(f"    return _shaped(value, ({printer.size(out_shape[0])}, "
+                    f"{printer.size(out_shape[1])}))")
     unbound = sorted(printer.sizes_used - bound)
     if unbound:  # e.g. vector(c) or I whose size no argument fixes
         body.insert(arguments_checked, f"    raise ValueError('the size {unbound[0]} is not fixed by any argument')")
