@@ -127,7 +127,8 @@ def cold_start_table(repeats: int) -> None:
 
     lark = median_seconds(run(["-c", "import lark"]), repeats)
     rows = [("python -c \"import lark\"", ms(lark), "1.00")]
-    for args in (["-m", "matdiff", "tr(A X B)", "--wrt", "X"], ["-m", "matdiff", "log(det(X))", "--wrt", "X", "--json"]):
+    commands = (["-m", "matdiff", "tr(A X B)", "--wrt", "X"], ["-m", "matdiff", "log(det(X))", "--wrt", "X", "--json"])
+    for args in commands:
         t = median_seconds(run(args), repeats)
         rows.append((" ".join(["matdiff"] + [a if " " not in a else f'"{a}"' for a in args[2:]]), ms(t),
                      f"{t / lark:.2f}"))
