@@ -32,15 +32,23 @@ import matdiff  # noqa: E402
 
 
 def median_seconds(fn, repeats: int, budget: float = 30.0) -> float:
-    """Median wall time of fn() over `repeats` calls (fewer once `budget` seconds are spent)."""
+    """Median over `repeats` samples of the time of one fn() call; a sample
+    loops over enough calls to last 20 ms, so that sub-millisecond work is
+    measured above the timer's noise (fewer samples once `budget` seconds pass)."""
     fn()
+    t0 = time.perf_counter()
+    fn()
+    once_time = max(time.perf_counter() - t0, 1e-7)
+    loops = max(1, int(0.02 / once_time))
     times: list[float] = []
     spent = 0.0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        spent += times[-1]
+        for _ in range(loops):
+            fn()
+        sample = time.perf_counter() - t0
+        times.append(sample / loops)
+        spent += sample
         if spent > budget:
             break
     return statistics.median(times)

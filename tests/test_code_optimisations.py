@@ -57,3 +57,17 @@ def test_the_fast_argument_path_keeps_the_api_messages():
     with pytest.raises(matdiff.EvaluationError, match="size m is 4 from x but 3 from A"):
         f(x=np.ones(4), A=np.eye(3))
     assert f(x=[1.0, 2.0], A=[[1.0, 0.0], [0.0, 1.0]]).tolist() == [2.0, 4.0]
+
+
+def test_congruence_with_a_nonnegative_diagonal_is_a_gram_matrix():
+    h = matdiff.hessian("sum(log(vector(1) + exp(-t .* (Z*x))))", wrt="x")
+    assert "weighted_gram(Z, " in h.code()
+    g = rng(4)
+    values = {"t": np.sign(g.standard_normal(6)), "Z": g.standard_normal((6, 4)), "x": g.standard_normal(4)}
+    H = h.lambdify()(**values)
+    assert rel_error(H, _interpreted(h, values)) < 1e-12 and np.array_equal(H, H.T)
+    # weights of unknown sign keep the general product
+    signed = matdiff.hessian("sum(sin(Z*x))", wrt="x")
+    assert "weighted_gram" not in signed.code()
+    values = {"Z": g.standard_normal((6, 4)), "x": g.standard_normal(4)}
+    assert rel_error(signed.lambdify()(**values), _interpreted(signed, values)) < 1e-12

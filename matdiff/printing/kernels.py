@@ -19,3 +19,11 @@ def spd_inverse(S):
     if info != 0:
         raise ValueError("the matrix declared spd is not positive definite at these values")
     return np.triu(inverse) + np.triu(inverse, 1).T
+
+
+def weighted_gram(M, w):
+    """Mᵀ diag(w) M for w ≥ 0, as the Gram matrix WᵀW of W = √w ∘ M (rows
+    scaled): NumPy computes WᵀW with BLAS syrk, half the products of a general
+    matrix product, and the result is exactly symmetric."""
+    W = np.sqrt(np.ravel(w))[:, None] * M
+    return W.T @ W

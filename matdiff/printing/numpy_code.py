@@ -15,7 +15,7 @@ from ..nodes import (
 )
 from ..ops import function
 from ..shapes import Size, shape_text
-from .kernels import spd_inverse
+from .kernels import spd_inverse, weighted_gram
 from .precedence import is_negative_term
 from .text import is_reciprocal, negated
 
@@ -164,6 +164,10 @@ class CodePrinter:
         with its columns scaled by v, diag(v) R is R with its rows scaled)."""
         if len(chain) == 1:
             return self.wrap(chain[0], P_POW)
+        if _is_weighted_gram(chain):  # Mᵀ diag(w) M with w ≥ 0: a Gram matrix (Hessians of losses)
+            self.helpers.setdefault("weighted_gram", weighted_gram)
+            M, w = chain[2], chain[1].args[0]  # type: ignore[attr-defined]
+            return f"weighted_gram({self.expr(M)[0]}, {self.expr(w)[0]})"
         text = self._product(chain, _cheapest_order(chain))[0]
         return text[1:-1]  # the outermost product needs no parentheses of its own
 
@@ -240,6 +244,32 @@ class CodePrinter:
 def _is_diagonal_matrix(node: Node) -> bool:
     return isinstance(node, Call) and node.name == "diag" and node.args[0].shape[1].is_one \
         and not node.args[0].shape[0].is_one
+
+
+def _is_weighted_gram(chain: list[Node]) -> bool:
+    return (len(chain) == 3 and isinstance(chain[0], Transpose) and chain[0].arg == chain[2]
+            and _is_diagonal_matrix(chain[1]) and is_nonnegative(chain[1].args[0]))  # type: ignore[attr-defined]
+
+
+NONNEGATIVE_FUNCTIONS = {"exp", "sigmoid", "abs", "sqrt", "relu", "step", "sech", "norm1", "norm2"}
+
+
+def is_nonnegative(node: Node) -> bool:
+    """A cheap sufficient test that every entry is ≥ 0: squares, exp, σ, |u|,
+    norms, and sums and products of such."""
+    if isinstance(node, Number):
+        return node.value >= 0
+    if isinstance(node, Power):
+        e = node.exponent
+        return (isinstance(e, Number) and e.value.denominator == 1 and e.value.numerator % 2 == 0) or (
+            is_nonnegative(node.base))
+    if isinstance(node, Call):
+        return node.name in NONNEGATIVE_FUNCTIONS
+    if isinstance(node, Filled):
+        return is_nonnegative(node.value)
+    if isinstance(node, (Hadamard, Add)) or (isinstance(node, Mul) and all(f.is_scalar for f in node.factors)):
+        return all(is_nonnegative(c) for c in node.children)
+    return False
 
 
 def _cost(size: Size) -> int:
