@@ -71,3 +71,14 @@ def test_congruence_with_a_nonnegative_diagonal_is_a_gram_matrix():
     assert "weighted_gram" not in signed.code()
     values = {"Z": g.standard_normal((6, 4)), "x": g.standard_normal(4)}
     assert rel_error(signed.lambdify()(**values), _interpreted(signed, values)) < 1e-12
+
+
+def test_trace_of_a_power_is_differentiated_cyclically():
+    """d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB): the k terms of d(Bᵏ) are never written out."""
+    r = matdiff.derivative("tr((A*X)^3)", wrt="X")
+    assert r.differential == "3 tr((A X)² A dX)"
+    g = rng(5)
+    A, X = g.standard_normal((3, 4)), g.standard_normal((4, 3))
+    M = A @ X
+    assert rel_error(r.lambdify()(A=A, X=X), 3 * (M @ M @ A).T) < 1e-12
+    assert r.check().ok

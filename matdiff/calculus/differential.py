@@ -113,7 +113,20 @@ def _power(node: Power, d) -> Node | None:
     return _sum(terms)
 
 
+def _trace_of_power(power: MatPower, d) -> Node | None:
+    """d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB): the k terms Bⁱ dB Bᵏ⁻¹⁻ⁱ of d(Bᵏ) are equal under
+    the cyclic trace, so they are never written out (Cookbook (101))."""
+    dB = d(power.base)
+    if dB is None:
+        return None
+    k = power.k
+    lower = power.base if k == 2 else MatPower(power.base, k - 1)
+    return Mul((Number(Fraction(k)), call("tr", Mul((lower, dB)))))
+
+
 def _call(node: Call, d) -> Node | None:
+    if node.name == "tr" and isinstance(node.args[0], MatPower) and node.args[0].k > 1:
+        return _trace_of_power(node.args[0], d)
     fn = function(node.name)
     dargs = [d(a) for a in node.args]
     if all(da is None for da in dargs):
