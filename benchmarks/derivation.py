@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in cases]
     machine = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
     if args.markdown:
-        print(f"| expression | median derivation time (ms) |\n|---|---:|")
+        print("| expression | median derivation time (ms) |\n|---|---:|")
         for label, ms in rows:
             print(f"| {label} | {ms:.2f} |")
         print(f"\n{machine}, {args.repeats} warm calls each.")
