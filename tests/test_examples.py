@@ -29,3 +29,11 @@ def test_derivation_benchmark_runs():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "trace product k=25" in done.stdout
+
+
+def test_comparison_benchmark_runs():
+    """Only that it runs (small sizes, one sample); its tables are read by people."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), "--quick", "--repeats", "1",
+                           "--n", "40"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Derivation (warm)" in done.stdout and "Generated Hessians" in done.stdout
