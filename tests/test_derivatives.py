@@ -371,3 +371,13 @@ def test_gradient_through_a_trace_scaling_keeps_the_identity():
     t = np.trace(A)
     want = 2 * t**2 * np.outer(A @ x, x) + 2 * t * (x @ A.T @ A @ x) * np.eye(3)
     assert rel_error(r.lambdify()(A=A, x=x), want) < 1e-10
+
+
+def test_terms_sharing_a_coefficient_and_an_end_are_factored():
+    """½A x + ½Aᵀ x - b reads ½ (A + Aᵀ) x - b (and stays equal in value)."""
+    import numpy as np
+    r = matdiff.derivative("0.5*x'*A*x - b'*x", wrt="x", where="b: vector")
+    assert str(r) == "0.5 (A + Aᵀ) x - b"
+    g = np.random.default_rng(0)
+    A, x, b = g.standard_normal((4, 4)), g.standard_normal(4), g.standard_normal(4)
+    assert np.allclose(r.lambdify()(A=A, x=x, b=b), 0.5 * (A + A.T) @ x - b, rtol=1e-13)

@@ -58,7 +58,7 @@ def _factor_sum(node: Add) -> Node:
     suffix = _common_end(chains, from_right=True)
     prefix = _common_end([c[: len(c) - suffix] for c in chains], from_right=False)
     if common_coeff == 1 and not common_scalars and not suffix and not prefix:
-        return node
+        return _factor_groups(node, parts)
     inner_terms: list[Node] = []
     for coeff, scalars, chain in parts:
         rest_scalars = list(scalars)
@@ -77,6 +77,26 @@ def _factor_sum(node: Add) -> Node:
     chain0 = chains[0]
     outer = _join(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
     return outer
+
+
+def _factor_groups(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]]]) -> Node:
+    """Nothing is common to all terms: factor each group of at least two terms
+    that share a coefficient and the right end of their chain, as in
+    ½A x + ½Aᵀ x - b = ½ (A + Aᵀ) x - b."""
+    groups: dict[tuple[Fraction, Node | None], list[int]] = {}
+    for i, (coeff, scalars, chain) in enumerate(parts):
+        groups.setdefault((coeff, chain[-1] if chain else None), []).append(i)
+    if all(len(members) < 2 for members in groups.values()) or len(groups) == 1:
+        return node
+    terms: list[Node] = []
+    for (coeff, end), members in groups.items():
+        group = [node.terms[i] for i in members]
+        if len(group) == 1 or end is None:
+            terms.extend(group)
+            continue
+        factored = _factor_sum(Add(tuple(group)))
+        terms.append(factored)
+    return Add(tuple(terms))
 
 
 def _common_end(chains: list[list[Node]], from_right: bool) -> int:
