@@ -168,6 +168,45 @@ def hessian_differences(sample: Sample, seed: int) -> str | None:
     return f"Hessian check wrt {var} failed: {report}"
 
 
+def oracle_hessian(sample: Sample, seed: int) -> str | None:
+    """For scalar f: matdiff's Hessian matrix equals autograd's hessian of the
+    independent translation (column-major vec order), to ORACLE_TOLERANCE."""
+    import autograd
+    import autograd.numpy as anp
+    if sample.expr.shape != ("1", "1"):
+        raise Skip("not scalar")
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng)
+    values = sample.values(rng)
+    f = sample.function(anp)
+    with np.errstate(all="ignore"):
+        value = f(**values)
+        shape = values[var].shape
+        n = values[var].size
+        raw = autograd.hessian(lambda X: f(**{**values, var: X})[0, 0])(values[var])
+        want = raw.reshape(shape + shape).transpose(1, 0, 3, 2).reshape(n, n)
+        slope = autograd.grad(lambda X: f(**{**values, var: X})[0, 0])(values[var])
+    if not _tame(value, want, slope):
+        raise Skip("values out of range")
+    try:
+        h = matdiff.hessian(sample.text, wrt=var, where=sample.where or None)
+        got = np.asarray(h.lambdify()(**{s.name: values[s.name] for s in h.symbols}), dtype=float)
+    except matdiff.EvaluationError:
+        raise Skip("matdiff refuses these values") from None
+    except matdiff.DerivativeError as e:
+        if "not available" in str(e) or "cannot yet" in str(e):
+            raise Skip("no second derivative here") from None
+        raise
+    if got.shape != want.shape:
+        return f"Hessian wrt {var}: shape {got.shape}, oracle {want.shape}"
+    gap = float(np.linalg.norm(got - want))
+    scale = max(float(np.linalg.norm(want)), float(np.linalg.norm(got)),
+                1e-6 * max(1.0, float(np.abs(value).max()), float(np.linalg.norm(slope))))
+    if gap > ORACLE_TOLERANCE * scale:
+        return f"Hessian wrt {var} = {h} differs from autograd: relative {gap / scale:.1e}"
+    return None
+
+
 LATEX_MACROS = {
     r"\left", r"\right", r"\operatorname", r"\mathsf", r"\otimes", r"\circ", r"\oslash", r"\frac", r"\sqrt",
     r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\arcsin", r"\arccos", r"\arctan", r"\tanh",
@@ -205,6 +244,7 @@ PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "code": generated_code_agrees,
     "latex": latex_is_well_formed,
     "hessian": hessian_differences,
+    "oracle_hessian": oracle_hessian,
 }
 
 __all__ = ["PROPERTIES", "Skip", "SIZE_VALUES"]

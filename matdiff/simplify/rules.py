@@ -488,6 +488,10 @@ def call_rules(n: Call) -> Node | None:
             return Mul(tuple(scalars) + (call(name, rest),))
     if name == "vec" and a.shape[1].is_one:
         return a
+    if name == "unvec" and isinstance(a, Call) and a.name == "vec" and a.args[0].shape == n.shape:
+        return a.args[0]  # unvec(vec(X)) = X
+    if name == "vec" and isinstance(a, Call) and a.name == "unvec":
+        return a.args[0]  # vec(unvec(v)) = v
     if name == "det" and isinstance(a, Inverse):
         return Power(call("det", a.arg), Number(Fraction(-1)))
     if name == "inner":
