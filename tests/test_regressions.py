@@ -69,3 +69,23 @@ def test_numbers_beyond_double_range_are_refused_and_products_of_them_print():
         matdiff.derivative("a*1e5000", wrt="a")
     tiny = matdiff.derivative("a*" + "*".join(["1e-300"] * 20), wrt="a")
     assert str(tiny) == "1e-6000" and tiny.lambdify()(a=1.0) == 0.0
+
+
+def test_function_constant_on_the_orthogonal_group_has_zero_riemannian_derivatives():
+    """‖A‖²³ = p³ on the orthogonal group: gradient and Hessian are rounding
+    residue of cancelling terms, which check() once reported as disagreements."""
+    where = "A: matrix(p,p) orthogonal"
+    text = "(sum(vec(A) .* vec(A)))^3"
+    assert matdiff.derivative(text, wrt="A", where=where).check().ok
+    h = matdiff.hessian(text, wrt="A", where=where)
+    assert h.check().ok
+    g = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(g.standard_normal((4, 4)))
+    S = g.standard_normal((4, 4))
+    HE = h.lambdify("operator")(A=Q, dA=Q @ (S - S.T))
+    assert np.abs(HE).max() < 1e-10
+
+
+def test_unvec_of_vec_is_the_matrix():
+    r = matdiff.hessian("sum(vec(A) .* vec(A))", wrt="A")
+    assert str(r) == "2 I" and "unvec" not in r.operator
