@@ -283,23 +283,25 @@ def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tol
             at_point = Interpreter(arrays, sizes, {column.name: E, row.name: E})
             H = at_point(result.value)
             HE = at_point(result.operator_tree)
+            f0 = at_point(expr)
+            slope = float(np.abs(at_point(result.gradient)).max())
+
             def gradient_along(t: float, Y=Y, E=E, arrays=arrays) -> np.ndarray:
                 return Interpreter({**arrays, column.name: Y + t * E}, sizes)(result.gradient)
             numeric = central_difference(gradient_along, h)
         except EvaluationError as e:
             why = str(e)
             continue
-        if not _finite(H, HE, numeric):
+        if not _finite(H, HE, numeric, f0) or not np.isfinite(slope):
             continue
         X = arrays[row.name]
 
         def projected(d: np.ndarray, X=X) -> np.ndarray:  # the Riemannian Hessian is the projected derivative
             return (d - X @ d.T @ X) / 2 if "orthogonal" in row.properties else d
         vec_E = E.reshape(-1, order="F")
-        slope = float(np.abs(at_point(result.gradient)).max())
         # Forms equal in exact arithmetic differ by rounding of the terms they sum,
         # which can cancel (a Hessian that is 0): judge that residue absolutely.
-        floor = 1e-6 * max(1.0, float(np.abs(at_point(expr)).max()), slope)
+        floor = 1e-6 * max(1.0, float(np.abs(f0).max()), slope)
         consistency = [
             ("the Hessian matrix disagrees with its operator form",
              _relative(H @ vec_E, HE.reshape(-1, order="F"), floor)),

@@ -89,3 +89,10 @@ def test_function_constant_on_the_orthogonal_group_has_zero_riemannian_derivativ
 def test_unvec_of_vec_is_the_matrix():
     r = matdiff.hessian("sum(vec(A) .* vec(A))", wrt="A")
     assert str(r) == "2 I" and "unvec" not in r.operator
+
+
+def test_hessian_check_reports_instead_of_raising_when_f_has_an_unknowable_size():
+    """tr(2*I)·a³: the identity's size is fixed by no value; check() once raised
+    EvaluationError from its rounding floor instead of trying other values."""
+    report = matdiff.hessian("tr(2*I)*a^3", wrt="a").check()
+    assert not report.ok and "could not find random values" in report.message
