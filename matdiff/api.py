@@ -77,12 +77,14 @@ def derive(text: str, expr: Node, var: Symbol) -> Result:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
 
 
-def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol) -> Hessian:
-    """The Hessian block ∂²f/∂row∂column of a parsed scalar expression."""
+def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient: Node | None = None) -> Hessian:
+    """The Hessian block ∂²f/∂row∂column of a parsed scalar expression (given
+    ∇_row f when it is already derived)."""
     if not expr.is_scalar:
         raise DerivativeError(f"a Hessian needs a scalar function, and this one is a {shape_text(expr.shape)}; "
                               f"ask for its Jacobian instead")
-    gradient = derive(text, expr, row).value
+    if gradient is None:
+        gradient = derive(text, expr, row).value
     try:
         block = hessian_block(gradient, row, column)
         second = second_differential(block.operator, row)
@@ -99,7 +101,8 @@ def hessian(text: str, wrt: str | Iterable[str], where: str | None = None) -> "H
     try:
         if len(variables) == 1:
             return derive_hessian(text, expr, variables[0], variables[0])
-        blocks = [[derive_hessian(text, expr, r, c) for c in variables] for r in variables]
+        gradients = [derive(text, expr, r).value for r in variables]  # each once, for its row of blocks
+        blocks = [[derive_hessian(text, expr, r, c, g) for c in variables] for r, g in zip(variables, gradients)]
     except MatdiffError as e:
         raise e.with_text(text) from None
     return BlockHessian(text, variables, blocks)

@@ -131,15 +131,20 @@ def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarra
 def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
                  raise_on_failure: bool = False) -> CheckReport:
     """Compare the closed form with central differences of f at random points."""
+    return _finish(_at_planned_sizes(_check_at, result, trials, tolerance, seed), raise_on_failure)
+
+
+def _at_planned_sizes(check_at: Callable[..., CheckReport], result: Any, trials: int, tolerance: float,
+                      seed: int) -> CheckReport:
+    """Run check_at at distinct sizes, ascending; if f is undefined everywhere at
+    those sizes (a wide X makes XᵀX singular), descending."""
     names = size_names(symbols_of(result.expression))
-    # Distinct sizes, ascending; if f is undefined everywhere at those sizes
-    # (a wide X makes XᵀX singular), descending.
     plans = [{n: FIRST_SIZE + i for i, n in enumerate(names)},
              {n: FIRST_SIZE + len(names) - 1 - i for i, n in enumerate(names)}]
-    report = _check_at(result, plans[0], trials, tolerance, seed)
+    report = check_at(result, plans[0], trials, tolerance, seed)
     if report.trials < trials and len(names) > 1:
-        report = _check_at(result, plans[1], trials, tolerance, seed)
-    return _finish(report, raise_on_failure)
+        report = check_at(result, plans[1], trials, tolerance, seed)
+    return report
 
 
 def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int):
@@ -255,13 +260,7 @@ def check_hessian(result: "Hessian", trials: int = 3, tolerance: float = 1e-5, s
     """Compare H[E] with central differences of the gradient along random E in
     the declared set; the matrix, the operator, d²f and the generated code must
     agree with each other to rounding."""
-    names = size_names(symbols_of(result.expression))
-    plans = [{n: FIRST_SIZE + i for i, n in enumerate(names)},
-             {n: FIRST_SIZE + len(names) - 1 - i for i, n in enumerate(names)}]
-    report = _check_hessian_at(result, plans[0], trials, tolerance, seed)
-    if report.trials < trials and len(names) > 1:
-        report = _check_hessian_at(result, plans[1], trials, tolerance, seed)
-    return _finish(report, raise_on_failure)
+    return _finish(_at_planned_sizes(_check_hessian_at, result, trials, tolerance, seed), raise_on_failure)
 
 
 def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tolerance: float,
