@@ -15,16 +15,20 @@ from typing import Any
 class _Deferred:
     """numpy.<path>, resolved when called or inspected."""
 
-    __slots__ = ("_path",)
+    __slots__ = ("_path", "_target")
 
     def __init__(self, path: str):
         self._path = path
+        self._target: Any = None
 
     def resolve(self) -> Any:
-        target: Any = importlib.import_module("numpy")
-        for part in self._path.split("."):
-            target = getattr(target, part)
-        return target
+        """The NumPy object, looked up once (registry entries are called often)."""
+        if self._target is None:
+            target: Any = importlib.import_module("numpy")
+            for part in self._path.split("."):
+                target = getattr(target, part)
+            self._target = target
+        return self._target
 
     def __getattr__(self, name: str) -> Any:
         if "numpy" in sys.modules:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
+from functools import lru_cache
 from typing import Callable
 from fractions import Fraction
 
@@ -241,6 +242,12 @@ class CodePrinter:
         return fn.code.format(*args), P_ATOM
 
 
+@lru_cache(maxsize=None)
+def _source(helper: Callable) -> str:
+    """A shipped helper's source, read and tokenised once per process."""
+    return inspect.getsource(helper)
+
+
 def _is_diagonal_matrix(node: Node) -> bool:
     return isinstance(node, Call) and node.name == "diag" and node.args[0].shape[1].is_one \
         and not node.args[0].shape[0].is_one
@@ -379,7 +386,7 @@ def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: s
         body.insert(arguments_checked, f"    raise ValueError('the size {unbound[0]} is not fixed by any argument')")
     params = ", ".join(python_name(s.name) for s in symbols)
     imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
-    shipped = "".join("\n\n" + inspect.getsource(f) for f in printer.helpers.values())
+    shipped = "".join("\n\n" + _source(f) for f in printer.helpers.values())
     helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + shipped
     docstring = '    """' + doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
     return (f"{imports}\n{helpers}\n\ndef {name}({params}):\n{docstring}\n" + "\n".join(body) + "\n")
