@@ -92,12 +92,7 @@ def finite_differences(sample: Sample, seed: int) -> str | None:
     rng = np.random.default_rng(seed)
     var = _variable(sample, rng, plain=False)
     r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
-    report = r.check(seed=seed)
-    if report.ok:
-        return None
-    if "could not find random values" in report.message:
-        raise Skip("no values in the domain")
-    return f"check wrt {var} failed: {report}"
+    return _verdict(r.check(seed=seed), f"check wrt {var}")
 
 
 def simplification_keeps_values(sample: Sample, seed: int) -> str | None:
@@ -147,6 +142,32 @@ def generated_code_agrees(sample: Sample, seed: int) -> str | None:
     return None
 
 
+DOCUMENTED_LIMITS = ("not available", "cannot yet")  # README, "Not yet"
+
+
+def is_documented_limit(error: matdiff.DerivativeError) -> bool:
+    return any(words in str(error) for words in DOCUMENTED_LIMITS)
+
+
+def _hessian(sample: Sample, var: str):
+    """matdiff's Hessian, or Skip where it is a documented limit."""
+    try:
+        return matdiff.hessian(sample.text, wrt=var, where=sample.where or None)
+    except matdiff.DerivativeError as e:
+        if is_documented_limit(e):
+            raise Skip("no second derivative here") from None
+        raise
+
+
+def _verdict(report, what: str) -> str | None:
+    """None for a passed check, Skip where no values could be drawn, else the failure."""
+    if report.ok:
+        return None
+    if "could not find random values" in report.message:
+        raise Skip("no values in the domain")
+    return f"{what} failed: {report}"
+
+
 def hessian_differences(sample: Sample, seed: int) -> str | None:
     """For scalar f: the Hessian matrix, operator, d²f and generated code agree,
     and H[E] matches central differences of the gradient (Hessian.check)."""
@@ -154,18 +175,7 @@ def hessian_differences(sample: Sample, seed: int) -> str | None:
         raise Skip("not scalar")
     rng = np.random.default_rng(seed)
     var = _variable(sample, rng, plain=False)
-    try:
-        h = matdiff.hessian(sample.text, wrt=var, where=sample.where or None)
-    except matdiff.DerivativeError as e:
-        if "not available" in str(e) or "cannot yet" in str(e):  # documented limits (README, Not yet)
-            raise Skip("no second derivative here") from None
-        raise
-    report = h.check(seed=seed)
-    if report.ok:
-        return None
-    if "could not find random values" in report.message:
-        raise Skip("no values in the domain")
-    return f"Hessian check wrt {var} failed: {report}"
+    return _verdict(_hessian(sample, var).check(seed=seed), f"Hessian check wrt {var}")
 
 
 def oracle_hessian(sample: Sample, seed: int) -> str | None:
@@ -188,15 +198,11 @@ def oracle_hessian(sample: Sample, seed: int) -> str | None:
         slope = autograd.grad(lambda X: f(**{**values, var: X})[0, 0])(values[var])
     if not _tame(value, want, slope):
         raise Skip("values out of range")
+    h = _hessian(sample, var)
     try:
-        h = matdiff.hessian(sample.text, wrt=var, where=sample.where or None)
         got = np.asarray(h.lambdify()(**{s.name: values[s.name] for s in h.symbols}), dtype=float)
     except matdiff.EvaluationError:
         raise Skip("matdiff refuses these values") from None
-    except matdiff.DerivativeError as e:
-        if "not available" in str(e) or "cannot yet" in str(e):
-            raise Skip("no second derivative here") from None
-        raise
     if got.shape != want.shape:
         return f"Hessian wrt {var}: shape {got.shape}, oracle {want.shape}"
     gap = float(np.linalg.norm(got - want))
