@@ -2,21 +2,54 @@
 shape with distinct sizes, and prints back to an equal tree."""
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+from pathlib import Path
 
 import pytest
 from lark import Lark, logger
 
 import matdiff
-from matdiff.frontend.grammar import grammar_text
+from matdiff.frontend import lalr_tables
 from matdiff.nodes import Call, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Power, Transpose
 from matdiff.ops import REGISTRY
 from matdiff.printing.text import to_input
 from matdiff.shapes import shape_text
 
+GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "matdiff.lark"
+
 # Shift/reduce conflicts that were reviewed and are intended (none today).
 REVIEWED_CONFLICTS: set[str] = set()
+
+
+def grammar_text() -> str:
+    return GRAMMAR.read_text(encoding="utf-8")
+
+
+def test_shipped_parser_tables_are_made_from_the_current_grammar():
+    """matdiff/frontend/lalr_tables.py is generated from grammar/matdiff.lark;
+    after editing the grammar, run `python grammar/build_parser.py`."""
+    assert lalr_tables.GRAMMAR_SHA256 == hashlib.sha256(grammar_text().encode("utf-8")).hexdigest(), \
+        "the parser tables are out of date: run python grammar/build_parser.py"
+
+
+TABLE_CORPUS = ["tr(A X B)", "x'*A*x where A: matrix(n,n) symmetric", "-x^2", "A(B+C)'", "a/b*c", "X⁻ᵀ",
+                "kron(A, B) ⊗ C", "2.5e-3 x .* y ./ z", "A^-1 + B^T + C²", "sin(x) + log(det(X))"]
+
+
+@pytest.mark.parametrize("text", TABLE_CORPUS)
+def test_shipped_tables_parse_like_lark_built_from_the_grammar(text):
+    fresh = Lark(grammar_text(), parser="lalr", start="start", maybe_placeholders=False)
+    shipped = lalr_tables.Lark_StandAlone()
+    assert _plain(shipped.parse(text, start="start")) == _plain(fresh.parse(text))
+
+
+def _plain(tree):
+    """A parse tree as nested tuples of rule names and (token type, text)."""
+    if hasattr(tree, "data"):
+        return (str(tree.data), tuple(_plain(c) for c in tree.children))
+    return (tree.type, str(tree))
 
 
 def test_grammar_has_no_unreviewed_lalr_conflicts():

@@ -1,14 +1,13 @@
 """The command line's derivation path stays light: no NumPy, SymPy or SciPy
-import, and the parser tables come from a cache (the same parser either way).
+import, and the parser tables come from the package, never from a cache.
 Times are measured by benchmarks/, never asserted here."""
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import subprocess
 import sys
-
-import matdiff
-from matdiff.frontend import grammar
 
 
 def _run(code: str, **env: str) -> str:
@@ -34,19 +33,40 @@ def test_numpy_loads_when_values_are_needed():
     assert out.strip() == "[2.0, 4.0] True"
 
 
-def test_parser_cache_gives_the_same_trees(tmp_path):
-    text = "tr(A*X'*B) + x'*kron(C, D)*y"
-    cached = _run(f"import matdiff; print(matdiff.parse({text!r}))", XDG_CACHE_HOME=str(tmp_path))
-    again = _run(f"import matdiff; print(matdiff.parse({text!r}))", XDG_CACHE_HOME=str(tmp_path))
-    fresh = _run(f"import matdiff; print(matdiff.parse({text!r}))", MATDIFF_NO_CACHE="1")
-    assert cached == again == fresh and any(tmp_path.rglob("*.lark-cache"))
-    assert str(matdiff.parse(text)) == cached.strip()
+def test_no_file_in_the_cache_directory_is_loaded(tmp_path):
+    """The parser tables ship inside the package: a pickle planted where a cache
+    of them once lived (with the names that cache used) never runs."""
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(_Planted(str(marker)))
+    cache = tmp_path / "matdiff"
+    cache.mkdir()
+    key = hashlib.sha256(b"planted").hexdigest()[:16]
+    for start in ("start", "declarations_only"):
+        (cache / f"parser-{start}-{key}.lark-cache").write_bytes(payload)
+    os.mkfifo(cache / "parser-start-fifo.lark-cache")  # a FIFO there once hung the parser
+    out = _run("import matdiff; print(matdiff.derivative('tr(A X B)', wrt='X'))", XDG_CACHE_HOME=str(tmp_path))
+    assert out.strip() == "Aᵀ Bᵀ" and not marker.exists()
+    assert sorted(p.name for p in cache.iterdir()) == sorted(["parser-start-fifo.lark-cache"] + [
+        f"parser-{s}-{key}.lark-cache" for s in ("start", "declarations_only")])
 
 
-def test_unwritable_cache_directory_falls_back_to_building(tmp_path, monkeypatch):
-    blocked = tmp_path / "file"
-    blocked.write_text("not a directory")
-    out = _run("import matdiff; print(matdiff.derivative('tr(A X B)', wrt='X'))", XDG_CACHE_HOME=str(blocked))
-    assert out.strip() == "Aᵀ Bᵀ"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
-    assert grammar.cache_path("x", "start") is None
+class _Planted:
+    """Unpickling this object would create the marker file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_parsing_reads_no_file(tmp_path):
+    """Parsing opens nothing: the tables are Python literals of the package."""
+    out = _run("import builtins, io\n"
+               "import matdiff\n"
+               "opened = []\n"
+               "real = io.open\n"
+               "builtins.open = io.open = lambda *a, **k: opened.append(a[0]) or real(*a, **k)\n"
+               "matdiff.parse('tr(A X B) where A: matrix(n,n)')\n"
+               "print(opened)")
+    assert out.strip() == "[]"

@@ -1,60 +1,31 @@
-"""Loading the one Lark grammar (grammar/matdiff.lark) and building its LALR
-parser once per process. The grammar ships inside the wheel as
-matdiff/grammar/matdiff.lark and is read from the checkout in editable use.
+"""The LALR parser of the one grammar (grammar/matdiff.lark), built once per
+process from the tables that grammar/build_parser.py generates into
+lalr_tables.py with Lark's standalone generator.
 
-Building the LALR tables takes about 30 ms; Lark's cache of them (in the user's
-cache directory, keyed by the grammar text, the start symbol and Lark's
-version) loads in about 2 ms, so only the first run on a machine pays.
+The tables ship as Python literals inside the package: nothing is built at
+start-up and nothing is read from a cache, so no file a user can write decides
+what the parser does.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
-import lark
-from lark import Lark, Transformer
+from . import lalr_tables
 
-GRAMMAR_NAME = "matdiff.lark"
-
-
-def grammar_path() -> Path:
-    """The grammar file: inside the installed package, or at the checkout's top."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here / "grammar" / GRAMMAR_NAME, here.parent / "grammar" / GRAMMAR_NAME):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"the matdiff grammar {GRAMMAR_NAME} is missing from the installation")
-
-
-def grammar_text() -> str:
-    return grammar_path().read_text(encoding="utf-8")
+Transformer = lalr_tables.Transformer
+LarkError = lalr_tables.LarkError
+UnexpectedInput = lalr_tables.UnexpectedInput
+UnexpectedCharacters = lalr_tables.UnexpectedCharacters
+UnexpectedEOF = lalr_tables.UnexpectedEOF
+UnexpectedToken = lalr_tables.UnexpectedToken
+VisitError = lalr_tables.VisitError
+Token = lalr_tables.Token
 
 
 @lru_cache(maxsize=None)
-def parser(start: str, transformer_type: type[Transformer]) -> Lark:
-    """The LALR parser for a start symbol, applying `transformer_type` while it
-    reduces (no recursion over the tree, so deep nesting is safe)."""
-    text = grammar_text()
-    options = dict(parser="lalr", start=start, transformer=transformer_type(), maybe_placeholders=False)
-    cache = cache_path(text, start)
-    if cache is not None:
-        try:
-            return Lark(text, cache=str(cache), **options)
-        except (OSError, EOFError, ValueError):  # unwritable or damaged cache: build in memory
-            pass
-    return Lark(text, **options)
-
-
-def cache_path(text: str, start: str) -> Path | None:
-    """Where the parser tables are cached (None when MATDIFF_NO_CACHE is set)."""
-    if os.environ.get("MATDIFF_NO_CACHE"):
-        return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matdiff"
-    key = hashlib.sha256(f"{lark.__version__}\0{start}\0{text}".encode()).hexdigest()[:16]
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return base / f"parser-{start}-{key}.lark-cache"
+def parser(transformer_type: type) -> Any:
+    """The LALR parser applying `transformer_type` while it reduces (no
+    recursion over a tree, so deep nesting is safe); `parse(text, start=...)`
+    takes the start symbol ('start' or 'declarations_only')."""
+    return lalr_tables.Lark_StandAlone(transformer=transformer_type())

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from lark import Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
-
 from ..errors import MatdiffError, ParseError, Span
-from .grammar import parser
+from .grammar import (
+    LarkError, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+    VisitError, parser,
+)
 from .syntax import (
     Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynName, SynNumber, SynPostfix,
     SynPower, SynPrefix, deeper,
@@ -150,7 +150,7 @@ def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
 
 def _run(start: str, text: str) -> Any:
     try:
-        return parser(start, _Builder).parse(text)
+        return parser(_Builder).parse(text, start=start)
     except VisitError as e:  # an error raised inside a callback arrives wrapped
         inner = e.orig_exc
         if isinstance(inner, MatdiffError):
