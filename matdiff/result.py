@@ -9,7 +9,8 @@ from .errors import EvaluationError
 from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
-from .printing.numpy_code import generate, python_name
+from .printing.namespace import Namespace
+from .printing.numpy_code import generate
 from .printing.text import to_input, to_text
 from .shapes import shape_text
 
@@ -127,7 +128,8 @@ def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any
 
     from .evaluate import bind
     expected = {s.name for s in symbols}
-    renamed = [(s.name, python_name(s.name)) for s in symbols]
+    names = Namespace(s.name for s in symbols)
+    renamed = [(s.name, names.symbol(s.name)) for s in symbols]
 
     def function(**values: Any) -> Any:
         if values.keys() != expected:

@@ -31,15 +31,14 @@ def _diag(X: np.ndarray) -> np.ndarray:
     return np.diag(X).reshape(-1, 1)
 
 
-def _diag_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> str:
-    (x,) = args
+def _diag_code(node: Call, size: Callable[[Size], str]) -> str:
     if node.args[0].shape[1].is_one:
-        return f"np.diag({x}.ravel())"
-    return f"np.diag({x}).reshape(-1, 1)"
+        return "np.diag({0}.ravel())"
+    return "np.diag({0}).reshape(-1, 1)"
 
 
-def _unvec_code(node: Call, args: Sequence[str], size: Callable[[Size], str]) -> str:
-    return f"{args[0]}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
+def _unvec_code(node: Call, size: Callable[[Size], str]) -> str:
+    return f"{{0}}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
 
 
 def _det_differential(node: Call, d: Sequence[Node | None]) -> Node:

@@ -33,8 +33,8 @@ class Function:
     summary: str
     evaluate: Callable[..., Array]
     # NumPy code: a template with '{0}', '{1}' for the arguments, or a function
-    # (node, argument texts, size printer) -> text for shape-dependent forms.
-    code: "str | Callable[[Call, Sequence[str], Callable[[Size], str]], str]"
+    # (node, size printer) -> template for shape-dependent forms.
+    code: "str | Callable[[Call, Callable[[Size], str]], str]"
     latex: str                     # LaTeX, '{0}' for the argument
     family: str                    # 'elementwise', 'matrix' or 'reduction'
     source: str = ""               # where the differential formula comes from

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..lazy_numpy import np
 
 
-def spd_inverse(S):
+def _spd_inverse(S):
     """S⁻¹ for a symmetric positive definite S from its Cholesky factor (LAPACK
     potrf and potri, about half the work of a general inverse; through SciPy
     when it is installed)."""
@@ -21,7 +21,7 @@ def spd_inverse(S):
     return np.triu(inverse) + np.triu(inverse, 1).T
 
 
-def weighted_gram(M, w):
+def _weighted_gram(M, w):
     """Mᵀ diag(w) M for w ≥ 0, as the Gram matrix WᵀW of W = √w ∘ M (rows
     scaled): NumPy computes WᵀW with BLAS syrk, half the products of a general
     matrix product, and the result is exactly symmetric."""

@@ -1,13 +1,14 @@
-"""NumPy code generation: a standalone function that checks its arguments'
-shapes, computes each repeated subexpression once, negates products rather
-than matrices, and returns arrays in the API's conventions.
+"""NumPy code generation: a standalone module of functions that check their
+arguments' shapes, compute each repeated subexpression once, negate products
+rather than matrices, and return arrays in the API's conventions. Every name
+the code binds comes from one Namespace, so no user symbol can clash with it.
 """
 from __future__ import annotations
 
 import inspect
-import keyword
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Sequence
 from fractions import Fraction
 
 from ..nodes import (
@@ -15,11 +16,13 @@ from ..nodes import (
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
-from ..shapes import Size, shape_text
-from .kernels import spd_inverse, weighted_gram
+from ..shapes import Shape, Size, shape_text
+from .kernels import _spd_inverse, _weighted_gram
+from .namespace import Namespace
 from .precedence import is_negative_term
 from .text import is_reciprocal, negated
 
+# Module-level helpers: their names start with '_', which no user symbol can.
 HELPERS = '''
 def _as_array(value, name, kind):
     """A value as a 2-D float array of the given kind ('scalar', 'vector', 'row', 'matrix')."""
@@ -41,9 +44,23 @@ def _shaped(value, shape):
     return value if value.shape == shape else np.array(np.broadcast_to(value, shape))
 
 
+def _scalar(value):
+    """A 1×1 value as a Python float."""
+    return float(np.asarray(value).reshape(()))
+
+
+def _column(value, n):
+    """A vector value as a 1-D array of length n."""
+    return np.broadcast_to(value, (n, 1)).reshape(-1)
+
+
 def _same(size, got, what):
     if size != got:
         raise ValueError("%s: expected %d, got %d" % (what, size, got))
+
+
+def _unfixed(size):
+    raise ValueError("the size %s is not fixed by any argument" % size)
 '''
 
 COMMUTATION = '''
@@ -61,10 +78,6 @@ def _commutation(m, n):
 P_SUM, P_MUL, P_NEG, P_POW, P_ATOM = 1, 2, 3, 4, 5
 
 
-def python_name(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) or name in ("np", "scipy") else name
-
-
 def _literal(value: Fraction) -> str:
     if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
         try:  # beyond exact printing: the nearest double (0.0 or inf past its range)
@@ -80,8 +93,12 @@ def _literal(value: Fraction) -> str:
 class CodePrinter:
     """Expression printer over 2-D arrays; shared subexpressions are names."""
 
-    def __init__(self, names: dict[Node, str]):
+    def __init__(self, names: dict[Node, str], namespace: Namespace, modules: dict[str, str],
+                 sizes: dict[str, str]):
         self.names = names
+        self.namespace = namespace
+        self.modules = modules        # 'np', 'scipy' -> the names the function body uses for them
+        self.size_names = sizes       # size symbol -> its local name (claimed when first used)
         self.uses_commutation = False
         self.uses_scipy = False
         self.helpers: dict[str, Callable] = {}  # shipped into the module by source, each once
@@ -90,8 +107,20 @@ class CodePrinter:
     def size(self, size: Size) -> str:
         self.sizes_used.update(size.factors)
         parts = ([str(size.coeff)] if size.coeff != 1 or not size.factors else [])
-        parts += [python_name(f) for f in size.factors]
+        parts += [self.size_name(f) for f in size.factors]
         return " * ".join(parts)
+
+    def size_name(self, size: str) -> str:
+        if size not in self.size_names:
+            self.size_names[size] = self.namespace.claim(size)
+        return self.size_names[size]
+
+    def spell(self, template: str) -> str:
+        """A code template with the module names this function body uses."""
+        for module, local in self.modules.items():
+            if local != module:
+                template = template.replace(module + ".", local + ".")
+        return template
 
     def shape(self, node: Node) -> str:
         return f"({self.size(node.shape[0])}, {self.size(node.shape[1])})"
@@ -107,25 +136,25 @@ class CodePrinter:
         return f"({text})" if own < level else text
 
     def _Symbol(self, n: Symbol) -> tuple[str, int]:
-        return python_name(n.name), P_ATOM
+        return self.namespace.symbol(n.name), P_ATOM
 
     def _Differential(self, n: Differential) -> tuple[str, int]:
-        return "d" + python_name(n.var.name), P_ATOM
+        raise AssertionError("a differential reached the code generator")
 
     def _Number(self, n: Number) -> tuple[str, int]:
-        text = _literal(n.value)
+        text = self.spell(_literal(n.value))
         return text, P_NEG if n.value < 0 and not text.startswith("(") else P_ATOM
 
     def _Identity(self, n: Identity) -> tuple[str, int]:
-        return f"np.eye({self.size(n.n)})", P_ATOM
+        return self.spell(f"np.eye({self.size(n.n)})"), P_ATOM
 
     def _Zero(self, n: Zero) -> tuple[str, int]:
-        return f"np.zeros({self.shape(n)})", P_ATOM
+        return self.spell(f"np.zeros({self.shape(n)})"), P_ATOM
 
     def _Filled(self, n: Filled) -> tuple[str, int]:
         if n.value == Number(Fraction(1)):
-            return f"np.ones({self.shape(n)})", P_ATOM
-        return f"np.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
+            return self.spell(f"np.ones({self.shape(n)})"), P_ATOM
+        return self.spell(f"np.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}"), P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
         self.uses_commutation = True
@@ -166,9 +195,9 @@ class CodePrinter:
         if len(chain) == 1:
             return self.wrap(chain[0], P_POW)
         if _is_weighted_gram(chain):  # Mᵀ diag(w) M with w ≥ 0: a Gram matrix (Hessians of losses)
-            self.helpers.setdefault("weighted_gram", weighted_gram)
+            self.helpers.setdefault("_weighted_gram", _weighted_gram)
             M, w = chain[2], chain[1].args[0]  # type: ignore[attr-defined]
-            return f"weighted_gram({self.expr(M)[0]}, {self.expr(w)[0]})"
+            return f"_weighted_gram({self.expr(M)[0]}, {self.expr(w)[0]})"
         text = self._product(chain, _cheapest_order(chain))[0]
         return text[1:-1]  # the outermost product needs no parentheses of its own
 
@@ -181,9 +210,9 @@ class CodePrinter:
             return self.wrap(f, P_POW), None
         (left, left_diag), (right, right_diag) = self._product(chain, tree[0]), self._product(chain, tree[1])
         if right_diag is not None and left_diag is None:
-            return f"({left} * np.ravel({self.expr(right_diag)[0]}))", None
+            return self.spell(f"({left} * np.ravel({self.expr(right_diag)[0]}))"), None
         if left_diag is not None and right_diag is None:
-            return f"(np.ravel({self.expr(left_diag)[0]})[:, None] * {right})", None
+            return self.spell(f"(np.ravel({self.expr(left_diag)[0]})[:, None] * {right})"), None
         return f"({left} @ {right})", None
 
     def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
@@ -199,7 +228,7 @@ class CodePrinter:
     def _Kron(self, n: Kron) -> tuple[str, int]:
         text, _ = self.expr(n.factors[0])
         for f in n.factors[1:]:
-            text = f"np.kron({text}, {self.expr(f)[0]})"
+            text = self.spell("np.kron(") + f"{text}, {self.expr(f)[0]})"
         return text, P_ATOM
 
     def _Transpose(self, n: Transpose) -> tuple[str, int]:
@@ -207,18 +236,18 @@ class CodePrinter:
 
     def _Inverse(self, n: Inverse) -> tuple[str, int]:
         if isinstance(n.arg, Symbol) and "spd" in n.arg.properties:
-            self.helpers.setdefault("spd_inverse", spd_inverse)
-            return f"spd_inverse({self.expr(n.arg)[0]})", P_ATOM
+            self.helpers.setdefault("_spd_inverse", _spd_inverse)
+            return f"_spd_inverse({self.expr(n.arg)[0]})", P_ATOM
         if isinstance(n.arg, Transpose):
-            return f"np.linalg.inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
-        return f"np.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
+            return self.spell("np.linalg.inv(") + f"{self.expr(n.arg.arg)[0]}).T", P_ATOM
+        return self.spell("np.linalg.inv(") + f"{self.expr(n.arg)[0]})", P_ATOM
 
     def _MatPower(self, n: MatPower) -> tuple[str, int]:
         if n.k < 0:
             base = self.expr(Inverse(n.base))[0]
         else:
             base = self.expr(n.base)[0]
-        return f"np.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
+        return self.spell("np.linalg.matrix_power(") + f"{base}, {abs(n.k)})", P_ATOM
 
     def _Power(self, n: Power) -> tuple[str, int]:
         if is_reciprocal(n):
@@ -227,19 +256,17 @@ class CodePrinter:
 
     def _Call(self, n: Call) -> tuple[str, int]:
         fn = function(n.name)
+        template = fn.code(n, self.size) if callable(fn.code) else fn.code
         # An argument that is a call's sole content, "f({0})", needs no parentheses;
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
-        template = fn.code if isinstance(fn.code, str) else ""
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
         for helper in fn.helpers:
             self.helpers.setdefault(helper.__name__, helper)
-        if callable(fn.code):
-            return fn.code(n, args, self.size), P_ATOM
-        if "scipy" in fn.code:
+        if "scipy." in template:
             self.uses_scipy = True
         # Every code template is a call or parenthesised, so it binds like an atom.
-        return fn.code.format(*args), P_ATOM
+        return self.spell(template).format(*args), P_ATOM
 
 
 @lru_cache(maxsize=None)
@@ -340,53 +367,83 @@ def _kind(sym: Symbol) -> str:
     return "matrix"
 
 
-def generate(result: Node, symbols: list[Symbol], name: str, doc: str, output: str,
-             out_shape: tuple[Size, Size]) -> str:
-    """The source of a standalone module defining `name(*symbols)`.
+@dataclass(frozen=True)
+class CodeFunction:
+    """One function of a generated module: `tree` evaluated at the symbols'
+    values, returned as a 'scalar', a 1-D 'vector' or a 'matrix' of `out_shape`."""
 
-    `output` says how to return the value: 'scalar', 'vector' (1-D), or 'matrix'."""
-    shared = shared_subexpressions(result)
-    names: dict[Node, str] = {}
-    printer = CodePrinter(names)
+    tree: Node
+    symbols: Sequence[Symbol]
+    name: str
+    doc: str
+    output: str
+    out_shape: Shape
+
+
+def generate(result: Node, symbols: Sequence[Symbol], name: str, doc: str, output: str,
+             out_shape: Shape) -> str:
+    """The source of a standalone module defining `name(*symbols)`."""
+    return generate_module([CodeFunction(result, symbols, name, doc, output, out_shape)])
+
+
+def generate_module(functions: Sequence[CodeFunction]) -> str:
+    """The source of one standalone module defining every function (imports and
+    helpers once)."""
+    namespace = Namespace(s.name for f in functions for s in f.symbols)
+    modules = {"np": namespace.claim("np"), "scipy": namespace.claim("scipy")}
+    helpers: dict[str, Callable] = {}
+    uses_commutation = uses_scipy = False
+    defs: list[str] = []
+    for fn in functions:
+        printer = CodePrinter({}, namespace, modules, {})
+        defs.append(_function_source(fn, printer))
+        helpers.update(printer.helpers)
+        uses_commutation |= printer.uses_commutation
+        uses_scipy |= printer.uses_scipy
+    lines = ["import numpy as np"] + (["import scipy.linalg"] if uses_scipy else [])
+    lines += [f"{local} = {module}" for module, local in modules.items()
+              if local != module and (module == "np" or uses_scipy)]
+    shipped = "".join("\n\n" + _source(f) for f in helpers.values())
+    body = HELPERS + (COMMUTATION if uses_commutation else "") + shipped
+    return "\n".join(lines) + "\n" + body + "".join("\n\n" + d for d in defs)
+
+
+def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
+    namespace, symbols = printer.namespace, fn.symbols
     body: list[str] = []
     for sym in symbols:
-        p = python_name(sym.name)
+        p = namespace.symbol(sym.name)
         body.append(f"    {p} = _as_array({p}, {sym.name!r}, {_kind(sym)!r})")
     bound: set[str] = set()
     for sym in symbols:
-        p = python_name(sym.name)
+        p = namespace.symbol(sym.name)
         for axis, size in enumerate(sym.shape):
             what = f"{sym.name} ({shape_text(sym.shape)}) axis {axis}"
             if size.value is not None:
                 if size.value != 1:
                     body.append(f"    _same({size.value}, {p}.shape[{axis}], {what!r})")
             elif size.coeff == 1 and len(size.factors) == 1:
-                s = python_name(size.factors[0])
-                if s in bound:
+                s = printer.size_name(size.factors[0])
+                if size.factors[0] in bound:
                     body.append(f"    _same({s}, {p}.shape[{axis}], {what!r})")
                 else:
                     body.append(f"    {s} = {p}.shape[{axis}]")
-                    bound.add(s)
+                    bound.add(size.factors[0])
     arguments_checked = len(body)
-    for i, node in enumerate(shared):
+    for i, node in enumerate(shared_subexpressions(fn.tree)):
         text, _ = printer.expr(node)
-        names[node] = f"t{i}"
-        body.append(f"    t{i} = {text}")
-    value, _ = printer.expr(result)
-    body.append(f"    value = {value}")
-    if output == "scalar":
-        body.append("    return float(np.asarray(value).reshape(()))")
-    elif output == "vector":
-        body.append(f"    return np.broadcast_to(value, ({printer.size(out_shape[0])}, 1)).reshape(-1)")
+        printer.names[node] = namespace.claim(f"t{i}")
+        body.append(f"    {printer.names[node]} = {text}")
+    value, _ = printer.expr(fn.tree)
+    if fn.output == "scalar":
+        body.append(f"    return _scalar({value})")
+    elif fn.output == "vector":
+        body.append(f"    return _column({value}, {printer.size(fn.out_shape[0])})")
     else:
-        body.append(f"    return _shaped(value, ({printer.size(out_shape[0])}, "
-                    f"{printer.size(out_shape[1])}))")
+        body.append(f"    return _shaped({value}, ({printer.size(fn.out_shape[0])}, {printer.size(fn.out_shape[1])}))")
     unbound = sorted(printer.sizes_used - bound)
     if unbound:  # e.g. vector(c) or I whose size no argument fixes
-        body.insert(arguments_checked, f"    raise ValueError('the size {unbound[0]} is not fixed by any argument')")
-    params = ", ".join(python_name(s.name) for s in symbols)
-    imports = "import numpy as np\n" + ("import scipy.linalg\n" if printer.uses_scipy else "")
-    shipped = "".join("\n\n" + _source(f) for f in printer.helpers.values())
-    helpers = HELPERS + (COMMUTATION if printer.uses_commutation else "") + shipped
-    docstring = '    """' + doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
-    return (f"{imports}\n{helpers}\n\ndef {name}({params}):\n{docstring}\n" + "\n".join(body) + "\n")
+        body.insert(arguments_checked, f"    _unfixed({unbound[0]!r})")
+    params = ", ".join(namespace.symbol(s.name) for s in symbols)
+    docstring = '    """' + fn.doc.replace("\\", "\\\\").replace('"""', "'''") + '"""'
+    return f"def {fn.name}({params}):\n{docstring}\n" + "\n".join(body) + "\n"
