@@ -6,7 +6,8 @@
 """
 from .api import derivative, hessian, parse
 from .errors import (
-    CheckError, DeclarationError, DerivativeError, EvaluationError, MatdiffError, ParseError, ShapeError,
+    CheckError, DeclarationError, DerivativeError, EvaluationError, MatdiffError, MatdiffWarning, ParseError,
+    ShapeError,
 )
 from .result import BlockHessian, Hessian, Result
 
@@ -23,5 +24,5 @@ def __getattr__(name: str):
 __all__ = [
     "derivative", "hessian", "parse", "Result", "Hessian", "BlockHessian", "CheckReport",
     "MatdiffError", "ParseError", "ShapeError", "DeclarationError", "DerivativeError",
-    "EvaluationError", "CheckError", "__version__",
+    "EvaluationError", "CheckError", "MatdiffWarning", "__version__",
 ]

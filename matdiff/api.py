@@ -1,16 +1,19 @@
 """The Python API: parse, derivative (gradient or Jacobian by shape)."""
 from __future__ import annotations
 
-from typing import Iterable
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
 from .calculus.hessian import hessian_block, second_differential
 from .calculus.structured import project_gradient
 from .calculus.vectorize import jacobian_of_differential
-from .errors import DerivativeError, MatdiffError, ParseError, Span
+from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, Span
 from .frontend.declarations import read_declarations
-from .frontend.infer import Inference, function_names
+from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
 from .nodes import Node, Symbol, symbols_of
 from .result import BlockHessian, Hessian, Result
@@ -18,50 +21,113 @@ from .shapes import shape_text
 from .simplify import factor, simplify
 
 
-def parse(text: str, where: str | None = None) -> Node:
-    """The typed expression tree of `text` (with an optional `where` clause or
-    separate declarations in `where`)."""
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed expression with what the API needs besides the tree."""
+
+    text: str
+    expr: Node
+    notes: tuple[str, ...]
+    extra: dict[str, Symbol]          # symbols named in wrt that f does not contain
+
+
+def parse(text: str, where: "str | Sequence[str] | None" = None) -> Node:
+    """The typed expression tree of `text` (with an optional `where` clause),
+    given declarations in `where` too: a text, or several that combine."""
+    parsed = _parse(text, where)
+    _warn(parsed.notes)
+    return parsed.expr
+
+
+def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...] = ()) -> Parsed:
     if not isinstance(text, str):
         raise ParseError(f"the expression must be a string, not {type(text).__name__}")
     try:
         syntax, inline = parse_syntax(text)
-        extra = parse_declarations(where) if where else ()
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
     try:
         declarations = read_declarations(inline, function_names())
     except MatdiffError as e:
         raise e.with_text(text) from None
-    if extra:
+    for clause in _where_clauses(where):
         try:
-            more = read_declarations(extra, function_names())
+            declarations = read_declarations(parse_declarations(clause), function_names(), declarations)
         except MatdiffError as e:
-            raise e.with_text(where or "") from None
-        clash = sorted(set(more) & set(declarations))
-        if clash:
-            raise ParseError(f"{clash[0]} is declared both in the expression and in where", None, text)
-        declarations.update(more)
+            raise e.with_text(clause) from None
+    inference = Inference(text, declarations)
     try:
-        return Inference(text, declarations).run(syntax)
+        expr = inference.run(syntax, also)
     except MatdiffError as e:
         raise e.with_text(text) from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
+    return Parsed(text, expr, tuple(inference.notes()), inference.extra)
 
 
-def _variables(expr: Node, wrt: str | Iterable[str]) -> list[Symbol]:
-    names = [w.strip() for w in wrt.split(",")] if isinstance(wrt, str) else [str(w).strip() for w in wrt]
-    names = [n for n in names if n]
+def declared_names(where: "str | Sequence[str] | None") -> list[str]:
+    """The symbols that declarations (given apart from the expression) name."""
+    names: list[str] = []
+    for clause in _where_clauses(where):
+        try:
+            names += [d.name for d in parse_declarations(clause)]
+        except MatdiffError as e:
+            raise e.with_text(clause) from None
+    return list(dict.fromkeys(names))
+
+
+def _where_clauses(where: "str | Sequence[str] | None") -> list[str]:
+    if where is None:
+        return []
+    clauses = [where] if isinstance(where, str) else list(where)
+    for clause in clauses:
+        if not isinstance(clause, str):
+            raise ParseError(f"declarations must be text, not {type(clause).__name__}")
+    return clauses
+
+
+def _warn(notes: Sequence[str]) -> None:
+    for note in notes:
+        warnings.warn(note, MatdiffWarning, stacklevel=3)
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def _variable_names(wrt: str | Iterable[str]) -> list[str]:
+    if isinstance(wrt, str):
+        names = [w.strip() for w in wrt.split(",")]
+    else:
+        names = [w.strip() if isinstance(w, str) else w for w in wrt]
+    names = [n for n in names if n != ""]
     if not names:
         raise DerivativeError("name the variable to differentiate with respect to (wrt)")
-    found = {s.name: s for s in symbols_of(expr)}
-    out: list[Symbol] = []
     for name in names:
-        if name not in found:
-            known = ", ".join(sorted(found)) or "none"
-            raise DerivativeError(f"{name} does not appear in the expression (its symbols: {known})")
-        out.append(found[name])
-    return out
+        if not isinstance(name, str):
+            raise DerivativeError(f"wrt takes names of symbols, not {type(name).__name__}")
+        if not _NAME.fullmatch(name):
+            several = " (separate several by commas)" if " " in name else ""
+            raise DerivativeError(f"wrt takes the name of a symbol, and {name!r} is not a name{several}")
+        if name in function_names() or name in IDENTITY_NAMES:
+            raise DerivativeError(f"{name} is {'the identity' if name in IDENTITY_NAMES else 'a function'}, "
+                                  f"not a symbol: wrt takes the name of a symbol")
+    return list(dict.fromkeys(names))  # a repeated name is one variable
+
+
+def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | Iterable[str]
+                    ) -> tuple[Parsed, list[Symbol]]:
+    names = _variable_names(wrt)
+    parsed = _parse(text, where, tuple(names))
+    found = {s.name: s for s in symbols_of(parsed.expr)}
+    notes = list(parsed.notes)
+    variables = []
+    for name in names:
+        if name in found:
+            variables.append(found[name])
+        else:
+            variables.append(parsed.extra[name])
+            notes.append(f"f does not depend on {name}: its derivative is zero")
+    return Parsed(text, parsed.expr, tuple(notes), parsed.extra), variables
 
 
 def derive(text: str, expr: Node, var: Symbol) -> Result:
@@ -93,30 +159,36 @@ def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient:
     return Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient)
 
 
-def hessian(text: str, wrt: str | Iterable[str], where: str | None = None) -> "Hessian | BlockHessian":
+def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
+            ) -> "Hessian | BlockHessian":
     """The Hessian of a scalar `text` with respect to `wrt`; with several
     variables, the block Hessian (a BlockHessian of Hessian blocks)."""
-    expr = parse(text, where)
-    variables = _variables(expr, wrt)
+    parsed, variables = _with_variables(text, where, wrt)
+    expr = parsed.expr
     try:
         if len(variables) == 1:
-            return derive_hessian(text, expr, variables[0], variables[0])
-        gradients = [derive(text, expr, r).value for r in variables]  # each once, for its row of blocks
-        blocks = [[derive_hessian(text, expr, r, c, g) for c in variables] for r, g in zip(variables, gradients)]
+            out: Hessian | BlockHessian = derive_hessian(text, expr, variables[0], variables[0])
+        else:
+            gradients = [derive(text, expr, r).value for r in variables]  # each once, for its row of blocks
+            blocks = [[derive_hessian(text, expr, r, c, g) for c in variables]
+                      for r, g in zip(variables, gradients)]
+            out = BlockHessian(text, variables, blocks)
     except MatdiffError as e:
         raise e.with_text(text) from None
-    return BlockHessian(text, variables, blocks)
+    _warn(parsed.notes)
+    return out.noted(parsed.notes)
 
 
-def derivative(text: str, wrt: str | Iterable[str], where: str | None = None) -> "Result | list[Result]":
+def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
+               ) -> "Result | list[Result]":
     """The derivative of `text` with respect to `wrt` (one name, or several
     separated by commas / given as a list: then one Result each)."""
-    expr = parse(text, where)
-    variables = _variables(expr, wrt)
+    parsed, variables = _with_variables(text, where, wrt)
     try:
-        results = [derive(text, expr, v) for v in variables]
+        results = [derive(text, parsed.expr, v).noted(parsed.notes) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None
+    _warn(parsed.notes)
     several = not isinstance(wrt, str) or "," in wrt
     return results if several else results[0]
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import Sequence
 
-from .errors import MatdiffError
+from . import __version__
+from .errors import MatdiffError, MatdiffWarning
 
 OPERATORS = """\
 operators, loosest first (one level associates to the left, as in MATLAB):
@@ -56,29 +58,63 @@ def build_parser() -> argparse.ArgumentParser:
                "  matdiff \"log(det(X))\" --wrt X --latex\n"
                "  matdiff \"norm2(A*x - y)^2\" --wrt x --check\n"
                "  matdiff \"tr(X' A X)\" --wrt X --hessian\n"
+               "  matdiff \"-x'*x\" --wrt x        (an expression may begin with -)\n"
                "  matdiff \"tr(expm(X))\" --wrt X    (expm, logm, sqrtm need SciPy)\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
     p.add_argument("expression", help="the matrix expression, e.g. \"tr(A X B)\"")
     p.add_argument("--wrt", action="append", metavar="X",
                    help="the variable to differentiate with respect to (repeat or separate by commas "
                         "for several); without it, matdiff shows the parsed expression and its shape")
-    p.add_argument("--where", metavar="DECLS", help="declarations, e.g. \"A: matrix(n,n) symmetric, c: scalar\"")
+    p.add_argument("--where", action="append", metavar="DECLS",
+                   help="declarations, e.g. \"A: matrix(n,n) symmetric, c: scalar\" (repeat to add more)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--latex", action="store_true", help="print LaTeX")
     out.add_argument("--json", action="store_true", help="print one JSON object (a list for several --wrt)")
-    out.add_argument("--code", action="store_true", help="print a standalone NumPy function")
+    out.add_argument("--code", action="store_true",
+                     help="print a standalone NumPy module (one function per --wrt)")
     p.add_argument("--check", action="store_true",
                    help="verify against central finite differences at random values (exit 1 on failure)")
     p.add_argument("--hessian", action="store_true",
                    help="the second derivative of a scalar f: d²f, the Hessian operator H[dX] and its "
                         "matrix against column-major vec (block by block for several --wrt)")
+    p.add_argument("--version", action="version", version=f"matdiff {__version__}")
     return p
 
 
+NEEDS_WRT = ("check", "code", "hessian")
+
+
+def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """argv with an expression that begins with '-' (-x'*x) marked as one: a
+    leading space, which argparse does not read as an option and the parser ignores."""
+    options = {s for action in parser._actions for s in action.option_strings}
+    takes_value = {s for action in parser._actions if action.nargs is None and action.option_strings
+                   and not isinstance(action, (argparse._StoreTrueAction, argparse._VersionAction))
+                   for s in action.option_strings}
+    out: list[str] = []
+    expecting_value = False
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if not expecting_value and arg.startswith("-") and arg != "-" and name not in options:
+            arg = " " + arg
+        expecting_value = arg in takes_value
+        out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(_expression_first(sys.argv[1:] if argv is None else argv, parser))
+    if args.expression.startswith(" -"):
+        args.expression = args.expression[1:]
     try:
-        return _run(args)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always", MatdiffWarning)
+            status = _run(args)
+        for note in notes:
+            if issubclass(note.category, MatdiffWarning):
+                print(f"note: {note.message}", file=sys.stderr)
+        return status
     except MatdiffError as e:
         print(e.render(), file=sys.stderr)
         return 1
@@ -87,12 +123,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from . import api
     from .nodes import symbols_of
+    from .printing.latex import to_latex
     from .printing.text import to_input, to_text
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
 
     if not args.wrt:
+        missing = [f"--{flag}" for flag in NEEDS_WRT if getattr(args, flag)]
+        if missing:
+            raise UsageError(f"{' and '.join(missing)} {'needs' if len(missing) == 1 else 'need'} a variable: "
+                             f"add --wrt X")
         expr = api.parse(args.expression, args.where)
+        _note_unused(api.declared_names(args.where), symbols_of(expr), [])
+        symbols = [{"name": s.name, "shape": shape_text(s.shape), "properties": sorted(s.properties)}
+                   for s in symbols_of(expr)]
+        if args.json:
+            print(json.dumps({"input": args.expression, "expression": to_input(expr), "text": to_text(expr),
+                              "shape": shape_text(expr.shape), "latex": to_latex(expr), "symbols": symbols},
+                             ensure_ascii=False, indent=2))
+            return 0
+        if args.latex:
+            print(to_latex(expr))
+            return 0
         print(f"expression: {to_text(expr)}")
         print(f"input form: {to_input(expr)}")
         print(f"shape:      {shape_text(expr.shape)}")
@@ -108,9 +160,10 @@ def _run(args: argparse.Namespace) -> int:
     else:
         first = api.derivative(args.expression, wrt=wrt, where=args.where)
         results = first if isinstance(first, list) else [first]
+    _note_unused(api.declared_names(args.where), symbols_of(results[0].expression), [r.variable for r in results])
     status = 0
     if args.json:
-        payload = [r.to_json() for r in results]
+        payload = [r.to_dict() for r in results]
         for r, obj in zip(results, payload):
             if args.check:
                 report = r.check()
@@ -118,13 +171,15 @@ def _run(args: argparse.Namespace) -> int:
                 status |= 0 if report.ok else 1
         print(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
         return status
+    if args.code:
+        from .printing.numpy_code import generate_module
+        print(generate_module([r.code_function() for r in results]), end="")
+        return _checks(results, args.check)
     for i, r in enumerate(results):
         if i:
             print()
         if args.latex:
             print(r.latex())
-        elif args.code:
-            print(r.code(), end="")
         elif isinstance(r, Hessian):
             pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
             print(f"f  = {to_text(r.expression)}    ({r.shape})")
@@ -137,11 +192,31 @@ def _run(args: argparse.Namespace) -> int:
             print(f"f  = {to_text(r.expression)}    ({r.shape})")
             print(f"df = {r.differential}")
             print(f"{name} = {r}")
-        if args.check:
-            report = r.check()
-            print(report, file=sys.stdout if report.ok else sys.stderr)
-            status |= 0 if report.ok else 1
+        status |= _checks([r], args.check)
     return status
+
+
+def _note_unused(declared: list[str], symbols: list, variables: list) -> None:
+    """A --where declaration of a symbol the expression does not have is
+    probably a typo: say so."""
+    present = {s.name for s in symbols} | {v.name for v in variables}
+    for name in declared:
+        if name not in present:
+            warnings.warn(f"{name} is declared in --where but does not appear in the expression", MatdiffWarning)
+
+
+def _checks(results: list, wanted: bool) -> int:
+    """Run check() on each result, printing its report; 1 if any failed."""
+    status = 0
+    for r in results if wanted else ():
+        report = r.check()
+        print(report, file=sys.stdout if report.ok else sys.stderr)
+        status |= 0 if report.ok else 1
+    return status
+
+
+class UsageError(MatdiffError):
+    """Options that do not fit together."""
 
 
 if __name__ == "__main__":  # pragma: no cover

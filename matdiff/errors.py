@@ -74,6 +74,11 @@ class CheckError(MatdiffError):
     """A numeric verification failed: the derivative disagrees with finite differences."""
 
 
+class MatdiffWarning(UserWarning):
+    """A note on the input: what matdiff read may not be what was meant
+    (Ax is one name), or something given was not used."""
+
+
 def caret_lines(text: str, span: Span) -> list[str]:
     """The line of `text` that holds `span`, and a caret line under the span."""
     start = max(0, min(span.start, len(text)))

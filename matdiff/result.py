@@ -2,17 +2,20 @@
 outputs (text, LaTeX, JSON, NumPy code, a callable, a numeric check, SymPy)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+import json
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .errors import EvaluationError
 from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.namespace import Namespace
-from .printing.numpy_code import generate
+from .printing.numpy_code import CodeFunction, generate_module
 from .printing.text import to_input, to_text
 from .shapes import shape_text
+
+R = TypeVar("R", bound="Result")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .check import CheckReport
@@ -31,6 +34,11 @@ class Result:
     kind: str
     differential_tree: Node
     value: Node
+    notes: tuple[str, ...] = field(default=(), kw_only=True)  # what the input may not have meant
+
+    def noted(self: R, notes: tuple[str, ...]) -> R:
+        """The same result carrying the parser's notes."""
+        return replace(self, notes=tuple(notes))
 
     def __str__(self) -> str:
         return to_text(self.value)
@@ -50,7 +58,10 @@ class Result:
 
     @property
     def symbols(self) -> list[Symbol]:
-        return symbols_of(self.expression)
+        """The arguments of lambdify and code: the input's symbols, and the
+        variable when f does not contain it (its shape fixes the result's)."""
+        found = symbols_of(self.expression)
+        return found if any(s.name == self.variable.name for s in found) else found + [self.variable]
 
     def latex(self) -> str:
         """LaTeX of '∇_X f = ...' (gradient) or '∂vec f/∂vec X = ...' (Jacobian)."""
@@ -69,10 +80,14 @@ class Result:
 
     def code(self) -> str:
         """A standalone NumPy module defining the derivative as a function."""
+        return generate_module([self.code_function()])
+
+    def code_function(self) -> CodeFunction:
+        """The derivative as one function of a generated module."""
         doc = (f"{self.kind.capitalize()} of {self.input.strip()} with respect to {self.variable.name}: "
                f"{to_text(self.value)}.")
-        return generate(self.value, self.symbols, self.function_name(), doc, self._output(),
-                        self._output_shape())
+        return CodeFunction(self.value, self.symbols, self.function_name(), doc, self._output(),
+                            self._output_shape())
 
     def _output(self) -> str:
         if self.kind != "gradient":
@@ -99,8 +114,14 @@ class Result:
         return check_result(self, trials=trials, tolerance=tolerance, seed=seed,
                             raise_on_failure=raise_on_failure)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self) -> str:
+        """The result as JSON text (the object of to_dict)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """input, expression, wrt, kind, shape, differential, result, result_input,
+        latex, code (and notes when there are any), as a dict."""
+        out: dict[str, Any] = {
             "input": self.input,
             "expression": to_input(self.expression),
             "wrt": self.variable.name,
@@ -112,6 +133,9 @@ class Result:
             "latex": self.latex(),
             "code": self.code(),
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
     def to_sympy(self) -> Any:
         """The closed form as a SymPy matrix expression."""
@@ -191,8 +215,11 @@ class Hessian(Result):
     def code(self, form: str = "matrix") -> str:
         """A standalone NumPy module: the Hessian matrix (form="matrix"), or the
         Hessian-vector product H[dY] without forming the matrix (form="operator")."""
+        return generate_module([self.code_function(form)])
+
+    def code_function(self, form: str = "matrix") -> CodeFunction:
         if form == "matrix":
-            return super().code()
+            return super().code_function()
         if form != "operator":
             raise ValueError(f"form must be 'matrix' or 'operator', not {form!r}")
         direction = self.direction
@@ -201,8 +228,8 @@ class Hessian(Result):
                f"{direction.name}: {self.operator}.")
         var = self.variable
         output = "scalar" if var.is_scalar else "vector" if var.shape[1].is_one else "matrix"
-        return generate(tree, self.symbols + [direction], self.function_name() + "_operator", doc, output,
-                        var.shape)
+        return CodeFunction(tree, self.symbols + [direction], self.function_name() + "_operator", doc, output,
+                            var.shape)
 
     def lambdify(self, form: str = "matrix") -> Callable[..., Any]:
         """The Hessian matrix as a NumPy callable; with form="operator", the map
@@ -219,8 +246,8 @@ class Hessian(Result):
         return check_hessian(self, trials=trials, tolerance=tolerance, seed=seed,
                              raise_on_failure=raise_on_failure)
 
-    def to_json(self) -> dict[str, Any]:
-        out = super().to_json()
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
         out["wrt"] = self.variable.name if self.column == self.variable else [self.variable.name, self.column.name]
         out["operator"] = self.operator
         out["gradient"] = to_text(self.gradient)
@@ -234,10 +261,15 @@ class BlockHessian:
 
     kind = "hessian"
 
-    def __init__(self, input: str, variables: list[Symbol], blocks: list[list[Hessian]]):
+    def __init__(self, input: str, variables: list[Symbol], blocks: list[list[Hessian]],
+                 notes: tuple[str, ...] = ()):
         self.input = input
         self.variables = variables
         self.blocks = blocks
+        self.notes = notes
+
+    def noted(self, notes: tuple[str, ...]) -> "BlockHessian":
+        return BlockHessian(self.input, self.variables, self.blocks, tuple(notes))
 
     def __str__(self) -> str:
         return "\n".join(f"∇²_{b.variable.name}{b.column.name} f = {b}" for row in self.blocks for b in row)
@@ -265,12 +297,20 @@ class BlockHessian:
             raise CheckError(str(worst))
         return worst
 
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def to_json(self) -> str:
+        """The block Hessian as JSON text (the object of to_dict)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """input, wrt, kind, shape, the blocks' dicts and the result, as a dict."""
+        out: dict[str, Any] = {
             "input": self.input,
             "wrt": [v.name for v in self.variables],
             "kind": self.kind,
             "shape": self.blocks[0][0].shape,
-            "blocks": [[b.to_json() for b in row] for row in self.blocks],
+            "blocks": [[b.to_dict() for b in row] for row in self.blocks],
             "result": str(self),
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out

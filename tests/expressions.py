@@ -19,6 +19,7 @@ bounded or positive definite arguments, eigvals a T Tᵀ + S with S symmetric.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -26,6 +27,9 @@ SIZES = ("m", "n", "p")
 SIZE_VALUES = {"m": 3, "n": 4, "p": 5}
 ENTRYWISE = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "exp", "log", "sqrt", "tanh", "abs", "sign",
              "relu", "sigmoid")
+# Names that generated code uses for its own purposes (sizes, temporaries,
+# modules, builtins, Python keywords): symbols renamed to them must not clash.
+CODE_NAMES = ("n", "m", "p", "t0", "np", "t1", "q", "scipy", "float", "lambda", "value", "k", "in", "s", "t")
 # Constructs autodiff libraries do not differentiate (no oracle; checked by differences instead).
 NOT_IN_ORACLE = {"expm", "logm", "sqrtm"}
 
@@ -148,6 +152,17 @@ class Sample:
     def with_expr(self, expr: Expr) -> "Sample":
         used = [s for s in self.symbols if f"V['{s.name}']" in expr.code]
         return Sample(expr, tuple(used))
+
+    def renamed(self, names: Sequence[str]) -> "Sample":
+        """The same expression with its symbols called `names` in turn (every
+        one declared, since a name's first letter no longer tells its kind)."""
+        mapping = dict(zip((s.name for s in self.symbols), names))
+        text, code = self.expr.text, self.expr.code
+        for old, new in mapping.items():  # generated names (x3, A12) never contain one another
+            text = re.sub(rf"(?<![A-Za-z0-9_]){old}(?![A-Za-z0-9_])", new, text)
+            code = code.replace(f"V['{old}']", f"V['{new}']")
+        symbols = tuple(Symbol(mapping.get(s.name, s.name), s.rows, s.cols, s.properties, True) for s in self.symbols)
+        return Sample(Expr(text, code, self.expr.rows, self.expr.cols, features=self.expr.features), symbols)
 
 
 def _one(rows: str, cols: str) -> str:

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from matdiff.cli import main
@@ -84,7 +85,7 @@ def test_block_hessian_flag(capsys):
     (["tr(A*X*B", "--wrt", "X"], "never closed"),
     (["logdett(X)", "--wrt", "X"], "did you mean logdet"),
     (["x'x", "--wrt", "x", "--where", "x: vectr(3)"], "did you mean vector"),
-    (["tr(A X)", "--wrt", "Y"], "does not appear"),
+    (["tr(A X)", "--wrt", "X'"], "wrt takes the name of a symbol"),
     (["", "--wrt", "x"], "empty"),
 ])
 def test_errors_go_to_stderr_with_status_1(capsys, argv, words):
@@ -110,3 +111,78 @@ def test_python_dash_m_runs_without_traceback():
     done = subprocess.run([sys.executable, "-m", "matdiff", "A*x'", "--wrt", "x"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Traceback" not in done.stderr and "columns of A" in done.stderr
+
+
+def test_an_expression_may_begin_with_a_minus_sign(capsys):
+    """SPEC §10: `matdiff "-x'*x" --wrt x` once said the expression was missing."""
+    assert main(["-x'*x", "--wrt", "x"]) == 0
+    assert "∇x f = -2 x" in capsys.readouterr().out
+    assert main(["--wrt", "x", "-x'*A*x", "--where", "A: matrix(n,n) symmetric"]) == 0
+    assert "∇x f = -2 A x" in capsys.readouterr().out
+
+
+def test_an_expression_beginning_with_minus_keeps_its_caret(capsys):
+    assert main(["-A*x'", "--wrt", "x"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[1:] == ["  -A*x'", "    ^"]
+
+
+def test_version(capsys):
+    import matdiff
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"matdiff {matdiff.__version__}"
+
+
+def test_repeated_where_options_combine(capsys):
+    """Once only the last --where counted, and ∇ tr(AS) with S symmetric read Aᵀ."""
+    assert main(["tr(A*S)", "--wrt", "S", "--where", "S: symmetric", "--where", "A: matrix(4,4)"]) == 0
+    assert "∇S f = 0.5 (A + Aᵀ)" in capsys.readouterr().out
+    assert main(["x'*x", "--wrt", "x", "--where", "x: vector(3)", "--where", "x: vector(4)"]) == 1
+    assert "two sizes" in capsys.readouterr().err
+
+
+def test_json_without_wrt_is_json(capsys):
+    assert main(["x'*A*x where A: matrix(n,n)", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["shape"] == "scalar" and obj["expression"] == "x'*A*x"
+    assert {s["name"]: s["shape"] for s in obj["symbols"]} == {"x": "vector(n)", "A": "matrix(n, n)"}
+
+
+@pytest.mark.parametrize("flag", ["--check", "--code", "--hessian"])
+def test_options_that_need_wrt_say_so(capsys, flag):
+    assert main(["x'*x", flag]) == 1
+    err = capsys.readouterr().err
+    assert f"{flag} needs a variable: add --wrt X" in err and "Traceback" not in err
+
+
+def test_a_repeated_wrt_is_one_variable(capsys):
+    assert main(["tr(X)", "--wrt", "X", "--wrt", "X"]) == 0
+    assert capsys.readouterr().out.count("∇X f = I") == 1
+
+
+def test_code_for_several_variables_is_one_module(capsys):
+    assert main(["x'*A*y", "--wrt", "x,y", "--code"]) == 0
+    code = capsys.readouterr().out
+    assert code.count("import numpy as np") == 1 and code.count("def _as_array") == 1
+    namespace: dict = {}
+    exec(code, namespace)
+    A, x, y = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0]), np.array([1.0, 0.0, -1.0])
+    assert namespace["gradient_x"](x, A, y).tolist() == (A @ y).tolist()
+    assert namespace["gradient_y"](x, A, y).tolist() == (A.T @ x).tolist()
+
+
+def test_notes_go_to_stderr(capsys):
+    assert main(["x'Ax", "--wrt", "x"]) == 0
+    assert "note: Ax is read as one name (a matrix); for a product write A*x or A x" in capsys.readouterr().err
+    assert main(["tr(X)", "--wrt", "Y"]) == 0
+    captured = capsys.readouterr()
+    assert "∇Y f = 0" in captured.out and "note: f does not depend on Y" in captured.err
+    assert main(["tr(X)", "--wrt", "X", "--where", "Z: matrix(3,3)"]) == 0
+    assert "note: Z is declared in --where but does not appear" in capsys.readouterr().err
+
+
+def test_check_of_a_product_whose_symbols_are_named_like_sizes(capsys):
+    """`matdiff "p'*A*X*B*q" --wrt X --check` once ended in a traceback."""
+    assert main(["p'*A*X*B*q", "--wrt", "X", "--check"]) == 0
+    assert "check passed" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 caret under the place; never a traceback or a foreign exception."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import matdiff
@@ -62,7 +63,8 @@ BAD = [
     ("x'x", "x: vector(3) symetric", matdiff.DeclarationError, "did you mean symmetric"),
     ("x'x", "x: vector(3, 4)", matdiff.DeclarationError, "one size"),
     ("c", "c: scalar(2)", matdiff.DeclarationError, "no sizes"),
-    ("x'x", "x: vector(3), x: vector(3)", matdiff.DeclarationError, "twice"),
+    ("x'x", "x: vector(3), x: vector(4)", matdiff.DeclarationError, "two sizes, vector(3) and vector(4)"),
+    ("x'x", "x: vector, x: matrix", matdiff.DeclarationError, "both a vector and a matrix"),
     ("x'x", "x: vector(0)", matdiff.DeclarationError, "positive integer"),
     ("A", "A: matrix(2,3) symmetric", matdiff.DeclarationError, "square"),
     ("x'x", "x: vector symmetric", matdiff.DeclarationError, "square matrices"),
@@ -118,9 +120,25 @@ def test_declaration_error_points_into_the_where_text():
     assert info.value.render().splitlines()[1:] == ["  x: vectr(3)", "     ^^^^^^^^"]
 
 
-def test_unknown_variable_is_a_derivative_error():
-    with pytest.raises(matdiff.DerivativeError, match="does not appear"):
-        matdiff.derivative("tr(A X)", wrt="Y")
+def test_derivative_with_respect_to_an_absent_symbol_is_zero_of_its_shape():
+    """SPEC §10: zero, shaped like the symbol, with a note."""
+    with pytest.warns(matdiff.MatdiffWarning, match="does not depend on Y"):
+        r = matdiff.derivative("tr(A X)", wrt="Y", where="Y: matrix(2,3)")
+    assert str(r) == "0" and r.notes == ("f does not depend on Y: its derivative is zero",)
+    A = np.ones((4, 4))
+    assert r.lambdify()(A=A, X=A, Y=np.ones((2, 3))).tolist() == np.zeros((2, 3)).tolist()
+    with pytest.warns(matdiff.MatdiffWarning):
+        J = matdiff.derivative("A*x", wrt="y")
+    assert J.kind == "jacobian" and J.lambdify()(A=np.ones((2, 3)), x=np.ones(3), y=np.ones(5)).shape == (2, 5)
+
+
+@pytest.mark.parametrize("wrt,words", [
+    ("X'", "not a name"), ("x y", "separate several by commas"), ("tr", "a function"), ("I", "the identity"),
+    ("", "name the variable"), ("2", "not a name"),
+])
+def test_wrt_takes_names_of_symbols(wrt, words):
+    with pytest.raises(matdiff.DerivativeError, match=words):
+        matdiff.derivative("tr(X)", wrt=wrt)
 
 
 def test_non_string_input_is_a_matdiff_error():

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expressions import Generator, HypothesisChooser, RandomChooser, shrink
+from expressions import CODE_NAMES, Generator, HypothesisChooser, RandomChooser, shrink
 from properties import PROPERTIES, Skip
 
 SEEDS = range(0, 240)   # a few hundred expressions per property in CI
@@ -48,6 +48,15 @@ def _judge(name: str, sample, seed: int) -> None:
 def test_property_on_seeded_expressions(name):
     for seed in SEEDS:
         _judge(name, _sample(seed, oracle_only=name.startswith("oracle")), seed)
+
+
+@pytest.mark.parametrize("name", ["oracle", "oracle_hessian", "code", "differences"])
+def test_properties_hold_with_symbols_named_like_the_code_internals(name):
+    """Symbols called n, t0, np, float, lambda, ... (sizes, temporaries, modules,
+    builtins and keywords of generated code) give the same numbers."""
+    for seed in range(0, 160):
+        sample = _sample(seed, oracle_only=name.startswith("oracle"))
+        _judge(name, sample.renamed(CODE_NAMES[seed % 3:]), seed)
 
 
 @st.composite

@@ -25,43 +25,81 @@ class Declaration:
     span: Span
 
 
-def read_declarations(syntax: tuple[SynDeclaration, ...], reserved: frozenset[str]) -> dict[str, Declaration]:
-    """Check and collect declarations; `reserved` are function names."""
-    out: dict[str, Declaration] = {}
+def read_declarations(syntax: tuple[SynDeclaration, ...], reserved: frozenset[str],
+                      into: dict[str, Declaration] | None = None) -> dict[str, Declaration]:
+    """Check and collect declarations; `reserved` are function names. What is
+    said of one symbol in several places combines (a kind in one, a property
+    in another); saying two different things is an error."""
+    out: dict[str, Declaration] = dict(into or {})
     for decl in syntax:
-        if decl.name in out:
-            raise DeclarationError(f"{decl.name} is declared twice", decl.span)
         if decl.name in reserved:
             raise DeclarationError(f"{decl.name} is a function name and cannot be declared as a symbol",
                                    decl.span)
-        kind: str | None = None
-        sizes: tuple[str | int | None, ...] = ()
-        props: set[str] = set()
-        for word in decl.words:
-            if word.word in KINDS:
-                if kind is not None:
-                    raise DeclarationError(f"{decl.name} is given two kinds ({kind} and {word.word})", word.span)
-                kind = word.word
-                sizes = _sizes(kind, word.sizes, word.span)
-            elif word.word in PROPERTIES:
-                if word.sizes is not None:
-                    raise DeclarationError(f"the property {word.word} takes no parentheses", word.span)
-                props.add(word.word)
-            else:
-                guess = closest(word.word, KINDS + PROPERTIES)
-                hint = (f"; did you mean {guess}?" if guess else
-                        f" (kinds: {', '.join(KINDS)}; properties: {', '.join(PROPERTIES)})")
-                raise DeclarationError(f"unknown kind or property '{word.word}'{hint}", word.span)
-        if props and kind in ("scalar", "vector"):
-            raise DeclarationError(f"{', '.join(sorted(props))} applies to square matrices, "
-                                   f"but {decl.name} is declared a {kind}", decl.span)
-        if props and kind is None:
-            kind = "matrix"
-        if props and kind == "matrix" and len(sizes) == 2 and None not in sizes and sizes[0] != sizes[1]:
-            raise DeclarationError(f"{', '.join(sorted(props))} needs a square matrix, "
-                                   f"but {decl.name} is declared {sizes[0]}×{sizes[1]}", decl.span)
-        out[decl.name] = Declaration(decl.name, kind, sizes, frozenset(props), decl.span)
+        new = _declaration(decl)
+        out[decl.name] = combine(out[decl.name], new) if decl.name in out else new
     return out
+
+
+def _declaration(decl: SynDeclaration) -> Declaration:
+    kind: str | None = None
+    sizes: tuple[str | int | None, ...] = ()
+    props: set[str] = set()
+    for word in decl.words:
+        if word.word in KINDS:
+            if kind is not None:
+                raise DeclarationError(f"{decl.name} is given two kinds ({kind} and {word.word})", word.span)
+            kind = word.word
+            sizes = _sizes(kind, word.sizes, word.span)
+        elif word.word in PROPERTIES:
+            if word.sizes is not None:
+                raise DeclarationError(f"the property {word.word} takes no parentheses", word.span)
+            props.add(word.word)
+        else:
+            guess = closest(word.word, KINDS + PROPERTIES)
+            hint = (f"; did you mean {guess}?" if guess else
+                    f" (kinds: {', '.join(KINDS)}; properties: {', '.join(PROPERTIES)})")
+            raise DeclarationError(f"unknown kind or property '{word.word}'{hint}", word.span)
+    return _checked(Declaration(decl.name, kind, sizes, frozenset(props), decl.span))
+
+
+def _checked(decl: Declaration) -> Declaration:
+    """A structured symbol is a square matrix (the kind may be left out)."""
+    props, kind, sizes = decl.properties, decl.kind, decl.sizes
+    if props and kind in ("scalar", "vector"):
+        raise DeclarationError(f"{', '.join(sorted(props))} applies to square matrices, "
+                               f"but {decl.name} is declared a {kind}", decl.span)
+    if props and kind == "matrix" and len(sizes) == 2 and None not in sizes and sizes[0] != sizes[1]:
+        raise DeclarationError(f"{', '.join(sorted(props))} needs a square matrix, "
+                               f"but {decl.name} is declared {sizes[0]}×{sizes[1]}", decl.span)
+    if props and kind is None:
+        return Declaration(decl.name, "matrix", (None, None), props, decl.span)
+    return decl
+
+
+def combine(old: Declaration, new: Declaration) -> Declaration:
+    """One symbol's declarations from two places, or a DeclarationError where
+    they disagree (two kinds, two sizes for one axis)."""
+    name = new.name
+    kind, sizes = old.kind, old.sizes
+    if new.kind is not None and old.kind is not None and new.kind != old.kind:
+        raise DeclarationError(f"{name} is declared both a {old.kind} and a {new.kind}", new.span)
+    if old.kind is None:
+        kind, sizes = new.kind, new.sizes
+    elif new.kind is not None:
+        merged: list[str | int | None] = []
+        for axis, (a, b) in enumerate(zip(old.sizes, new.sizes)):
+            if a is not None and b is not None and a != b:
+                raise DeclarationError(f"{name} is declared with two sizes, {_kind_text(old)} and "
+                                       f"{_kind_text(new)}", new.span)
+            merged.append(a if a is not None else b)
+        sizes = tuple(merged)
+    return _checked(Declaration(name, kind, sizes, old.properties | new.properties, new.span))
+
+
+def _kind_text(decl: Declaration) -> str:
+    if not decl.sizes:
+        return decl.kind or "matrix"
+    return f"{decl.kind}({', '.join('?' if s is None else str(s) for s in decl.sizes)})"
 
 
 def _sizes(kind: str, given: tuple[tuple[str, Span], ...] | None, span: Span) -> tuple[str | int | None, ...]:

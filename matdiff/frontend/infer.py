@@ -75,16 +75,39 @@ class Inference:
         self.one = self.sizes.constant(1)
         self.symbols: dict[str, IShape] = {}
         self.order: list[SizeVar] = []
+        self.extra: dict[str, Symbol] = {}
 
     # -- entry -----------------------------------------------------------------
-    def run(self, syn: Syn) -> Node:
+    def run(self, syn: Syn, also: tuple[str, ...] = ()) -> Node:
+        """The typed tree; `also` names symbols that need a shape without
+        appearing (a variable f does not depend on), found in `self.extra`."""
         typed = self.expr(syn)
+        extra = {name: self.symbol_shape(name) for name in also if name not in self.symbols}
         draft = typed.make(lambda v: self.sizes.resolve(v, {}))
         # Unnamed sizes are called m, n, p, ... in the order their symbols appear
         # in the tree (not in the text), so equal trees get equal names.
         in_tree = [v for s in symbols_of(draft) if s.name in self.symbols for v in self.symbols[s.name]]
+        self.sizes.reserved |= set(self.symbols)  # a size is not called like a symbol (m*x'*x, m scalar)
         names = self.sizes.automatic_roots(in_tree + self.order)
-        return typed.make(lambda v: self.sizes.resolve(v, names))
+        resolve: Resolve = lambda v: self.sizes.resolve(v, names)  # noqa: E731
+        self.extra = {name: Symbol(name, (resolve(shape[0]), resolve(shape[1])), self.properties(name))
+                      for name, shape in extra.items()}
+        return typed.make(resolve)
+
+    def notes(self) -> list[str]:
+        """What the reading of the text may not have meant: a name such as Ax
+        made of letters that are symbols themselves is one name, not a product."""
+        out = []
+        for name in self.symbols:
+            if name in self.declarations or len(name) < 2 or not name.isalpha():
+                continue
+            if any(letter in self.symbols for letter in name):
+                out.append(f"{name} is read as one name (a {default_kind(name)}); "
+                           f"for a product write {'*'.join(name)} or {' '.join(name)}")
+        return out
+
+    def properties(self, name: str) -> frozenset[str]:
+        return self.declarations[name].properties if name in self.declarations else frozenset()
 
     # -- helpers ---------------------------------------------------------------
     def label(self, syn: Syn) -> str:
@@ -156,7 +179,7 @@ class Inference:
         if lookup(name) is not None or name in STRUCTURAL:
             raise ParseError(f"{name} is a function: write {name}(...)", syn.span)
         shape = self.symbol_shape(name)
-        props = self.declarations[name].properties if name in self.declarations else frozenset()
+        props = self.properties(name)
         span = syn.span
         return Typed(shape, name, lambda R: Symbol(name, (R(shape[0]), R(shape[1])), props, span=span))
 

@@ -99,6 +99,7 @@ class CodePrinter:
         self.namespace = namespace
         self.modules = modules        # 'np', 'scipy' -> the names the function body uses for them
         self.size_names = sizes       # size symbol -> its local name (claimed when first used)
+        self.np = modules["np"]
         self.uses_commutation = False
         self.uses_scipy = False
         self.helpers: dict[str, Callable] = {}  # shipped into the module by source, each once
@@ -116,7 +117,8 @@ class CodePrinter:
         return self.size_names[size]
 
     def spell(self, template: str) -> str:
-        """A code template with the module names this function body uses."""
+        """A code template (no user text in it yet) with the module names this
+        function body uses."""
         for module, local in self.modules.items():
             if local != module:
                 template = template.replace(module + ".", local + ".")
@@ -142,19 +144,19 @@ class CodePrinter:
         raise AssertionError("a differential reached the code generator")
 
     def _Number(self, n: Number) -> tuple[str, int]:
-        text = self.spell(_literal(n.value))
+        text = self.spell(_literal(n.value))  # a literal holds no user text
         return text, P_NEG if n.value < 0 and not text.startswith("(") else P_ATOM
 
     def _Identity(self, n: Identity) -> tuple[str, int]:
-        return self.spell(f"np.eye({self.size(n.n)})"), P_ATOM
+        return f"{self.np}.eye({self.size(n.n)})", P_ATOM
 
     def _Zero(self, n: Zero) -> tuple[str, int]:
-        return self.spell(f"np.zeros({self.shape(n)})"), P_ATOM
+        return f"{self.np}.zeros({self.shape(n)})", P_ATOM
 
     def _Filled(self, n: Filled) -> tuple[str, int]:
         if n.value == Number(Fraction(1)):
-            return self.spell(f"np.ones({self.shape(n)})"), P_ATOM
-        return self.spell(f"np.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}"), P_MUL
+            return f"{self.np}.ones({self.shape(n)})", P_ATOM
+        return f"{self.np}.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
         self.uses_commutation = True
@@ -210,9 +212,9 @@ class CodePrinter:
             return self.wrap(f, P_POW), None
         (left, left_diag), (right, right_diag) = self._product(chain, tree[0]), self._product(chain, tree[1])
         if right_diag is not None and left_diag is None:
-            return self.spell(f"({left} * np.ravel({self.expr(right_diag)[0]}))"), None
+            return f"({left} * {self.np}.ravel({self.expr(right_diag)[0]}))", None
         if left_diag is not None and right_diag is None:
-            return self.spell(f"(np.ravel({self.expr(left_diag)[0]})[:, None] * {right})"), None
+            return f"({self.np}.ravel({self.expr(left_diag)[0]})[:, None] * {right})", None
         return f"({left} @ {right})", None
 
     def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
@@ -228,7 +230,7 @@ class CodePrinter:
     def _Kron(self, n: Kron) -> tuple[str, int]:
         text, _ = self.expr(n.factors[0])
         for f in n.factors[1:]:
-            text = self.spell("np.kron(") + f"{text}, {self.expr(f)[0]})"
+            text = f"{self.np}.kron({text}, {self.expr(f)[0]})"
         return text, P_ATOM
 
     def _Transpose(self, n: Transpose) -> tuple[str, int]:
@@ -239,15 +241,15 @@ class CodePrinter:
             self.helpers.setdefault("_spd_inverse", _spd_inverse)
             return f"_spd_inverse({self.expr(n.arg)[0]})", P_ATOM
         if isinstance(n.arg, Transpose):
-            return self.spell("np.linalg.inv(") + f"{self.expr(n.arg.arg)[0]}).T", P_ATOM
-        return self.spell("np.linalg.inv(") + f"{self.expr(n.arg)[0]})", P_ATOM
+            return f"{self.np}.linalg.inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
+        return f"{self.np}.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
 
     def _MatPower(self, n: MatPower) -> tuple[str, int]:
         if n.k < 0:
             base = self.expr(Inverse(n.base))[0]
         else:
             base = self.expr(n.base)[0]
-        return self.spell("np.linalg.matrix_power(") + f"{base}, {abs(n.k)})", P_ATOM
+        return f"{self.np}.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
 
     def _Power(self, n: Power) -> tuple[str, int]:
         if is_reciprocal(n):
@@ -378,12 +380,6 @@ class CodeFunction:
     doc: str
     output: str
     out_shape: Shape
-
-
-def generate(result: Node, symbols: Sequence[Symbol], name: str, doc: str, output: str,
-             out_shape: Shape) -> str:
-    """The source of a standalone module defining `name(*symbols)`."""
-    return generate_module([CodeFunction(result, symbols, name, doc, output, out_shape)])
 
 
 def generate_module(functions: Sequence[CodeFunction]) -> str:
