@@ -5,7 +5,8 @@
 Four tables of medians and ratios, each against a baseline measured in the
 same invocation:
   1. derivation (warm) against SymPy's MatrixSymbol.diff;
-  2. the command line from a cold start against `python -c "import lark"`;
+  2. the command line from a cold start against `python -c "import lark"` (and a
+     bare interpreter, `python -c "pass"`);
   3. generated gradient code at n = 1000 against f itself, autograd and JAX;
   4. generated Hessians against autograd.hessian and jax.hessian.
 --quick skips SymPy's slowest cases (k = 32 trace product, tr(X^64): a minute).
@@ -133,8 +134,9 @@ def cold_start_table(repeats: int) -> None:
     def run(args):
         return lambda: subprocess.run([sys.executable, *args], capture_output=True, env=env, check=True)
 
+    bare = median_seconds(run(["-c", "pass"]), repeats)
     lark = median_seconds(run(["-c", "import lark"]), repeats)
-    rows = [("python -c \"import lark\"", ms(lark), "1.00")]
+    rows = [("python -c \"pass\"", ms(bare), f"{bare / lark:.2f}"), ("python -c \"import lark\"", ms(lark), "1.00")]
     commands = (["-m", "matdiff", "tr(A X B)", "--wrt", "X"], ["-m", "matdiff", "log(det(X))", "--wrt", "X", "--json"])
     for args in commands:
         t = median_seconds(run(args), repeats)

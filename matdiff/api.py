@@ -15,7 +15,7 @@ from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, S
 from .frontend.declarations import read_declarations
 from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
-from .nodes import Node, Symbol, symbols_of
+from .nodes import Node, Symbol, symbols_of, unfixed_size_note, unfixed_sizes
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
 from .simplify import factor, simplify
@@ -120,6 +120,9 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
     parsed = _parse(text, where, tuple(names))
     found = {s.name: s for s in symbols_of(parsed.expr)}
     notes = list(parsed.notes)
+    unfixed = unfixed_sizes(parsed.expr, symbols_of(parsed.expr))
+    if unfixed:
+        notes.append(f"{unfixed_size_note(unfixed)}: no values of the symbols determine f")
     variables = []
     for name in names:
         if name in found:

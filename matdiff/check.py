@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import CheckError, EvaluationError
 from .evaluate import Interpreter, size_value
-from .nodes import Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, symbols_of
+from .nodes import Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes
 from .ops import function
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +35,8 @@ class CheckReport:
 
     def __str__(self) -> str:
         verdict = "passed" if self.ok else "FAILED"
+        if not self.trials:
+            return f"check {verdict}: {self.message}"
         sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items()) or "none"
         text = (f"check {verdict}: worst relative error {self.worst_error:.1e} "
                 f"(tolerance {self.tolerance:.0e}) over {self.trials} random directions; sizes {sizes}")
@@ -138,7 +140,11 @@ def _at_planned_sizes(check_at: Callable[..., CheckReport], result: Any, trials:
                       seed: int) -> CheckReport:
     """Run check_at at distinct sizes, ascending; if f is undefined everywhere at
     those sizes (a wide X makes XᵀX singular), descending."""
-    names = size_names(symbols_of(result.expression))
+    names = size_names(result.symbols)
+    unfixed = sorted(set(unfixed_sizes(result.expression, result.symbols) + unfixed_sizes(result.value,
+                                                                                         result.symbols)))
+    if unfixed:
+        return CheckReport(False, float("nan"), tolerance, 0, {}, _unfixed_message(unfixed))
     plans = [{n: FIRST_SIZE + i for i, n in enumerate(names)},
              {n: FIRST_SIZE + len(names) - 1 - i for i, n in enumerate(names)}]
     report = check_at(result, plans[0], trials, tolerance, seed)
@@ -147,10 +153,15 @@ def _at_planned_sizes(check_at: Callable[..., CheckReport], result: Any, trials:
     return report
 
 
-def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int):
+def _unfixed_message(unfixed: list[str]) -> str:
+    return (f"{unfixed_size_note(unfixed)}, so no values of the symbols determine f; "
+            f"nothing was compared")
+
+
+
+def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int, symbols: list[Symbol]):
     """Endless random instances: (values of every symbol, a unit direction E for
     var inside its declared set, a finite-difference step)."""
-    symbols = symbols_of(expr)
     dom = domains(expr)
     rng = np.random.default_rng(seed)
     while True:
@@ -204,7 +215,7 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
     worst = 0.0
     done = attempts = 0
     why = ""
-    for arrays, E, h in _instances(expr, var, sizes, seed):
+    for arrays, E, h in _instances(expr, var, sizes, seed, result.symbols):
         if done >= trials:
             break
         attempts += 1
@@ -271,7 +282,7 @@ def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tol
     worst = 0.0
     done = attempts = 0
     why = ""
-    for arrays, E, h in _instances(expr, column, sizes, seed):
+    for arrays, E, h in _instances(expr, column, sizes, seed, result.symbols):
         if done >= trials:
             break
         attempts += 1

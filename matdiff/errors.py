@@ -102,6 +102,11 @@ def caret_lines(text: str, span: Span) -> list[str]:
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate nearest to a misspelt word, if any is close enough."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    """The candidate nearest to a misspelt word, if any is close enough (the
+    same word in other letter case first: Tr -> tr)."""
+    options = list(candidates)
+    for option in options:
+        if option.lower() == word.lower():
+            return option
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
     return found[0] if found else None

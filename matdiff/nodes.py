@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
-from typing import ClassVar, Iterator
+from typing import Callable, ClassVar, Iterator
 
 from .errors import Span
 from .shapes import ONE, SCALAR, Shape, Size
@@ -40,6 +40,10 @@ class Node:
     def key(self) -> tuple:
         """The fields that make the mathematics (not the source span)."""
         return self._key
+
+    def __str__(self) -> str:
+        """The expression in matdiff's text form (repr gives the dataclass dump)."""
+        return _text_form(self)
 
     def __hash__(self) -> int:
         return self._hash
@@ -116,6 +120,15 @@ class Node:
     @property
     def I(self) -> "Node":  # noqa: E743
         return Inverse(self)
+
+
+_text_form: Callable[[Node], str] = repr  # printing.text installs the text printer
+
+
+def use_text_form(printer: Callable[[Node], str]) -> None:
+    """Make str(node) print with `printer` (called once, by matdiff.printing.text)."""
+    global _text_form
+    _text_form = printer
 
 
 def _flat(kind: type, items: tuple[Node, ...]) -> tuple[Node, ...]:
@@ -395,6 +408,27 @@ def symbols_of(node: Node) -> list[Symbol]:
         elif isinstance(n, Differential) and n.var.name not in seen:
             seen[n.var.name] = n.var
     return list(seen.values())
+
+
+def sizes_of(node: Node) -> set[str]:
+    """The size symbols that the shapes of a tree's nodes use."""
+    out: set[str] = set()
+    for n in node.walk():
+        for size in n.shape:
+            out.update(size.factors)
+    return out
+
+
+def unfixed_sizes(node: Node, symbols: list[Symbol]) -> list[str]:
+    """Sizes a tree uses that no symbol's shape fixes (the size of I in
+    tr(2*I), of vector(c)): values of the tree need them besides the symbols'."""
+    fixed = {f for s in symbols for size in s.shape for f in size.factors}
+    return sorted(sizes_of(node) - fixed)
+
+
+def unfixed_size_note(sizes: list[str]) -> str:
+    """What the user is told about sizes no symbol fixes."""
+    return f"the size {' and '.join(sizes)} (of I, vector(c) or matrix(c)) is fixed by no symbol"
 
 
 def substitute_differential(node: Node, var: "Symbol", value: Node) -> Node:

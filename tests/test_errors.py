@@ -17,7 +17,7 @@ BAD = [
     ("())", None, matdiff.ParseError, "no matching"),
     ("x'*A*", None, matdiff.ParseError, "operand is missing"),
     ("x +", None, matdiff.ParseError, "operand is missing"),
-    ("A * * B", None, matdiff.ParseError, "operand is missing"),
+    ("A * * B", None, matdiff.ParseError, "'**' is Python's power; matdiff writes X^2"),
     ("* A", None, matdiff.ParseError, "operand is missing"),
     ("A ^", None, matdiff.ParseError, "operand is missing"),
     ("A .* ./ B", None, matdiff.ParseError, "operand is missing"),
@@ -28,7 +28,7 @@ BAD = [
     ("x'*x ☃ 2", None, matdiff.ParseError, "unexpected character"),
     ("x # y", None, matdiff.ParseError, "unexpected character"),
     ("x $", None, matdiff.ParseError, "unexpected character"),
-    ("A @ B", None, matdiff.ParseError, "unexpected character"),
+    ("A @ B", None, matdiff.ParseError, "'@' is Python's matrix product; matdiff writes A*B or A B"),
     ("logdett(X)", None, matdiff.ParseError, "did you mean logdet"),
     ("trace2(X)", None, matdiff.ParseError, "unknown function"),
     ("sinn(x)", None, matdiff.ParseError, "did you mean sin"),
@@ -101,7 +101,7 @@ RENDERED = [
         "  tr(A*X*B",
         "    ^"]),
     ("x + c", matdiff.ShapeError, [
-        "error: cannot add the scalar c and a vector of size m x: a scalar is not broadcast; write c*vector(1)",
+        "error: cannot add the scalar c and a vector of size m, x: a scalar is not broadcast; write c*vector(1)",
         "  x + c",
         "    ^"]),
 ]
@@ -144,3 +144,49 @@ def test_wrt_takes_names_of_symbols(wrt, words):
 def test_non_string_input_is_a_matdiff_error():
     with pytest.raises(matdiff.ParseError):
         matdiff.parse(42)  # type: ignore[arg-type]
+
+
+# Messages that quote operands quote them readably: names as they are,
+# compound operands in backquotes, suggestions as expressions one can type.
+FULL_MESSAGES = [
+    ("A + x", "error: cannot add A (an m×n matrix) and x (a vector of size m): the shapes differ\n"
+              "  A + x\n    ^"),
+    ("(A+B)*x'", "error: the columns of `(A+B)` (n) do not match the rows of x' (1)\n  (A+B)*x'\n       ^"),
+    ("A/(B+C)", "error: cannot divide by `(B+C)`, a p×q matrix: '/' divides by a scalar only; write A*inv(B+C) "
+                "for a matrix inverse or A ./ (B+C) for entry-wise division\n  A/(B+C)\n   ^"),
+    ("(x+y)^2", "error: `(x+y)` is a vector of size m: '^' is a matrix power; use (x+y).^2 for entry-wise "
+                "powers\n  (x+y)^2\n       ^"),
+    ("sum(log(exp(-y.*(X*w)) + 1))", "error: cannot add the scalar 1 and a vector of size m, `exp(-y.*(X*w))`: "
+                                     "a scalar is not broadcast; write 1*vector(1)\n"
+                                     "  sum(log(exp(-y.*(X*w)) + 1))\n                         ^"),
+    ("X^t", "error: the exponent t must be a scalar, not a vector of size p; the transpose is X' or X^T\n"
+            "  X^t\n    ^"),
+    ("X**2", "error: '**' is Python's power; matdiff writes X^2 (a matrix power) or X.^2 (entry by entry)\n"
+             "  X**2\n   ^^"),
+    ("X.T*A", "error: '.T' is NumPy's transpose; matdiff writes X' or Xᵀ\n  X.T*A\n   ^^"),
+    ("np.trace(X)", "error: 'np.trace' is Python; matdiff names its functions without a module; write tr(X)\n"
+                    "  np.trace(X)\n  ^^^^^^^^"),
+    ("np.linalg.det(X)", "error: 'np.linalg.det' is Python; matdiff names its functions without a module; "
+                         "write det(...)\n  np.linalg.det(X)\n  ^^^^^^^^^^^^^"),
+    ("|x|", "error: '|' is not matdiff: write abs(x) entry by entry, or norm2(x) for the Euclidean norm\n"
+            "  |x|\n  ^"),
+    ("A^\\top", "error: '\\top' is LaTeX; matdiff writes A' for a transpose, inv(A) for an inverse and plain "
+                "names for symbols\n  A^\\top\n    ^^^^"),
+    ("A^{-1}", "error: '{' is LaTeX grouping; matdiff groups with parentheses: A^(-1), x'*(A + B)*x\n"
+               "  A^{-1}\n    ^"),
+    ("Tr(X)", "error: unknown function Tr; did you mean tr?\n  Tr(X)\n  ^^"),
+]
+
+
+@pytest.mark.parametrize("text,message", FULL_MESSAGES, ids=[m[0] for m in FULL_MESSAGES])
+def test_full_text_of_messages(text, message):
+    with pytest.raises(matdiff.MatdiffError) as info:
+        matdiff.parse(text)
+    assert str(info.value) == message
+
+
+def test_an_unknown_function_gets_no_far_fetched_suggestion():
+    """max once suggested matrix."""
+    with pytest.raises(matdiff.ParseError) as info:
+        matdiff.parse("mux(x)")
+    assert "did you mean" not in str(info.value)

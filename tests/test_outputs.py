@@ -213,3 +213,68 @@ def test_generated_code_parenthesises_compound_arguments():
     W, x, b = g.standard_normal((3, 4)), g.standard_normal(4), g.standard_normal(3)
     s = 1 / (1 + np.exp(-(W @ x + b)))
     assert rel_error(r.lambdify()(W=W, x=x, b=b), W.T @ (s * (1 - s))) < 1e-12
+
+
+def _registry_call(name: str):
+    """A call of any registered function on n×n (or n-vector) symbols."""
+    from matdiff.nodes import Symbol
+    from matdiff.ops import REGISTRY, call
+    from matdiff.shapes import ONE, Size
+    n = Size(1, ("n",))
+    X = Symbol("X", (n, n))
+    if name == "unvec":
+        return call(name, Symbol("v", (n * n, ONE)), shape=(n, n))
+    return call(name, *[X] * REGISTRY[name].arity)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("matdiff.ops", fromlist=["REGISTRY"]).REGISTRY))
+def test_every_registered_function_converts_to_sympy(name):
+    """Once to_sympy raised on any result with abs(...) (it looked for 'Abs')."""
+    import sympy
+    from matdiff.printing.sympy_form import to_sympy
+    node = _registry_call(name)
+    expr = to_sympy(node)
+    if node.is_scalar:
+        assert not isinstance(expr, sympy.MatrixExpr)
+    else:
+        n = sympy.Symbol("n", integer=True, positive=True)
+        want = tuple(s.coeff * n ** len(s.factors) for s in node.shape)
+        assert tuple(expr.shape) == want
+
+
+@pytest.mark.parametrize("text", ["sum(abs(A*x))", "norm1(A*x - y)", "sum(relu(W*x))", "x'*A*x",
+                                  "sum(sigmoid(W*x))", "tr(A*X*B)", "log(det(X))", "sum(exp(X) .* A)"])
+def test_to_sympy_of_results_evaluates_to_the_result(text):
+    import sympy
+    wrt = "x" if "x" in text.replace("exp", "") else "X"
+    r = matdiff.derivative(text, wrt=wrt)
+    g = np.random.default_rng(11)
+    values = {}
+    for s in r.symbols:
+        values[s.name] = g.standard_normal((3, 1) if s.shape[1].is_one else (3, 3))
+    values["X"] = invertible(g, 3) if "X" in values else None
+    values = {k: v for k, v in values.items() if v is not None}
+    expr = r.to_sympy()
+    subs = {}
+    for sym in expr.free_symbols:
+        if isinstance(sym, sympy.MatrixSymbol):
+            subs[sym] = sympy.Matrix(values[sym.name])
+        elif sym.name in ("m", "n", "p"):
+            subs[sym] = 3
+    got = np.array(sympy.Matrix(expr.subs(subs).doit()).evalf().tolist(), dtype=float)
+    want = np.asarray(r.lambdify()(**values), dtype=float).reshape(got.shape)
+    assert rel_error(got, want) < 1e-10
+
+
+def test_a_parsed_expression_prints_as_an_expression():
+    expr = matdiff.parse("A*X*B")
+    assert str(expr) == "A X B" and f"{expr}" == "A X B"
+    assert repr(expr).startswith("Mul(factors=(Symbol(name='A'")
+
+
+def test_to_json_is_json_text_and_to_dict_its_object():
+    r = matdiff.derivative("log(det(X))", wrt="X")
+    text = r.to_json()
+    assert isinstance(text, str) and json.loads(text) == r.to_dict()
+    h = matdiff.hessian("x'*A*y", wrt="x, y")
+    assert json.loads(h.to_json())["wrt"] == ["x", "y"]

@@ -6,6 +6,7 @@ size is known, the recorded builders make the immutable typed tree.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
@@ -26,6 +27,40 @@ MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
 IShape = tuple[SizeVar, SizeVar]
 Resolve = Callable[[SizeVar], Size]
 IDENTITY_NAMES = ("I", "eye")
+_SIMPLE = re.compile(r"[A-Za-z0-9_.]+'?")
+
+
+def unquoted(label: str) -> str:
+    return label[1:-1] if label.startswith("`") else label
+
+
+def operand(label: str) -> str:
+    """A quoted label as it is written inside a suggested expression."""
+    text = unquoted(label)
+    return f"({text})" if label.startswith("`") and not _parenthesised(text) else text
+
+
+def inner(label: str) -> str:
+    """A quoted label as the argument of a suggested call: (B+C) in inv(B+C)."""
+    text = unquoted(label)
+    return text[1:-1] if _parenthesised(text) else text
+
+
+def _parenthesised(text: str) -> bool:
+    """(...) around the whole text."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
+
+
+def article(word: str) -> str:
+    """'a' or 'an' before a size read aloud (an m×n, a p×q, an 8×3)."""
+    return "an" if word[:1] in "aefhilmnorsx8" or word.startswith(("11", "18")) else "a"
 
 
 @dataclass(frozen=True)
@@ -114,9 +149,12 @@ class Inference:
         return self.span_label(syn.span)
 
     def span_label(self, span: Span) -> str:
-        """The input text of a span, as messages name it (long ones by the caret)."""
-        text = self.text[span.start:span.end].strip()
-        return text if len(text) <= 24 else "the expression at the caret"
+        """The input text of a span, as messages quote it: a name as it is, a
+        compound in backquotes, a long one by the caret."""
+        text = " ".join(self.text[span.start:span.end].split())
+        if len(text) > 24:
+            return "the expression at the caret"
+        return text if _SIMPLE.fullmatch(text) else f"`{text}`"
 
     def is_scalar(self, shape: IShape) -> bool:
         return self.sizes.is_one(shape[0]) and self.sizes.is_one(shape[1])
@@ -129,7 +167,8 @@ class Inference:
             return f"a vector of size {self.sizes.text(r)}"
         if self.sizes.is_one(r):
             return f"a row vector of size {self.sizes.text(c)}"
-        return f"a {self.sizes.text(r)}×{self.sizes.text(c)} matrix"
+        size = f"{self.sizes.text(r)}×{self.sizes.text(c)}"
+        return f"{article(size)} {size} matrix"
 
     def unify(self, a: SizeVar, b: SizeVar, message: Callable[[], str], span: Span) -> None:
         try:
@@ -282,8 +321,9 @@ class Inference:
         if ls != rs:
             scalar, other = (left, right) if ls else (right, left)
             ctor = "vector" if self.sizes.is_one(other.shape[1]) else "matrix"
-            raise ShapeError(f"cannot {verb} the scalar {scalar.label} and {self.describe(other.shape)} "
-                             f"{other.label}: a scalar is not broadcast; write {scalar.label}*{ctor}(1)", span)
+            raise ShapeError(f"cannot {verb} the scalar {scalar.label} and {self.describe(other.shape)}, "
+                             f"{other.label}: a scalar is not broadcast; write {operand(scalar.label)}*{ctor}(1)",
+                             span)
         message = lambda: (f"cannot {verb} {left.label} ({self.describe(left.shape)}) "  # noqa: E731
                            f"and {right.label} ({self.describe(right.shape)}): the shapes differ")
         self.unify(left.shape[0], right.shape[0], message, span)
@@ -322,8 +362,9 @@ class Inference:
     def divide(self, left: Typed, right: Typed, op_span: Span, label: str) -> Typed:
         if not self.is_scalar(right.shape):
             raise ShapeError(f"cannot divide by {right.label}, {self.describe(right.shape)}: '/' divides by a "
-                             f"scalar only; write {left.label}*inv({right.label}) for a matrix inverse "
-                             f"or {left.label} ./ {right.label} for entry-wise division", op_span)
+                             f"scalar only; write {operand(left.label)}*inv({inner(right.label)}) "
+                             f"for a matrix inverse or {operand(left.label)} ./ {operand(right.label)} for entry-wise "
+                             f"division", op_span)
         minus_one = Number(Fraction(-1))
         return Typed(left.shape, label,
                      lambda R: product(left.make(R), Power(right.make(R), minus_one)))
@@ -381,18 +422,21 @@ class Inference:
         if syn.op == "^" and isinstance(exponent_syn, SynName) and exponent_syn.name == "T":
             return Typed((base.shape[1], base.shape[0]), label, lambda R: Transpose(base.make(R)))
         exponent = self.expr(exponent_syn)  # type: ignore[arg-type]
+        transpose_hint = ("; the transpose is " + f"{operand(base.label)}' or {operand(base.label)}^T"
+                          if isinstance(exponent_syn, SynName) and exponent_syn.name in ("t", "H") else "")
         if not self.is_scalar(exponent.shape):
-            raise ShapeError(f"the exponent {exponent.label} must be a scalar, not {self.describe(exponent.shape)}",
-                             exponent_syn.span)  # type: ignore[union-attr]
+            raise ShapeError(f"the exponent {exponent.label} must be a scalar, not {self.describe(exponent.shape)}"
+                             + transpose_hint, exponent_syn.span)  # type: ignore[union-attr]
         if syn.op == ".^" or self.is_scalar(base.shape):
             return Typed(base.shape, label, lambda R: Power(base.make(R), exponent.make(R)))
         k = integer_literal(exponent_syn)  # type: ignore[arg-type]
         if self.sizes.is_one(base.shape[1]) or self.sizes.is_one(base.shape[0]):
             raise ShapeError(f"{base.label} is {self.describe(base.shape)}: '^' is a matrix power; "
-                             f"use {base.label}.^{exponent.label} for entry-wise powers", syn.op_span)
+                             f"use {operand(base.label)}.^{operand(exponent.label)} for entry-wise powers", syn.op_span)
         if k is None:
             raise ShapeError(f"a matrix power needs an integer exponent, not {exponent.label}; "
-                             f"use .^ for entry-wise powers", exponent_syn.span)  # type: ignore[union-attr]
+                             f"use .^ for entry-wise powers" + transpose_hint,
+                             exponent_syn.span)  # type: ignore[union-attr]
         self.require_square(base, syn, f"the power {label}")
         if abs(k) > MAX_MATRIX_POWER:
             raise ParseError(f"the matrix power {exponent.label} is too large: matdiff allows |k| ≤ {MAX_MATRIX_POWER} "

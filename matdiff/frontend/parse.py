@@ -4,6 +4,7 @@ ParseErrors with a caret under the offending place.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -193,6 +194,10 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
+        habit = _habit(text, pos)
+        if habit is not None:
+            message, first, after = habit
+            return ParseError(message, Span(first, after), text)
         return ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X}); it is not part of the matdiff language"
                           if ch else "unexpected character", Span(pos, pos + 1), text)
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
@@ -208,6 +213,9 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
         tok = e.token
         span = Span(tok.start_pos or 0, max((tok.end_pos or 0), (tok.start_pos or 0) + 1))
         shown = str(tok)
+        if tok.type == "STAR" and text[:tok.start_pos or 0].rstrip().endswith("*"):
+            return ParseError("'**' is Python's power; matdiff writes X^2 (a matrix power) or X.^2 "
+                              "(entry by entry)", Span(span.start - 1, span.end), text)
         if tok.type in _BINARY:
             return ParseError(f"'{shown}' cannot stand here: an operand is missing before it", span, text)
         if tok.type == "RPAR":
@@ -218,6 +226,52 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
         hint = f" (expected {', '.join(expected[:6])})" if expected and len(expected) <= 6 else ""
         return ParseError(f"unexpected {shown!r} in the {what}{hint}", span, text)
     return ParseError(f"cannot read the {what}", None, text)  # pragma: no cover
+
+
+_MODULES = ("np", "numpy", "jnp", "torch", "scipy", "la", "linalg", "math")
+# NumPy names whose matdiff function is called differently.
+_NUMPY_NAMES = {"trace": "tr(X)", "dot": "x'*y or inner(x, y)", "norm": "norm2(x)", "slogdet": "logdet(X)",
+                "eigvalsh": "eigvals(S)", "transpose": "X'", "matmul": "A*B", "outer": "x*y'", "multiply": "A .* B",
+                "kron": "kron(A, B)", "inv": "inv(A)"}
+
+
+def _habit(text: str, pos: int) -> tuple[str, int, int] | None:
+    """A hint for a character that Python, NumPy or LaTeX habits put there:
+    (message, start, end of the span it is about), or None."""
+    ch = text[pos]
+    word = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[pos + 1:])
+    if ch == "." and word is not None:
+        owner = re.search(r"[A-Za-z_][A-Za-z0-9_]*$", text[:pos])
+        if owner is not None and owner.group(0) in _MODULES:
+            path = re.match(r"[A-Za-z_][A-Za-z0-9_.]*", text[owner.start():])
+            dotted = path.group(0) if path else owner.group(0)
+            name = dotted.split(".")[-1]
+            return (f"'{dotted}' is Python; matdiff names its functions without a module{_function_hint(name)}",
+                    owner.start(), owner.start() + len(dotted))
+        if word.group(0) == "T":
+            return "'.T' is NumPy's transpose; matdiff writes X' or Xᵀ", pos, pos + 2
+    if ch == "|":
+        return "'|' is not matdiff: write abs(x) entry by entry, or norm2(x) for the Euclidean norm", pos, pos + 1
+    if ch == "\\":
+        if word is not None and len(word.group(0)) >= 3:
+            return (f"'\\{word.group(0)}' is LaTeX; matdiff writes A' for a transpose, inv(A) for an inverse "
+                    f"and plain names for symbols", pos, pos + 1 + len(word.group(0)))
+        return "'\\' (solve) is not yet part of matdiff: write inv(A)*b", pos, pos + 1
+    if ch in "{}":
+        return f"'{ch}' is LaTeX grouping; matdiff groups with parentheses: A^(-1), x'*(A + B)*x", pos, pos + 1
+    if ch == "@":
+        return "'@' is Python's matrix product; matdiff writes A*B or A B", pos, pos + 1
+    if ch in "[]":
+        return "matdiff has no indexing or brackets; group with parentheses", pos, pos + 1
+    return None
+
+
+def _function_hint(name: str) -> str:
+    from ..ops import lookup, suggest  # the registry knows the function names
+    if name in _NUMPY_NAMES:
+        return f"; write {_NUMPY_NAMES[name]}"
+    known = name if lookup(name) is not None else suggest(name)
+    return f"; write {known}(...)" if known else "; matdiff --help lists them"
 
 
 def _last_token(text: str) -> tuple[int, str] | None:

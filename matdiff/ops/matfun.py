@@ -77,8 +77,8 @@ def _eigenvectors(X):
     gaps = np.diff(w)
     if gaps.size and gaps.min() <= 1e-8 * max(1.0, np.abs(w).max()):
         i = int(np.argmin(gaps))
-        raise ValueError("the eigenvalue %.6g repeats (eigenvalues %d and %d), where the eigenvalues "
-                         "are not differentiable" % (w[i], i + 1, i + 2))
+        raise ValueError("two eigenvalues are equal (numbers %d and %d in ascending order, both %.6g), and "
+                         "eigenvalues are not differentiable where they coincide" % (i + 1, i + 2, w[i]))
     return V
 
 

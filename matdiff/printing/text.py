@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
-    Node, Number, Power, Symbol, Transpose, Zero,
+    Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
 )
 from ..ops import function
 from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
@@ -227,3 +227,4 @@ class TextPrinter(InputPrinter):
 
 to_input = InputPrinter()
 to_text = TextPrinter()
+use_text_form(to_text)
