@@ -428,7 +428,9 @@ def unfixed_sizes(node: Node, symbols: list[Symbol]) -> list[str]:
 
 def unfixed_size_note(sizes: list[str]) -> str:
     """What the user is told about sizes no symbol fixes."""
-    return f"the size {' and '.join(sizes)} (of I, vector(c) or matrix(c)) is fixed by no symbol"
+    if len(sizes) == 1:
+        return f"the size {sizes[0]} (of I, vector(c) or matrix(c)) is fixed by no symbol"
+    return f"the sizes {', '.join(sizes[:-1])} and {sizes[-1]} (of I, vector(c) or matrix(c)) are fixed by no symbol"
 
 
 def substitute_differential(node: Node, var: "Symbol", value: Node) -> Node:

@@ -19,8 +19,9 @@ def test_editable_install_is_not_shadowed_by_the_clone_folder(tmp_path):
         shutil.copy(ROOT / name, clone / name)
     shutil.copytree(ROOT / "matdiff", clone / "matdiff", ignore=shutil.ignore_patterns("__pycache__"))
     prefix = tmp_path / "prefix"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(clone),
-                           "--prefix", str(prefix)], capture_output=True, text=True, timeout=300)
+    # --ignore-installed: leave the matdiff of the environment running the tests alone
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--ignore-installed",
+                           "-e", str(clone), "--prefix", str(prefix)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     site = sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)})
     # -S: only the new installation is on the path, besides the current folder (the clone's parent).

@@ -1,10 +1,11 @@
 """Verification at scale: generated expressions against autograd and the other
 properties of tests/properties.py, and parser fuzzing.
 
-    python tests/verify_at_scale.py expressions --count 20000 [--seed 0] [--size 6]
+    python tests/verify_at_scale.py expressions --count 20000 [--seed 0] [--size 6] [--code-names]
     python tests/verify_at_scale.py fuzz --count 100000 [--seed 0]
 
-Expressions: seed s gives one expression (even seeds: scalar; odd: any shape).
+Expressions: seed s gives one expression (even seeds: scalar; odd: any shape);
+with --code-names its symbols are renamed to names generated code uses itself.
 A failure prints the property, the seed, the expression and a shrunk
 expression that still fails, ready to become a regression test. The oracle
 property uses only what autograd differentiates (no expm/logm/sqrtm); the
@@ -24,25 +25,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from expressions import Generator, RandomChooser, shrink  # noqa: E402
+from expressions import CODE_NAMES, Generator, RandomChooser, shrink  # noqa: E402
 from properties import PROPERTIES, Skip, is_documented_limit  # noqa: E402
 
 import matdiff  # noqa: E402
 
 
-def sample_for(seed: int, size: int, oracle_only: bool):
+def sample_for(seed: int, size: int, oracle_only: bool, code_names: bool = False):
     gen = Generator(RandomChooser(seed), size=size, oracle_only=oracle_only)
-    return gen.scalar_expression() if seed % 2 == 0 else gen.expression()
+    sample = gen.scalar_expression() if seed % 2 == 0 else gen.expression()
+    return sample.renamed(CODE_NAMES[seed % 3:]) if code_names else sample
 
 
-def run_expressions(count: int, seed: int, size: int, names: list[str]) -> int:
+def run_expressions(count: int, seed: int, size: int, names: list[str], code_names: bool = False) -> int:
     stats: Counter = Counter()
     failures = 0
     started = time.perf_counter()
     for s in range(seed, seed + count):
         for name in names:
             prop = PROPERTIES[name]
-            sample = sample_for(s, size, oracle_only=name.startswith("oracle"))
+            sample = sample_for(s, size, oracle_only=name.startswith("oracle"), code_names=code_names)
             try:
                 message = prop(sample, s)
             except Skip:
@@ -158,10 +160,12 @@ def main() -> int:
     p.add_argument("--size", type=int, default=5, help="nesting depth of generated expressions")
     p.add_argument("--properties", default=",".join(PROPERTIES), help="comma-separated subset of "
                    + ", ".join(PROPERTIES))
+    p.add_argument("--code-names", action="store_true",
+                   help="rename the symbols to names generated code uses itself (n, t0, np, lambda, ...)")
     args = p.parse_args()
     if args.what == "fuzz":
         return run_fuzz(args.count, args.seed)
-    return run_expressions(args.count, args.seed, args.size, args.properties.split(","))
+    return run_expressions(args.count, args.seed, args.size, args.properties.split(","), args.code_names)
 
 
 if __name__ == "__main__":
