@@ -42,17 +42,23 @@ def parse(text: str, where: "str | Sequence[str] | None" = None) -> Node:
 def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...] = ()) -> Parsed:
     if not isinstance(text, str):
         raise ParseError(f"the expression must be a string, not {type(text).__name__}")
+    clauses = []
+    for clause in _where_clauses(where):
+        try:
+            clauses.append((clause, parse_declarations(clause)))
+        except MatdiffError as e:
+            raise e.with_text(clause) from None
     try:
-        syntax, inline = parse_syntax(text)
+        syntax, inline = parse_syntax(text, [d.name for _, found in clauses for d in found])
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
     try:
         declarations = read_declarations(inline, function_names())
     except MatdiffError as e:
         raise e.with_text(text) from None
-    for clause in _where_clauses(where):
+    for clause, found in clauses:
         try:
-            declarations = read_declarations(parse_declarations(clause), function_names(), declarations)
+            declarations = read_declarations(found, function_names(), declarations)
         except MatdiffError as e:
             raise e.with_text(clause) from None
     inference = Inference(text, declarations)

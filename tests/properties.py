@@ -122,6 +122,19 @@ def input_form_round_trips(sample: Sample, seed: int) -> str | None:
     return None
 
 
+def fewest_parentheses_round_trip(sample: Sample, seed: int) -> str | None:
+    """Printed with the fewest parentheses the README's table allows (and
+    products as juxtaposition, A(B + C)), the expression parses back to the
+    same tree."""
+    from fewest_parentheses import FewestParentheses
+    expr = _parse(sample)
+    printed = FewestParentheses(frozenset(s.name for s in sample.symbols if s.declared))(expr)
+    again = matdiff.parse(printed, sample.where or None)
+    if again != expr:
+        return f"printed with the fewest parentheses as {printed!r}, which parses to a different tree"
+    return None
+
+
 def generated_code_agrees(sample: Sample, seed: int) -> str | None:
     """The generated gradient code agrees with the tree interpreter."""
     rng = np.random.default_rng(seed)
@@ -249,6 +262,7 @@ PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "differences": finite_differences,
     "simplify": simplification_keeps_values,
     "round_trip": input_form_round_trips,
+    "fewest_parentheses": fewest_parentheses_round_trip,
     "code": generated_code_agrees,
     "latex": latex_is_well_formed,
     "hessian": hessian_differences,

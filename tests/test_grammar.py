@@ -202,3 +202,35 @@ def test_scalar_chains_inside_products_print_back_to_the_same_tree():
     for text in ("x'*((x*x')*x)", "(x'*x)*(x'*x)", "x*(x'*y)", "(x'*y)*A", "A*(x'*y)", "2*(x'*y)"):
         expr = matdiff.parse(text)
         assert matdiff.parse(to_input(expr)) == expr, text
+
+
+# `name(` is a product at the level of juxtaposition: postfix operators and '/'
+# keep their precedence over it (once A(B)⁻¹ was inv(A B)).
+@pytest.mark.parametrize("text,values,want", [
+    ("a(b)^2", {"a": 2.0, "b": 3.0}, 18.0),
+    ("a/b(c)", {"a": 1.0, "b": 2.0, "c": 4.0}, 2.0),
+    ("3^b (-3)", {"b": 2.0}, -27.0),
+    ("(a)(b)^2", {"a": 2.0, "b": 3.0}, 18.0),
+    ("2(b)^2", {"b": 3.0}, 18.0),
+])
+def test_a_symbol_before_a_parenthesis_is_a_product_of_the_lowest_binding(text, values, want):
+    from matdiff.evaluate import evaluate
+    assert evaluate(matdiff.parse(text), values)[0, 0] == want
+
+
+@pytest.mark.parametrize("text,same_as", [
+    ("A(B+C)'", "A*(B+C)'"), ("A(B)⁻¹", "A*inv(B)"), ("A .* B(C)", "(A .* B)*C"),
+    ("W1(x)^2 where W1: scalar, x: scalar", "W1*x^2 where W1: scalar, x: scalar"),
+    ("b^T (a)", "b'*a"),
+])
+def test_postfix_operators_bind_tighter_than_a_product_with_a_parenthesis(text, same_as):
+    assert matdiff.parse(text) == matdiff.parse(same_as)
+
+
+def test_gradient_through_a_product_with_a_parenthesis_follows_the_table():
+    assert str(matdiff.derivative("tr(C*A(X)')", wrt="X")) == "C A"
+
+
+def test_a_symbol_before_a_parenthesis_takes_one_expression():
+    with pytest.raises(matdiff.ParseError, match="A is a symbol, not a function"):
+        matdiff.parse("A(B, C)")

@@ -8,8 +8,9 @@ what the parser does.
 """
 from __future__ import annotations
 
+import contextvars
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 from . import lalr_tables
 
@@ -23,9 +24,32 @@ VisitError = lalr_tables.VisitError
 Token = lalr_tables.Token
 
 
+# Names that are symbols, not functions, when a '(' follows them (declared
+# multi-letter symbols); every one-letter name is a symbol.
+_SYMBOLS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("symbols", default=frozenset())
+
+
+def _callee(token: Any) -> Any:
+    """A symbol followed by '(' is a NAME: A(B+C)' is A (B+C)', a product at the
+    level of juxtaposition, so postfix operators and '/' keep their precedence."""
+    name = str(token)
+    if len(name) == 1 or name in _SYMBOLS.get():
+        return token.update(type="NAME")
+    return token
+
+
 @lru_cache(maxsize=None)
-def parser(transformer_type: type) -> Any:
-    """The LALR parser applying `transformer_type` while it reduces (no
-    recursion over a tree, so deep nesting is safe); `parse(text, start=...)`
-    takes the start symbol ('start' or 'declarations_only')."""
-    return lalr_tables.Lark_StandAlone(transformer=transformer_type())
+def _parser(transformer_type: type) -> Any:
+    return lalr_tables.Lark_StandAlone(transformer=transformer_type(), lexer_callbacks={"CALLEE": _callee})
+
+
+def parse(text: str, start: str, transformer_type: type, symbols: Iterable[str] = ()) -> Any:
+    """Parse `text` from the start symbol ('start' or 'declarations_only'),
+    applying `transformer_type` while the LALR parser reduces (no recursion
+    over a tree, so deep nesting is safe). `symbols` are multi-letter names
+    declared as symbols, read as such before '('."""
+    token = _SYMBOLS.set(frozenset(symbols))
+    try:
+        return _parser(transformer_type).parse(text, start=start)
+    finally:
+        _SYMBOLS.reset(token)

@@ -261,8 +261,8 @@ class Inference:
             left, right = self.arguments(syn, 2)
             return self.kron(left, right, syn.span, self.label(syn))
         fn = lookup(name)
-        if fn is None or name in self.declarations:
-            return self.product_or_unknown(syn)
+        if fn is None:
+            return self.unknown_function(syn)
         args = self.arguments(syn, fn.arity)
         shape = fn.shape_rule(_InferenceSizes(self.sizes, syn.span), fn.name, [a.shape for a in args])
         fname = fn.name
@@ -282,15 +282,11 @@ class Inference:
         shape: IShape = (self.fresh(), self.one) if syn.name == "vector" else (self.fresh(), self.fresh())
         return Typed(shape, self.label(syn), lambda R: Filled(value.make(R), (R(shape[0]), R(shape[1]))))
 
-    def product_or_unknown(self, syn: SynCall) -> Typed:
+    def unknown_function(self, syn: SynCall) -> Typed:
+        """A name followed by '(' that is neither a function nor a symbol (symbols
+        before '(' are products, read as such by the lexer: see grammar.py)."""
         name = syn.name
-        if len(name) == 1 or name in self.declarations:
-            if len(syn.args) != 1:
-                raise ParseError(f"{name} is a symbol, not a function: {name}(...) must hold one expression",
-                                 syn.span)
-            left = self.name(SynName(syn.name_span, name=name))
-            right = self.expr(syn.args[0])
-            return self.multiply(left, right, "", syn.name_span, syn.span, self.label(syn))
+        assert len(name) > 1 and name not in self.declarations, f"the symbol {name} was read as a call"
         guess = suggest(name)
         hint = f"; did you mean {guess}?" if guess else ""
         raise ParseError(f"unknown function {name}{hint}", syn.name_span)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterable
 
 from ..errors import MatdiffError, ParseError, Span
 from .grammar import (
     LarkError, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
-    VisitError, parser,
+    VisitError, parse,
 )
 from .syntax import (
     Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynName, SynNumber, SynPostfix,
@@ -129,8 +129,11 @@ class _Builder(Transformer):
         return children[0]
 
 
-def parse_syntax(text: str) -> tuple[Syn, tuple[SynDeclaration, ...]]:
-    """Parse an expression (with an optional `where` clause) into syntax."""
+def parse_syntax(text: str, symbols: Iterable[str] = ()) -> tuple[Syn, tuple[SynDeclaration, ...]]:
+    """Parse an expression (with an optional `where` clause) into syntax;
+    `symbols` are names declared elsewhere. A multi-letter name declared in
+    the expression's own `where` and followed by '(' is read again as a
+    symbol (the declarations come after the expression)."""
     if not text.strip():
         raise ParseError("the expression is empty", Span(0, 1), text)
     _check_brackets(text)
@@ -138,7 +141,12 @@ def parse_syntax(text: str) -> tuple[Syn, tuple[SynDeclaration, ...]]:
     if stripped.startswith("where") and stripped[5:6].isspace():
         start = len(text) - len(stripped)
         raise ParseError("the expression before 'where' is missing", Span(start, start + 5), text)
-    return _run("start", text)
+    known = frozenset(symbols)
+    syntax, declarations = _run("start", text, known)
+    inline = {d.name for d in declarations} - known
+    if any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}[ \t]*\(", text) for name in inline):
+        syntax, declarations = _run("start", text, known | inline)
+    return syntax, declarations
 
 
 def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
@@ -149,9 +157,9 @@ def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
     return _run("declarations_only", text)
 
 
-def _run(start: str, text: str) -> Any:
+def _run(start: str, text: str, symbols: frozenset[str] = frozenset()) -> Any:
     try:
-        return parser(_Builder).parse(text, start=start)
+        return parse(text, start, _Builder, symbols)
     except VisitError as e:  # an error raised inside a callback arrives wrapped
         inner = e.orig_exc
         if isinstance(inner, MatdiffError):
@@ -220,6 +228,12 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
             return ParseError(f"'{shown}' cannot stand here: an operand is missing before it", span, text)
         if tok.type == "RPAR":
             return ParseError("')' cannot stand here: something is missing before it", span, text)
+        if tok.type == "COMMA":
+            owner = _callee_before(text, tok.start_pos or 0)
+            if owner is not None:
+                return ParseError(f"{owner} is a symbol, not a function: {owner}(...) is a product and holds one "
+                                  f"expression", span, text)
+            return ParseError("',' separates the arguments of a function only", span, text)
         if tok.type == "WHERE":
             return ParseError("'where' must follow a complete expression", span, text)
         expected = sorted({_TOKEN_WORDS.get(t, t) for t in e.expected if not t.startswith("__")})
@@ -272,6 +286,17 @@ def _function_hint(name: str) -> str:
         return f"; write {_NUMPY_NAMES[name]}"
     known = name if lookup(name) is not None else suggest(name)
     return f"; write {known}(...)" if known else "; matdiff --help lists them"
+
+
+def _callee_before(text: str, pos: int) -> str | None:
+    """The name right before the '(' that encloses position pos, if any."""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth < 0:
+            found = re.search(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*$", text[:i])
+            return found.group(1) if found else None
+    return None
 
 
 def _last_token(text: str) -> tuple[int, str] | None:
