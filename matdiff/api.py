@@ -18,7 +18,7 @@ from .frontend.parse import parse_declarations, parse_syntax
 from .nodes import Node, Symbol, symbols_of, unfixed_size_note, unfixed_sizes
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
-from .simplify import factor, simplify
+from .simplify import factor, simplify, stable_forms
 
 
 @dataclass(frozen=True)
@@ -142,12 +142,13 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
 def derive(text: str, expr: Node, var: Symbol) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression."""
     try:
-        df = simplify(differential(expr, var))
+        f = stable_forms(expr)
+        df = simplify(differential(f, var))
         if expr.is_scalar:
             G = project_gradient(gradient_of_differential(df, var), var)
-            return Result(text, expr, var, "gradient", df, factor(G))
+            return Result(text, expr, var, "gradient", df, factor(G), function=f)
         J = jacobian_of_differential(df, var)
-        return Result(text, expr, var, "jacobian", df, factor(J))
+        return Result(text, expr, var, "jacobian", df, factor(J), function=f)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
 
@@ -165,7 +166,8 @@ def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient:
         second = second_differential(block.operator, row)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate twice") from None
-    return Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient)
+    return Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient,
+                   function=stable_forms(expr))
 
 
 def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None

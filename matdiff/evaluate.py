@@ -116,7 +116,7 @@ class Interpreter:
         return self.directions[n.var.name]
 
     def _Number(self, n: Number) -> np.ndarray:
-        return np.full((1, 1), float(n.value))
+        return np.full((1, 1), n.to_float())
 
     def _Identity(self, n: Identity) -> np.ndarray:
         return np.eye(size_value(n.n, self.sizes))

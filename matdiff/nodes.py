@@ -165,6 +165,10 @@ class Number(Node):
     def compute_shape(self) -> Shape:
         return SCALAR
 
+    def to_float(self) -> float:
+        """The nearest double: ±inf beyond its range (1e300 * 1e300), 0 below it."""
+        return fraction_to_float(self.value)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Identity(Node):
@@ -388,6 +392,14 @@ class Call(Node):
 
     def with_children(self, children: tuple[Node, ...]) -> Node:
         return Call(self.name, children, self.size)
+
+
+def fraction_to_float(value: Fraction) -> float:
+    """The nearest double of an exact number, saturating to ±inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else float("-inf")
 
 
 def number(value: int | str | Fraction) -> Number:

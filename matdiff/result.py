@@ -35,6 +35,13 @@ class Result:
     differential_tree: Node
     value: Node
     notes: tuple[str, ...] = field(default=(), kw_only=True)  # what the input may not have meant
+    # f in the form its numbers are computed from (log(sum(exp(x))) as logsumexp(x): no overflow)
+    function: Node | None = field(default=None, kw_only=True)
+
+    @property
+    def function_tree(self) -> Node:
+        """f as evaluated: the stable form of the expression."""
+        return self.expression if self.function is None else self.function
 
     def noted(self: R, notes: tuple[str, ...]) -> R:
         """The same result carrying the parser's notes."""

@@ -224,6 +224,8 @@ def _registry_call(name: str):
     X = Symbol("X", (n, n))
     if name == "unvec":
         return call(name, Symbol("v", (n * n, ONE)), shape=(n, n))
+    if name == "softmax":
+        return call(name, Symbol("v", (n, ONE)))
     return call(name, *[X] * REGISTRY[name].arity)
 
 

@@ -10,7 +10,9 @@ from typing import Callable, Sequence
 
 from ..lazy_numpy import np
 
-from ..nodes import Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Transpose
+from ..nodes import (
+    Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Symbol, Transpose,
+)
 from ..shapes import ONE, Size
 from . import signatures as sig
 from .registry import Function, call, register
@@ -20,9 +22,33 @@ def _scalar(value: float | np.floating) -> np.ndarray:
     return np.full((1, 1), value)
 
 
-def _logdet(X: np.ndarray) -> np.ndarray:
+# -- log-determinants, shipped verbatim into generated code --------------------
+def _logdet(X):
+    """log det X from the LU factors (slogdet), so that det X itself never
+    over- or underflows (0.1 I of size 400); nan where det X ≤ 0."""
     sign, value = np.linalg.slogdet(X)
-    return _scalar(value if sign > 0 else np.nan)
+    return value if sign > 0 else np.nan
+
+
+def _logdet_spd(S):
+    """log det S = 2 Σ log Lᵢᵢ for S = L Lᵀ positive definite (Cholesky)."""
+    return 2.0 * np.log(np.diag(np.linalg.cholesky(S))).sum()
+
+
+def _norm2(X):
+    """‖X‖ (Euclidean, Frobenius), rescaled by the largest entry where the sum
+    of squares would over- or underflow (entries of 1e200 or 1e-200)."""
+    with np.errstate(over="ignore", under="ignore"):
+        value = np.linalg.norm(X)
+    if 0.0 < value < np.inf or not np.all(np.isfinite(X)):
+        return value
+    scale = np.max(np.abs(X))
+    return scale * np.linalg.norm(X / scale) if scale > 0 else value
+
+
+def _logdet_code(node: Call, size: Callable[[Size], str]) -> str:
+    (S,) = node.args
+    return "_logdet_spd({0})" if isinstance(S, Symbol) and "spd" in S.properties else "_logdet({0})"
 
 
 def _diag(X: np.ndarray) -> np.ndarray:
@@ -120,7 +146,7 @@ _reg("det", sig.square_to_scalar, "determinant of a square matrix",
      source="Cookbook (42): d det X = det(X) tr(X⁻¹ dX)", differential=_det_differential,
      domain="invertible")
 _reg("logdet", sig.square_to_scalar, "log of the determinant (defined where det > 0)",
-     _logdet, "np.log(np.linalg.det({0}))", r"\log\det{0}", "reduction",
+     lambda X: _scalar(_logdet(X)), _logdet_code, r"\log\det{0}", "reduction", helpers=(_logdet, _logdet_spd),
      source="Cookbook (43): d log det X = tr(X⁻¹ dX)", differential=_logdet_differential,
      domain="spd")
 _reg("adj", sig.square_to_square, "adjugate, det(X) X⁻¹",
@@ -150,8 +176,9 @@ _reg("norm1", sig.any_to_scalar, "sum of absolute values of the entries",
      lambda X: _scalar(np.sum(np.abs(X))), "np.sum(np.abs({0}))", r"\left\|{0}\right\|_1", "reduction",
      source="d|u| = sign(u) du entry by entry", differential=_norm1_differential)
 _reg("norm2", sig.any_to_scalar, "Euclidean norm of a vector, Frobenius norm of a matrix",
-     lambda X: _scalar(np.linalg.norm(X)), "np.linalg.norm({0})", r"\left\|{0}\right\|_2", "reduction",
-     source="d‖U‖ = ⟨U, dU⟩/‖U‖ (Cookbook (129), 18.063 notes)", differential=_norm2_differential)
+     lambda X: _scalar(_norm2(X)), "_norm2({0})", r"\left\|{0}\right\|_2", "reduction",
+     source="d‖U‖ = ⟨U, dU⟩/‖U‖ (Cookbook (129), 18.063 notes)", differential=_norm2_differential,
+     helpers=(_norm2,))
 _reg("inner", sig.pairing, "inner(A, B) = tr(AᵀB), the Frobenius inner product",
      lambda A, B: _scalar(np.sum(A * B)), "np.sum({0} * {1})", r"\left\langle {0}, {1}\right\rangle",
      "reduction", source="bilinear", arity=2, differential=_inner_differential, linear=True,

@@ -69,6 +69,13 @@ def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     return (shapes[0][0], alg.one)
 
 
+def entrywise_pair(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    (r1, c1), (r2, c2) = shapes
+    alg.unify(r1, r2, f"the two arguments of {name} must have the same shape")
+    alg.unify(c1, c2, f"the two arguments of {name} must have the same shape")
+    return shapes[0]
+
+
 def pairing(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     (r1, c1), (r2, c2) = shapes
     alg.unify(r1, r2, f"the two arguments of {name} must have the same shape")

@@ -47,10 +47,17 @@ class LatexPrinter:
 
     def _Number(self, n: Number) -> str:
         v = n.value
-        if v.denominator != 1 and "/" in format_number(v):
+        if v.denominator != 1 and "/" in format_number(v, exact=False):
             sign = "-" if v < 0 else ""
             return rf"{sign}\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-        return format_number(v)
+        text = format_number(v, exact=False)
+        if "e" in text:  # 2e+600 is 2 \times 10^{600}
+            mantissa, exponent = text.split("e")
+            power = rf"10^{{{int(exponent)}}}"
+            if mantissa in ("1", "-1"):
+                return mantissa[:-1] + power
+            return rf"{mantissa} \times {power}"
+        return text
 
     def _Identity(self, n: Identity) -> str:
         return "I"

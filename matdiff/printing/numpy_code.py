@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero,
+    Number, Power, Symbol, Transpose, Zero, fraction_to_float,
 )
 from ..ops import function
 from ..shapes import Shape, Size, shape_text
@@ -79,15 +79,16 @@ P_SUM, P_MUL, P_NEG, P_POW, P_ATOM = 1, 2, 3, 4, 5
 
 
 def _literal(value: Fraction) -> str:
-    if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
-        try:  # beyond exact printing: the nearest double (0.0 or inf past its range)
-            return repr(float(value))
-        except OverflowError:
-            return "np.inf" if value > 0 else "-np.inf"
-    if value.denominator == 1:
+    """A Python literal of the exact value, or the nearest double (np.inf past
+    the double range: 1e300 * 1e300)."""
+    f = fraction_to_float(value)
+    if f in (float("inf"), float("-inf")):
+        return "np.inf" if f > 0 else "-np.inf"
+    if value.denominator == 1 and abs(value) < 2 ** 53:
         return f"{float(value.numerator)!r}"
-    f = float(value)
-    return repr(f) if Fraction(repr(f)) == value else f"({value.numerator} / {value.denominator})"
+    if Fraction(repr(f)) == value or max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
+        return repr(f)
+    return f"({value.numerator} / {value.denominator})"
 
 
 class CodePrinter:

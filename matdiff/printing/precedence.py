@@ -46,9 +46,15 @@ def _is_decimal(value: Fraction) -> bool:
     return d == 1
 
 
-def format_number(value: Fraction) -> str:
-    """An exact, readable form: 2, 0.5, 1/3 (beyond 1000 digits, a rounded 1.2e+1234)."""
-    if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
+# Beyond this many digits a number reads better rounded (text and LaTeX).
+READABLE_DIGITS = 16
+
+
+def format_number(value: Fraction, exact: bool = True) -> str:
+    """An exact, readable form: 2, 0.5, 1/3; rounded (2e+600) beyond 1000
+    digits, or beyond READABLE_DIGITS when `exact` is False."""
+    limit = 3000 if exact else int(READABLE_DIGITS * 3.33)
+    if max(value.numerator.bit_length(), value.denominator.bit_length()) > limit:
         return _rounded(value)
     if value.denominator == 1:
         return str(value.numerator)

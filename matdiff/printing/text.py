@@ -176,7 +176,7 @@ class TextPrinter(InputPrinter):
         return super()._Mul(Mul(plain + recip) if plain and recip else node)
 
     def _Number(self, node: Number) -> str:
-        return format_number(node.value)
+        return format_number(node.value, exact=False)
 
     def _Call(self, node: Call) -> str:
         form = function(node.name).text  # internal functions have a mathematical form: L_expm(X)[E]

@@ -21,6 +21,9 @@ ONE = Number(Fraction(1))
 SYMMETRIC_PROPERTIES = {"symmetric", "spd", "diagonal"}
 # Matrix functions that commute with transposition: f(X)ᵀ = f(Xᵀ).
 TRANSPOSE_COMMUTING = {"expm", "logm", "sqrtm", "adj", "sym"}
+# Functions of a square matrix whose value at a 1×1 argument a is a scalar
+# function of a (adj(a) = 1: the adjugate of a 1×1 matrix).
+SCALAR_FORMS = {"expm": "exp", "logm": "log", "sqrtm": "sqrt", "logdet": "log", "adj": ""}
 
 
 def is_symmetric(node: Node) -> bool:
@@ -473,8 +476,10 @@ def call_rules(n: Call) -> Node | None:
     a = args[0]
     if fn.linear and len(args) == 1 and isinstance(a, Zero):
         return Zero(n.shape)
-    if name in ("tr", "sum", "vec", "diag") and a.is_scalar:
+    if name in ("tr", "sum", "vec", "diag", "det", "eigvals") and a.is_scalar:
         return a
+    if a.is_scalar and name in SCALAR_FORMS:  # a 1×1 matrix function is the scalar function
+        return call(SCALAR_FORMS[name], a) if SCALAR_FORMS[name] else ONE
     if name in ("tr", "sum", "norm1", "norm2", "det", "logdet") and isinstance(a, Transpose):
         return call(name, a.arg)
     if name == "tr" and isinstance(a, Mul) and _mostly_transposed(a):
@@ -501,6 +506,12 @@ def call_rules(n: Call) -> Node | None:
             return Mul((Transpose(a), args[1]))
     if name == "log" and isinstance(a, Call) and a.name == "exp":
         return a.args[0]
+    if name == "exp" and isinstance(a, Add) and len(a.terms) == 2:
+        sigmoid = _sigmoid_of_log_sum(a)  # e^(u − logaddexp(u, v)) = σ(u − v)
+        if sigmoid is not None:
+            return sigmoid
+    if name == "log" and isinstance(a, Call) and a.name == "det":
+        return call("logdet", a.args[0])  # evaluated from LU factors: det itself may overflow
     if name in ("kron_left_adjoint", "kron_right_adjoint"):
         return _kron_adjoint_rules(n)
     if name == "diag" and isinstance(a, Transpose) and not a.shape[1].is_one:
@@ -517,6 +528,15 @@ def call_rules(n: Call) -> Node | None:
         # tr(L_f(X)[E]) = tr(f'(X) E): the trace of each term X^i E X^j is cyclic
         X, E = a.args
         return call("tr", Mul((derivative_at_identity(a.name.removeprefix("frechet_"), X), E)))
+    return None
+
+
+def _sigmoid_of_log_sum(total: Add) -> Node | None:
+    for u, minus in (total.terms, total.terms[::-1]):
+        c, L = _coefficient(minus)
+        if c == -1 and isinstance(L, Call) and L.name == "logaddexp" and u in L.args:
+            v = L.args[1] if L.args[0] == u else L.args[0]
+            return call("sigmoid", Add((u, Mul((Number(Fraction(-1)), v)))))
     return None
 
 
