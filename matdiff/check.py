@@ -11,15 +11,22 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .errors import CheckError, EvaluationError
-from .evaluate import Interpreter, size_value
-from .nodes import Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes
+from .evaluate import Interpreter, Magnitudes, size_value
+from .nodes import (
+    Add, Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes,
+)
 from .ops import function
 
 if TYPE_CHECKING:  # pragma: no cover
     from .result import Hessian, Result
 
 FIRST_SIZE = 3
-EXACT_TOLERANCE = 1e-7  # between forms that are equal in exact arithmetic
+EXACT_TOLERANCE = 1e-7   # between forms that are equal in exact arithmetic
+CODE_TOLERANCE = 1e-8    # between the generated code and the interpreter
+ROUNDING = 1e-13         # rounding error relative to the magnitudes of a computation (about 500 eps)
+DIFFERENCE_ROUNDING = 1e-13   # the same for one evaluation of f in a difference
+STEP_FACTORS = (1.0, 0.1, 0.01, 1e-3, 1e-4, 1e-5, 10.0, 100.0)   # difference steps tried, times h
+MAX_ENTRIES = 1 << 22    # values check() draws at most, in all (32 MiB)
 
 
 @dataclass
@@ -118,7 +125,8 @@ def draw_kind(sym: Symbol, domain: dict[str, str]) -> str:
 
 
 def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarray:
-    """A random unit direction inside the set the variable is declared in."""
+    """A random unit direction inside the set the variable is declared in (the
+    zero matrix where the set has none: the 1×1 orthogonal matrices ±1)."""
     E = rng.standard_normal(X.shape)
     if sym.properties & {"symmetric", "spd"}:
         E = (E + E.T) / 2
@@ -127,14 +135,47 @@ def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarra
     elif "orthogonal" in sym.properties:
         S = (E - E.T) / 2
         E = X @ S
-    return E / np.linalg.norm(E)
+    norm = np.linalg.norm(E)
+    return E / norm if norm > 0 else E
+
+
+def normal_part(sym: Symbol, X: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """The part of G outside the tangent space of the variable's set at X: a
+    gradient or H[E] with respect to a structured variable must have none."""
+    if sym.properties & {"symmetric", "spd"}:
+        return (G - G.T) / 2
+    if "diagonal" in sym.properties:
+        return G - np.diag(np.diag(G))
+    if "orthogonal" in sym.properties:
+        M = X.T @ G
+        return X @ ((M + M.T) / 2)  # G − X skew(XᵀG)
+    return np.zeros_like(G)
 
 
 def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
                  raise_on_failure: bool = False) -> CheckReport:
     """Compare the closed form with central differences of f at random points."""
+    _validate(trials, tolerance)
     with np.errstate(all="ignore"):  # overflow at a drawn point is judged, not printed
         return _finish(_at_planned_sizes(_check_at, result, trials, tolerance, seed), raise_on_failure)
+
+
+def check_hessian(result: "Hessian", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+                  raise_on_failure: bool = False) -> CheckReport:
+    """Compare H[E] with central differences of the gradient along random E in
+    the declared set; the matrix, the operator, d²f and the generated code must
+    agree with each other to rounding."""
+    _validate(trials, tolerance)
+    with np.errstate(all="ignore"):
+        return _finish(_at_planned_sizes(_check_hessian_at, result, trials, tolerance, seed), raise_on_failure)
+
+
+def _validate(trials: int, tolerance: float) -> None:
+    if not isinstance(trials, int) or isinstance(trials, bool) or trials < 1:
+        raise ValueError(f"trials must be a positive integer, not {trials!r}: a check over no directions "
+                         f"checks nothing")
+    if not tolerance > 0:
+        raise ValueError(f"tolerance must be positive, not {tolerance!r}")
 
 
 def _at_planned_sizes(check_at: Callable[..., CheckReport], result: Any, trials: int, tolerance: float,
@@ -148,16 +189,29 @@ def _at_planned_sizes(check_at: Callable[..., CheckReport], result: Any, trials:
         return CheckReport(False, float("nan"), tolerance, 0, {}, _unfixed_message(unfixed))
     plans = [{n: FIRST_SIZE + i for i, n in enumerate(names)},
              {n: FIRST_SIZE + len(names) - 1 - i for i, n in enumerate(names)}]
+    too_large = _too_large(result.symbols, plans[0])
+    if too_large:
+        return CheckReport(False, float("nan"), tolerance, 0, {}, too_large)
     report = check_at(result, plans[0], trials, tolerance, seed)
     if report.trials < trials and len(names) > 1:
         report = check_at(result, plans[1], trials, tolerance, seed)
     return report
 
 
+def _too_large(symbols: list[Symbol], sizes: dict[str, int]) -> str:
+    """Why values of these sizes are not drawn (declared sizes too large), or ''."""
+    shapes = {s.name: (size_value(s.shape[0], sizes), size_value(s.shape[1], sizes)) for s in symbols}
+    total = sum(r * c for r, c in shapes.values())
+    if total <= MAX_ENTRIES:
+        return ""
+    name, (r, c) = max(shapes.items(), key=lambda item: item[1][0] * item[1][1])
+    return (f"check() did not run: it draws values of the declared sizes, and {name} ({r}×{c}) would hold "
+            f"{r * c:,} entries; it draws at most {MAX_ENTRIES:,} in all (declare symbolic sizes to check)")
+
+
 def _unfixed_message(unfixed: list[str]) -> str:
     return (f"{unfixed_size_note(unfixed)}, so no values of the symbols determine f; "
             f"nothing was compared")
-
 
 
 def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int, symbols: list[Symbol]):
@@ -173,6 +227,53 @@ def _instances(expr: Node, var: Symbol, sizes: dict[str, int], seed: int, symbol
         yield arrays, E, 1e-4 * max(1.0, float(np.abs(X).max()))
 
 
+class _Along:
+    """A tree's value at X + tE, summed over only the terms of its top sum that
+    contain the variable: a constant term (1e12 + tr(A X)) neither changes
+    nor adds rounding noise, so differences stay as accurate as the slope."""
+
+    def __init__(self, tree: Node, var: Symbol, arrays: dict[str, np.ndarray], sizes: dict[str, int],
+                 E: np.ndarray):
+        terms = tree.terms if isinstance(tree, Add) else (tree,)
+        self.terms = [t for t in terms if t.contains(var)] or [terms[0]]
+        self.var, self.arrays, self.sizes, self.E = var, arrays, sizes, E
+        at_point = Interpreter(arrays, sizes)
+        magnitudes = Magnitudes(at_point)
+        self.magnitude = max(float(np.abs(magnitudes(t)).max()) for t in self.terms)
+        self.condition = max(conditioning(at_point, t) for t in self.terms)
+
+    def __call__(self, t: float) -> np.ndarray:
+        at = Interpreter({**self.arrays, self.var.name: self.arrays[self.var.name] + t * self.E}, self.sizes)
+        out = at(self.terms[0])
+        for term in self.terms[1:]:
+            out = out + at(term)
+        return out
+
+    def noise(self, h: float) -> float:
+        """The rounding error of a Richardson difference at step h (about 3 eps M / h
+        per evaluation error eps M, with a margin for the operations of the tree),
+        times the condition number of the matrices the tree inverts."""
+        return DIFFERENCE_ROUNDING * self.condition * self.magnitude / h
+
+
+def conditioning(at_point: Interpreter, tree: Node) -> float:
+    """The largest condition number among the matrices a tree inverts (or whose
+    determinant, logarithm or root it takes) at a point: rounding errors of its
+    value grow with it."""
+    worst = 1.0
+    for node in tree.walk():
+        if isinstance(node, (Inverse, MatPower)) and (isinstance(node, Inverse) or node.k < 0):
+            arg = node.children[0]
+        elif isinstance(node, Call) and function(node.name).domain in ("invertible", "spd"):
+            arg = node.args[0]
+        else:
+            continue
+        if not arg.is_scalar:
+            with np.errstate(all="ignore"):
+                worst = max(worst, float(np.linalg.cond(at_point(arg))))
+    return min(worst, 1e16)
+
+
 def central_difference(f: Callable[[float], np.ndarray], h: float) -> np.ndarray:
     """d/dt f(t) at 0 by central differences at steps h and h/2 combined by
     Richardson extrapolation: error O(h⁴) instead of O(h²)."""
@@ -181,27 +282,41 @@ def central_difference(f: Callable[[float], np.ndarray], h: float) -> np.ndarray
     return (4 * fine - coarse) / 3
 
 
-def _best_step(along: Callable[[float], np.ndarray], h: float, error_of: Callable[[np.ndarray], float],
-               tolerance: float, error: float) -> float:
-    """The error at step h, or at h/10, h/100 if smaller: a steep or fast-oscillating
-    f needs small steps, and differences only ever err, so the best step counts."""
-    for smaller in (h / 10, h / 100):
-        if error <= tolerance:
-            break
+def _difference_error(along: _Along, h: float, analytic: np.ndarray, tolerance: float,
+                      transform: Callable[[np.ndarray], np.ndarray] = lambda d: d) -> float:
+    """The smallest disagreement between `analytic` and central differences over
+    a sweep of steps around h: steep or fast-oscillating f need small steps,
+    large constant parts large ones, and differences only ever err, so the best
+    step counts. A gap within the rounding noise of the differences at that step
+    counts as agreement (error = tolerance at most)."""
+    best = float("inf")
+    for factor in STEP_FACTORS:
+        step = h * factor
         try:
-            error = min(error, error_of(central_difference(along, smaller)))
+            numeric = transform(central_difference(along, step))
         except EvaluationError:
+            continue
+        if not _finite(numeric):
+            continue
+        best = min(best, _relative(numeric.reshape(-1, order="F"), analytic, along.noise(step) / tolerance))
+        if best <= tolerance / 10:
             break
-    return error
+    return best
 
 
 def _finite(*values: np.ndarray) -> bool:
     return all(bool(np.all(np.isfinite(v))) for v in values)
 
 
-def _relative(a: np.ndarray, b: np.ndarray, floor: float = 1e-12) -> float:
+def _relative(a: np.ndarray, b: np.ndarray, floor: float = 1e-300) -> float:
+    """‖a − b‖ / max(‖a‖, ‖b‖, floor): relative, and absolute below the floor."""
     a, b = np.ravel(a), np.ravel(b)
-    return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), floor))
+    return float(np.linalg.norm(a - b) / max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), floor, 1e-300))
+
+
+def _exact_floor(*magnitudes: np.ndarray) -> float:
+    """The floor under which two exactly equal forms differ by rounding alone."""
+    return ROUNDING * max(float(np.linalg.norm(m)) for m in magnitudes) / EXACT_TOLERANCE
 
 
 def _gave_up(done: int, tolerance: float, sizes: dict[str, int], why: str) -> CheckReport:
@@ -228,38 +343,42 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
             f0 = at_point(expr)
             derivative = at_point(result.value)
             exact = at_point(result.differential_tree)
-            def along(t: float, X=X, E=E, arrays=arrays) -> np.ndarray:
-                return Interpreter({**arrays, var.name: X + t * E}, sizes)(expr)
-            numeric = central_difference(along, h)
+            magnitude = Magnitudes(at_point)
+            along = _Along(expr, var, arrays, sizes, E)
         except EvaluationError as e:
             why = str(e)
             continue
-        if not _finite(f0, derivative, exact, numeric):
+        if not _finite(f0, derivative, exact):
             continue
-        code_error = _generated_code_error(generated, arrays, derivative, 1e-6 * max(1.0, float(np.abs(f0).max())))
-        if code_error is not None:
-            return CheckReport(False, code_error, tolerance, done, sizes,
-                               "the generated NumPy code disagrees with the closed form")
-        numeric = numeric.reshape(-1, order="F")
-        expected_shape = X.shape if result.kind == "gradient" else (numeric.size, X.size)
+        expected_shape = X.shape if result.kind == "gradient" else (f0.size, X.size)
         if derivative.shape != expected_shape and not (derivative.size == 1 and X.size == 1):
             return CheckReport(False, float("inf"), tolerance, done, sizes,
                                f"the closed form has shape {derivative.shape}, expected {expected_shape}")
+        code = _generated_code_gap(generated, arrays, derivative, magnitude(result.value))
+        if code is not None:
+            return CheckReport(False, code[0], tolerance, done, sizes, code[1])
+        vec_E = E.reshape(-1, order="F")
         if result.kind == "gradient":
             analytic = np.array([np.sum(derivative * E)])
+            analytic_magnitude = np.array([np.sum(magnitude(result.value) * np.abs(E))])
+            gap = _outside(var, X, derivative.reshape(X.shape), magnitude(result.value))
+            if gap > EXACT_TOLERANCE:
+                return CheckReport(False, gap, tolerance, done, sizes,
+                                   f"the gradient does not lie in the tangent space of the {_structure(var)} "
+                                   f"matrices at {var.name}")
         else:
-            analytic = derivative @ E.reshape(-1, order="F")
+            analytic = derivative @ vec_E
+            analytic_magnitude = magnitude(result.value) @ np.abs(vec_E)
         # The differential df[E] is exact (Fréchet derivatives by the block formula):
         # the closed form must match it to rounding, not just to the differences' accuracy.
-        floor = 1e-8 * max(1.0, float(np.abs(f0).max()))
+        floor = _exact_floor(analytic_magnitude, magnitude(result.differential_tree))
         gap = _relative(exact.reshape(-1, order="F"), analytic, floor)
         if gap > EXACT_TOLERANCE:
             return CheckReport(False, gap, tolerance, done, sizes,
                                "the closed form disagrees with the differential df evaluated along dX")
-        # Differences resolve a slope only down to about eps·|f|/h: below that, judge absolutely.
-        noise = 1e-5 * max(1.0, float(np.abs(f0).max()))
-        error = _best_step(along, h, lambda d: _relative(d.reshape(-1, order="F"), analytic, noise), tolerance,
-                           _relative(numeric, analytic, noise))
+        error = _difference_error(along, h, analytic, tolerance)
+        if not np.isfinite(error):
+            continue
         worst = max(worst, error)
         done += 1
     ok = worst <= tolerance
@@ -267,13 +386,17 @@ def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: f
     return CheckReport(ok, worst, tolerance, done, sizes, message)
 
 
-def check_hessian(result: "Hessian", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
-                  raise_on_failure: bool = False) -> CheckReport:
-    """Compare H[E] with central differences of the gradient along random E in
-    the declared set; the matrix, the operator, d²f and the generated code must
-    agree with each other to rounding."""
-    with np.errstate(all="ignore"):
-        return _finish(_at_planned_sizes(_check_hessian_at, result, trials, tolerance, seed), raise_on_failure)
+def _outside(var: Symbol, X: np.ndarray, G: np.ndarray, magnitude: np.ndarray) -> float:
+    """How much of G lies outside the tangent space at X, relative to G."""
+    part = normal_part(var, X, G)
+    return _relative(part, np.zeros_like(part), max(float(np.linalg.norm(G)), _exact_floor(magnitude)))
+
+
+def _structure(var: Symbol) -> str:
+    for p in ("spd", "symmetric", "diagonal", "orthogonal"):
+        if p in var.properties:
+            return p
+    return "declared"
 
 
 def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tolerance: float,
@@ -290,73 +413,86 @@ def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tol
         attempts += 1
         if attempts > 20 * trials:
             return _gave_up(done, tolerance, sizes, why)
-        Y = arrays[column.name]
         try:
             at_point = Interpreter(arrays, sizes, {column.name: E, row.name: E})
             H = at_point(result.value)
             HE = at_point(result.operator_tree)
             f0 = at_point(expr)
-            slope = float(np.abs(at_point(result.gradient)).max())
-
-            def gradient_along(t: float, Y=Y, E=E, arrays=arrays) -> np.ndarray:
-                return Interpreter({**arrays, column.name: Y + t * E}, sizes)(result.gradient)
-            numeric = central_difference(gradient_along, h)
+            gradient = at_point(result.gradient)
+            magnitude = Magnitudes(at_point)
+            along = _Along(result.gradient, column, arrays, sizes, E)
         except EvaluationError as e:
             why = str(e)
             continue
-        if not _finite(H, HE, numeric, f0) or not np.isfinite(slope):
+        if not _finite(H, HE, f0, gradient):
             continue
         X = arrays[row.name]
 
         def projected(d: np.ndarray, X=X) -> np.ndarray:  # the Riemannian Hessian is the projected derivative
             return (d - X @ d.T @ X) / 2 if "orthogonal" in row.properties else d
         vec_E = E.reshape(-1, order="F")
-        # Forms equal in exact arithmetic differ by rounding of the terms they sum,
-        # which can cancel (a Hessian that is 0): judge that residue absolutely.
-        floor = 1e-6 * max(1.0, float(np.abs(f0).max()), slope)
+        H_magnitude, HE_magnitude = magnitude(result.value), magnitude(result.operator_tree)
+        HE_flat = HE.reshape(-1) if HE.shape[1] == 1 else HE
         consistency = [
             ("the Hessian matrix disagrees with its operator form",
-             _relative(H @ vec_E, HE.reshape(-1, order="F"), floor)),
+             _relative(H @ vec_E, HE.reshape(-1, order="F"), _exact_floor(H_magnitude @ np.abs(vec_E),
+                                                                           HE_magnitude))),
             ("the generated Hessian code disagrees with the closed form",
-             _relative(np.asarray(matrix_code(**arrays), dtype=float), H, floor)),
+             _code_relative(matrix_code, arrays, H, _exact_floor(H_magnitude))),
             ("the generated Hessian-vector code disagrees with the closed form",
-             _relative(np.asarray(operator_code(**arrays, **{result.direction.name: E}), dtype=float),
-                       HE.reshape(-1) if HE.shape[1] == 1 else HE, floor)),
+             _code_relative(operator_code, {**arrays, result.direction.name: E}, HE_flat,
+                            _exact_floor(HE_magnitude))),
+            (f"H[E] does not lie in the tangent space of the {_structure(row)} matrices at {row.name}",
+             _outside(row, X, HE.reshape(X.shape), HE_magnitude)),
         ]
         if row == column:
-            second = float(at_point(result.differential_tree)[0, 0])
+            second = at_point(result.differential_tree)
             consistency.append(("d²f[E, E] disagrees with ⟨E, H[E]⟩",
-                                _relative(np.array([second]), np.array([np.sum(E * HE)]), floor)))
+                                _relative(second, np.array([np.sum(E * HE)]),
+                                          _exact_floor(magnitude(result.differential_tree),
+                                                       np.array([np.sum(np.abs(E) * HE_magnitude)])))))
         for message, gap in consistency:
             if gap > EXACT_TOLERANCE:
                 return CheckReport(False, gap, tolerance, done, sizes, message)
-        # Differences of the gradient resolve H[E] only down to about eps·|∇f|/h.
-        noise = 1e-5 * max(1.0, slope)
-        worst = max(worst, _best_step(gradient_along, h, lambda d: _relative(projected(d), HE, noise), tolerance,
-                                      _relative(projected(numeric), HE, noise)))
+        error = _difference_error(along, h, HE.reshape(-1, order="F"), tolerance, projected)
+        if not np.isfinite(error):
+            continue
+        worst = max(worst, error)
         done += 1
     ok = worst <= tolerance
     message = "" if ok else "the Hessian disagrees with finite differences of the gradient"
     return CheckReport(ok, worst, tolerance, done, sizes, message)
 
 
-def _generated_code_error(generated: Callable[..., Any], arrays: dict[str, np.ndarray],
-                          derivative: np.ndarray, floor: float) -> float | None:
-    """The relative gap between the generated code and the interpreter, if above
-    1e-8 (below `floor`, differences are judged absolutely: rounding residue)."""
+def _code_relative(generated: Callable[..., Any], values: dict[str, np.ndarray], want: np.ndarray,
+                   floor: float) -> float:
+    """The relative gap between generated code and the interpreter (inf where the code refuses)."""
+    try:
+        got = np.asarray(generated(**values), dtype=float)
+    except EvaluationError:
+        return float("inf")
+    if got.size != want.size:
+        return float("inf")
+    return _relative(got.reshape(-1), np.asarray(want).reshape(-1), floor)
+
+
+def _generated_code_gap(generated: Callable[..., Any], arrays: dict[str, np.ndarray], derivative: np.ndarray,
+                        magnitude: np.ndarray) -> tuple[float, str] | None:
+    """(gap, what) where the generated code disagrees with the interpreter by
+    more than 1e-8 relative (rounding residue under the magnitudes' floor is
+    judged absolutely) or refuses values the interpreter evaluates."""
     try:
         got = np.asarray(generated(**arrays), dtype=float)
-    except EvaluationError:
-        return None
+    except EvaluationError as e:
+        return float("inf"), f"the generated NumPy code raised where the closed form has a value: {e.message}"
     if got.size != derivative.size:
-        return float("inf")
-    gap = float(np.linalg.norm(got.reshape(-1) - derivative.reshape(-1, order="C")) /
-                max(float(np.linalg.norm(derivative)), floor))
-    return gap if gap > 1e-8 else None
+        return float("inf"), "the generated NumPy code returns the wrong shape"
+    floor = ROUNDING * float(np.linalg.norm(magnitude)) / CODE_TOLERANCE
+    gap = _relative(got.reshape(-1), derivative.reshape(-1, order="C"), floor)
+    return (gap, "the generated NumPy code disagrees with the closed form") if gap > CODE_TOLERANCE else None
 
 
 def _finish(report: CheckReport, raise_on_failure: bool) -> CheckReport:
     if raise_on_failure and not report.ok:
         raise CheckError(str(report))
     return report
-

@@ -188,3 +188,63 @@ def evaluate(node: Node, values: Mapping[str, Any]) -> np.ndarray:
     """The value of a tree at the given symbol values (2-D; scalars 1×1)."""
     arrays, sizes = bind(symbols_of(node), values)
     return Interpreter(arrays, sizes)(node)
+
+
+class Magnitudes:
+    """Entry-wise bounds on the magnitudes that rounding errors of evaluating a
+    tree scale with: a sum has the magnitudes of its terms added, a product the
+    product of its factors' magnitudes, a linear function with nonnegative
+    coefficients (tr, sum, vec, diag, ...) applied to them; any other node is
+    its own |value|. Two forms of one quantity agree to about eps times these."""
+
+    LINEAR = frozenset({"tr", "sum", "vec", "unvec", "diag", "sym", "inner", "kron_left_adjoint",
+                        "kron_right_adjoint"})
+
+    def __init__(self, values: Interpreter):
+        self.values = values
+        self.memo: dict[Node, np.ndarray] = {}
+
+    def __call__(self, node: Node) -> np.ndarray:
+        hit = self.memo.get(node)
+        if hit is None:
+            with np.errstate(all="ignore"):
+                hit = self._magnitude(node)
+            self.memo[node] = hit
+        return hit
+
+    def _magnitude(self, n: Node) -> np.ndarray:
+        if isinstance(n, Add):
+            out = self(n.terms[0])
+            for t in n.terms[1:]:
+                out = out + self(t)
+            return out
+        if isinstance(n, Mul):
+            scale = 1.0
+            chain: np.ndarray | None = None
+            for f in n.factors:
+                v = self(f)
+                if f.is_scalar:
+                    scale *= float(v[0, 0])
+                else:
+                    chain = v if chain is None else chain @ v
+            return np.full((1, 1), scale) if chain is None else scale * chain
+        if isinstance(n, Hadamard):
+            out = self(n.factors[0])
+            for f in n.factors[1:]:
+                out = out * self(f)
+            return out
+        if isinstance(n, Kron):
+            out = self(n.factors[0])
+            for f in n.factors[1:]:
+                out = np.kron(out, self(f))
+            return out
+        if isinstance(n, Transpose):
+            return self(n.arg).T
+        if isinstance(n, Filled):
+            return np.full(self.values.dims(n), float(self(n.value)[0, 0]))
+        if isinstance(n, Call) and n.name in self.LINEAR:
+            fn = function(n.name)
+            args = [self(a) for a in n.args]
+            value = fn.evaluate(*args, shape=self.values.dims(n)) if fn.needs_shape else fn.evaluate(*args)
+            return np.atleast_2d(np.asarray(value, dtype=float))
+        return np.abs(self.values(n))

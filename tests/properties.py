@@ -155,6 +155,36 @@ def generated_code_agrees(sample: Sample, seed: int) -> str | None:
     return None
 
 
+def check_rejects_results_outside_the_set(sample: Sample, seed: int) -> str | None:
+    """For a structured variable X, the gradient plus a component normal to
+    the set (X D − D X with D = diag(diag X) for symmetric X, X J − J X with J
+    all ones for diagonal X, X itself for orthogonal X) agrees with df along
+    every direction in the set, and check() must still reject it."""
+    from fractions import Fraction
+
+    from matdiff.nodes import Add, Filled, Mul, Number
+    from matdiff.ops import call
+    from matdiff.result import Result
+    structured = [s for s in sample.symbols if s.properties and f"V['{s.name}']" in sample.expr.code]
+    if not structured or sample.expr.shape != ("1", "1"):
+        raise Skip("no structured variable")
+    rng = np.random.default_rng(seed)
+    name = structured[int(rng.integers(len(structured)))].name
+    r = matdiff.derivative(sample.text, wrt=name, where=sample.where or None)
+    X = r.variable
+    if "orthogonal" in X.properties:
+        normal = X
+    else:
+        D = call("diag", call("diag", X)) if "diagonal" not in X.properties else Filled(Number(Fraction(1)), X.shape)
+        normal = Add((Mul((X, D)), Mul((Number(Fraction(-1)), D, X))))
+    wrong = Result(r.input, r.expression, X, r.kind, r.differential_tree, Add((r.value, normal)),
+                   function=r.function)
+    report = wrong.check(seed=seed)
+    if report.ok:
+        return f"check() passed ∇ + a normal component wrt {name} ({X.properties}): {report}"
+    return None
+
+
 DOCUMENTED_LIMITS = ("not available", "cannot yet")  # README, "Not yet"
 
 
@@ -267,6 +297,7 @@ PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "latex": latex_is_well_formed,
     "hessian": hessian_differences,
     "oracle_hessian": oracle_hessian,
+    "outside_the_set": check_rejects_results_outside_the_set,
 }
 
 __all__ = ["PROPERTIES", "Skip", "SIZE_VALUES"]

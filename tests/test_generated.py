@@ -50,6 +50,27 @@ def test_property_on_seeded_expressions(name):
         _judge(name, _sample(seed, oracle_only=name.startswith("oracle")), seed)
 
 
+def test_check_rejects_gradients_outside_the_set_on_sixty_structured_samples():
+    """The seeded run meets few structured variables: scan further until 60 are judged."""
+    from properties import check_rejects_results_outside_the_set
+    judged = 0
+    for seed in range(20_000):
+        sample = Generator(RandomChooser(seed), size=4).scalar_expression()
+        if not any(sym.properties for sym in sample.symbols):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                message = check_rejects_results_outside_the_set(sample, seed)
+            except Skip:
+                continue
+        assert message is None, f"seed {seed}: {message}\n  expression: {sample.text}\n  where: {sample.where}"
+        judged += 1
+        if judged == 60:
+            return
+    raise AssertionError(f"only {judged} structured samples")
+
+
 @pytest.mark.parametrize("name", ["oracle", "oracle_hessian", "code", "differences"])
 def test_properties_hold_with_symbols_named_like_the_code_internals(name):
     """Symbols called n, t0, np, float, lambda, ... (sizes, temporaries, modules,

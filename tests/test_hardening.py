@@ -98,3 +98,103 @@ def test_coefficients_beyond_double_range_give_code_not_overflow_errors():
     assert r.to_json() and not r.check().ok
     for flag in ("--json", "--code", "--check"):
         assert main(["1e300*1e300*a^2", "--wrt", "a", flag]) in (0, 1)
+
+
+# -- check() must not pass what is wrong ------------------------------------------------
+def _with_value(r, value):
+    from matdiff.result import Result
+    return Result(r.input, r.expression, r.variable, r.kind, r.differential_tree, value, function=r.function)
+
+
+def _symbol(r, name):
+    return next(s for s in r.symbols if s.name == name)
+
+
+@pytest.mark.parametrize("where,skew", [
+    ("X: matrix(n,n) symmetric, B: matrix(n,n)", False),   # the unprojected gradient Aᵀ
+    ("X: matrix(n,n) symmetric, B: matrix(n,n)", True),    # Aᵀ + 5Bᵀ − 5B
+    ("X: matrix(n,n) diagonal, B: matrix(n,n)", False),
+    ("X: matrix(n,n) orthogonal, B: matrix(n,n)", False),  # the Euclidean gradient
+])
+def test_check_rejects_a_gradient_outside_the_declared_set(where, skew):
+    """Directions inside the set cannot see a component outside it: check() now
+    also asks that the result lie in the set's tangent space."""
+    from fractions import Fraction
+    from matdiff.nodes import Number, Transpose
+    r = matdiff.derivative("tr(A*X) + 0*tr(B*X)", wrt="X", where=where)
+    A, B = _symbol(r, "A"), _symbol(r, "B")
+    five = Number(Fraction(5))
+    value = Transpose(A) + five * Transpose(B) - five * B if skew else Transpose(A)
+    report = _with_value(r, value).check()
+    assert not report.ok and "tangent space" in report.message
+    assert r.check().ok
+
+
+def test_check_judges_slopes_on_their_own_scale_not_on_the_size_of_f():
+    """1e12 + tr(AX) once let 2Aᵀ pass, and 1e-11 tr(AX) an unrelated gradient:
+    the noise floor came from |f|, not from the derivative."""
+    from fractions import Fraction
+    from matdiff.nodes import Mul, Number, Transpose
+    big = matdiff.derivative("1e12 + tr(A*X)", wrt="X")
+    assert big.check().ok
+    assert not _with_value(big, Mul((Number(Fraction(2)), Transpose(_symbol(big, "A"))))).check().ok
+    small = matdiff.derivative("1e-11*tr(A*X) + 0*tr(B*X)", wrt="X", where="B: matrix(n,m)")
+    assert small.check().ok
+    assert not _with_value(small, Mul((Number(Fraction(1, 10 ** 11)), Transpose(_symbol(small, "B"))))).check().ok
+    J = matdiff.derivative("X + matrix(1e12)", wrt="X")
+    assert J.check().ok and not _with_value(J, Mul((Number(Fraction(2)), J.value))).check().ok
+
+
+def test_hessian_check_judges_on_the_scale_of_the_varying_terms():
+    """1e12 tr(AX) + tr(XᵀX) once let a Hessian of 6I pass: the differences of
+    the gradient lost the 2I under the rounding of 1e12 Aᵀ."""
+    import dataclasses
+    from fractions import Fraction
+    from matdiff.nodes import Mul, Number
+    h = matdiff.hessian("1e12*tr(A*X) + tr(X'*X)", wrt="X")
+    assert h.check().ok
+    three = Number(Fraction(3))
+    wrong = dataclasses.replace(h, value=Mul((three, h.value)), operator_tree=Mul((three, h.operator_tree)),
+                                differential_tree=Mul((three, h.differential_tree)))
+    report = wrong.check()
+    assert not report.ok and "finite differences" in report.message
+
+
+def test_check_over_no_directions_is_refused():
+    r = matdiff.derivative("tr(X)", wrt="X")
+    with pytest.raises(ValueError, match="trials must be a positive integer"):
+        r.check(trials=0)
+    with pytest.raises(ValueError, match="tolerance"):
+        r.check(tolerance=0)
+
+
+def test_generated_code_that_always_raises_fails_the_check():
+    import dataclasses
+
+    from matdiff.result import Result
+
+    class Refusing(Result):
+        def lambdify(self):
+            def refuse(**values):
+                raise matdiff.EvaluationError("refused")
+            return refuse
+    r = matdiff.derivative("tr(A*X)", wrt="X")
+    report = Refusing(**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}).check()
+    assert not report.ok and "generated NumPy code raised" in report.message
+
+
+@pytest.mark.parametrize("text,wrt,where", [
+    ("tr(X)", "X", "X: matrix(1,1) orthogonal"),            # no direction exists: once 0/0
+    ("sin(1e6*a)", "a", None),                              # needs steps near 1e-9
+    ("tr(inv(x*x' + 1e-6*I))", "x", None),                  # condition number 1e6
+    ("tr(inv(A'*A + 1e-4*I))", "A", None),
+])
+def test_check_raises_no_false_alarm_on_right_results(text, wrt, where):
+    r = matdiff.derivative(text, wrt=wrt, where=where)
+    assert all(r.check(seed=seed).ok for seed in range(10))
+
+
+def test_check_refuses_to_draw_huge_declared_sizes():
+    """tr(X) with X 30000×30000 once tried to allocate 6.7 GiB."""
+    report = matdiff.derivative("tr(X)", wrt="X", where="X: matrix(30000,30000)").check()
+    assert not report.ok and report.trials == 0 and "900,000,000 entries" in report.message
