@@ -11,10 +11,19 @@ import numpy as np
 from .errors import EvaluationError
 from .nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero, symbols_of,
+    Number, Power, Symbol, Transpose, Zero, is_permutation, permutation_factors, symbols_of,
 )
+from .kernels import STRUCTURE_CHECKS, _as_array, _inv, _permutation
 from .ops import function
 from .shapes import Size, shape_text
+
+
+def inverse(M: np.ndarray) -> np.ndarray:
+    """M⁻¹ under the condition policy of kernels._inv."""
+    try:
+        return _inv(M)
+    except ValueError as e:
+        raise EvaluationError(str(e)) from None
 
 
 def commutation_matrix(m: int, n: int) -> np.ndarray:
@@ -26,28 +35,24 @@ def commutation_matrix(m: int, n: int) -> np.ndarray:
     return K
 
 
+def kind_of(symbol: Symbol) -> str:
+    """'scalar', 'vector', 'row' or 'matrix': how a value of the symbol is read."""
+    r, c = symbol.shape
+    if r.is_one and c.is_one:
+        return "scalar"
+    if c.is_one:
+        return "vector"
+    return "row" if r.is_one else "matrix"
+
+
 def as_array(name: str, value: Any, symbol: Symbol) -> np.ndarray:
-    """A user's value as a 2-D array of the symbol's kind, or a clear error."""
+    """A user's value as a 2-D array of the symbol's kind, or a clear error
+    (the policy of kernels._as_array, which generated code shares)."""
+    structure = tuple(s for s in STRUCTURE_CHECKS if s in symbol.properties)
     try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise EvaluationError(f"{name} must be numeric, got {type(value).__name__}") from None
-    kind = shape_text(symbol.shape)
-    if symbol.is_scalar:
-        if arr.size != 1:
-            raise EvaluationError(f"{name} must be a scalar, got an array of shape {arr.shape}")
-        return arr.reshape(1, 1)
-    if symbol.shape[1].is_one:
-        if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[1] == 1):
-            return arr.reshape(-1, 1)
-        raise EvaluationError(f"{name} must be a {kind}: shape (n,) or (n, 1), got {arr.shape}")
-    if symbol.shape[0].is_one:
-        if arr.ndim == 1 or (arr.ndim == 2 and arr.shape[0] == 1):
-            return arr.reshape(1, -1)
-        raise EvaluationError(f"{name} must be a {kind}, got shape {arr.shape}")
-    if arr.ndim != 2:
-        raise EvaluationError(f"{name} must be a {kind} (a 2-D array), got shape {arr.shape}")
-    return arr
+        return _as_array(value, name, kind_of(symbol), structure)
+    except ValueError as e:
+        raise EvaluationError(str(e)) from None
 
 
 def bind(symbols: list[Symbol], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -137,15 +142,7 @@ class Interpreter:
         return out
 
     def _Mul(self, n: Mul) -> np.ndarray:
-        scale = 1.0
-        chain: np.ndarray | None = None
-        for f in n.factors:
-            v = self(f)
-            if f.is_scalar:
-                scale *= float(v[0, 0])
-            else:
-                chain = v if chain is None else chain @ v
-        return np.full((1, 1), scale) if chain is None else scale * chain
+        return product_value(n, self, self.sizes)
 
     def _Hadamard(self, n: Hadamard) -> np.ndarray:
         out = self(n.factors[0])
@@ -163,15 +160,12 @@ class Interpreter:
         return self(n.arg).T
 
     def _Inverse(self, n: Inverse) -> np.ndarray:
-        M = self(n.arg)
-        if np.linalg.cond(M) > 1e10:
-            raise EvaluationError("a matrix to invert is singular at these values")
-        return np.linalg.inv(M)
+        return inverse(self(n.arg))
 
     def _MatPower(self, n: MatPower) -> np.ndarray:
         base = self(n.base)
         if n.k < 0:
-            base = np.linalg.inv(base)
+            base = inverse(base)
         return np.linalg.matrix_power(base, abs(n.k))
 
     def _Power(self, n: Power) -> np.ndarray:
@@ -188,6 +182,35 @@ def evaluate(node: Node, values: Mapping[str, Any]) -> np.ndarray:
     """The value of a tree at the given symbol values (2-D; scalars 1×1)."""
     arrays, sizes = bind(symbols_of(node), values)
     return Interpreter(arrays, sizes)(node)
+
+
+def product_value(n: Mul, value: Any, sizes: Mapping[str, int]) -> np.ndarray:
+    """The value of a product from its factors' values (`value(factor)`):
+    scalars scale, the rest multiply as a chain; permutation factors (K(m,n),
+    I ⊗ K ⊗ I) are applied by indexing, since their matrices may not fit in
+    memory (Jacobians through Kronecker products)."""
+    scale = 1.0
+    chain: np.ndarray | None = None
+    rows: np.ndarray | None = None  # a permutation (index vector) pending at the chain's left end
+    for f in n.factors:
+        if is_permutation(f):
+            p = _permutation(*((kind, *(size_value(s, sizes) for s in dims))
+                               for kind, *dims in permutation_factors(f)))
+            if chain is not None:
+                chain = chain[:, np.argsort(p)]          # B P
+            else:
+                rows = p if rows is None else p[rows]   # P₁ P₂ = the permutation p₂[p₁]
+            continue
+        v = value(f)
+        if f.is_scalar:
+            scale *= float(v[0, 0])
+        elif chain is None:
+            chain = v if rows is None else v[rows]       # P B
+        else:
+            chain = chain @ v
+    if chain is None and rows is not None:
+        chain = np.eye(len(rows))[rows]
+    return np.full((1, 1), scale) if chain is None else scale * chain
 
 
 class Magnitudes:
@@ -219,15 +242,7 @@ class Magnitudes:
                 out = out + self(t)
             return out
         if isinstance(n, Mul):
-            scale = 1.0
-            chain: np.ndarray | None = None
-            for f in n.factors:
-                v = self(f)
-                if f.is_scalar:
-                    scale *= float(v[0, 0])
-                else:
-                    chain = v if chain is None else chain @ v
-            return np.full((1, 1), scale) if chain is None else scale * chain
+            return product_value(n, self, self.values.sizes)
         if isinstance(n, Hadamard):
             out = self(n.factors[0])
             for f in n.factors[1:]:

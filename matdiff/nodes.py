@@ -394,6 +394,19 @@ class Call(Node):
         return Call(self.name, children, self.size)
 
 
+def is_permutation(node: Node) -> bool:
+    """A commutation matrix K(m, n), or a Kronecker product of them and identities."""
+    factors = node.factors if isinstance(node, Kron) else (node,)
+    return any(isinstance(f, Commutation) for f in factors) and all(
+        isinstance(f, (Commutation, Identity)) for f in factors)
+
+
+def permutation_factors(node: Node) -> list[tuple]:
+    """('I', n) and ('K', m, n) for each Kronecker factor of a permutation node."""
+    factors = node.factors if isinstance(node, Kron) else (node,)
+    return [("I", f.n) if isinstance(f, Identity) else ("K", f.m, f.n) for f in factors]  # type: ignore[attr-defined]
+
+
 def fraction_to_float(value: Fraction) -> float:
     """The nearest double of an exact number, saturating to ±inf."""
     try:

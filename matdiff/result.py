@@ -162,16 +162,19 @@ def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any
     names = Namespace(s.name for s in symbols)
     renamed = [(s.name, names.symbol(s.name)) for s in symbols]
 
-    def function(**values: Any) -> Any:
+    def function(*positional: Any, **values: Any) -> Any:
+        if positional:
+            keywords = ", ".join(f"{s.name}=..." for s in symbols)
+            raise EvaluationError(f"pass the symbols by name: {name}({keywords})")
         if values.keys() != expected:
             bind(symbols, values)  # says which argument is missing or unknown
         try:
             return compiled(**{py: values[name] for name, py in renamed})
+        except np.linalg.LinAlgError as e:  # before ValueError, which it is a subclass of
+            raise EvaluationError(f"linear algebra failed at these values: {e}") from None
         except ValueError as e:
             bind(symbols, values)  # a misshapen argument, in the words of the API
             raise EvaluationError(str(e)) from None
-        except np.linalg.LinAlgError as e:
-            raise EvaluationError(f"linear algebra failed at these values: {e}") from None
 
     function.__name__ = name
     function.__doc__ = compiled.__doc__
@@ -203,7 +206,10 @@ class Hessian(Result):
         name = "d" + self.column.name
         while name in taken:
             name = "d" + name
-        return Symbol(name, self.column.shape, self.column.properties)
+        # a direction lies in the tangent space: symmetric (or diagonal) where Y is, X·skew where Y is orthogonal
+        tangent = frozenset({"spd": "symmetric"}.get(p, p) for p in self.column.properties
+                            if p in ("symmetric", "spd", "diagonal"))
+        return Symbol(name, self.column.shape, tangent)
 
     def latex(self) -> str:
         x, y = latex_name(self.variable.name), latex_name(self.column.name)

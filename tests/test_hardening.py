@@ -198,3 +198,73 @@ def test_check_refuses_to_draw_huge_declared_sizes():
     """tr(X) with X 30000×30000 once tried to allocate 6.7 GiB."""
     report = matdiff.derivative("tr(X)", wrt="X", where="X: matrix(30000,30000)").check()
     assert not report.ok and report.trials == 0 and "900,000,000 entries" in report.message
+
+
+# -- generated code and its arguments: one policy with the interpreter -----------------
+def _both(r, values):
+    """The errors lambdify and the interpreter raise for the same values."""
+    from matdiff.evaluate import evaluate
+    errors = []
+    for run in (lambda: r.lambdify()(**values), lambda: evaluate(r.expression, values)):
+        with pytest.raises(matdiff.EvaluationError) as info:
+            run()
+        errors.append(info.value.message)
+    return errors
+
+
+def test_a_declared_structure_is_checked_not_assumed():
+    """An spd S given non-symmetric once had its upper triangle inverted."""
+    r = matdiff.derivative("tr(inv(S)*A)", wrt="S", where="S: spd")
+    A = rng(1).standard_normal((3, 3))
+    assert all("S is declared spd but is not symmetric" in m for m in _both(r, {"S": A, "A": A}))
+    q = matdiff.derivative("tr(Q*A)", wrt="A", where="Q: orthogonal")
+    assert all("Q is declared orthogonal" in m for m in _both(q, {"Q": A, "A": A}))
+    d = matdiff.derivative("tr(D*A)", wrt="A", where="D: diagonal")
+    assert all("off-diagonal" in m for m in _both(d, {"D": A, "A": A}))
+
+
+@pytest.mark.parametrize("value,words", [
+    (np.eye(3) * (1 + 1j), "X must be real numbers, not complex numbers"),
+    ("2", "X must be real numbers, not text"),
+    (np.zeros((0, 3)), "X has no entries"),
+])
+def test_arguments_that_are_not_real_arrays_are_refused(value, words):
+    r = matdiff.derivative("tr(X*X)", wrt="X")
+    assert all(words in m for m in _both(r, {"X": value}))
+
+
+def test_positional_arguments_get_a_clear_error():
+    f = matdiff.derivative("tr(A X B)", wrt="X").lambdify()
+    with pytest.raises(matdiff.EvaluationError, match=r"pass the symbols by name: gradient_X\(A=\.\.\., X=\.\.\."):
+        f(np.eye(2), np.eye(2), np.eye(2))
+
+
+@pytest.mark.parametrize("X,words", [
+    (np.ones((3, 3)), "a matrix to invert is singular at these values"),
+    (np.diag([1.0, 1.0, 1e-17]), "singular to working precision at these values (condition number 1.0e+17)"),
+])
+def test_singular_matrices_are_refused_alike_by_code_and_interpreter(X, words):
+    r = matdiff.derivative("tr(inv(X)*A)", wrt="X")
+    assert all(words in m for m in _both(r, {"X": X, "A": np.eye(3)}))
+
+
+def test_kronecker_jacobians_apply_commutation_matrices_as_permutations():
+    """kron(kron(X,A),B) with X 2×2, A and B 10×10 once allocated 11.9 GiB for a
+    40000×40000 permutation matrix; its Jacobian is 40000×4."""
+    r = matdiff.derivative("kron(kron(X,A),B)", wrt="X", where="X: matrix(2,2), A: matrix(10,10), B: matrix(10,10)")
+    assert "_permutation(" in r.code() and "_commutation(" not in r.code()
+    g = rng(2)
+    X, A, B = g.standard_normal((2, 2)), g.standard_normal((10, 10)), g.standard_normal((10, 10))
+    J = r.lambdify()(X=X, A=A, B=B)
+    E = g.standard_normal((2, 2))
+    h = 1e-6
+    numeric = (np.kron(np.kron(X + h * E, A), B) - np.kron(np.kron(X - h * E, A), B)) / (2 * h)
+    assert J.shape == (40000, 4) and rel_error(J @ E.reshape(-1, order="F"), numeric.reshape(-1, order="F")) < 1e-8
+    assert r.check().ok
+
+
+def test_four_chained_kronecker_products_are_checked_in_little_memory():
+    """Their Jacobian at n = 4 once needed a 32 GiB permutation matrix, in code and in check()."""
+    r = matdiff.derivative("kron(kron(kron(X,A),B),C)", wrt="X",
+                           where="X: matrix(4,4), A: matrix(4,4), B: matrix(4,4), C: matrix(4,4)")
+    assert r.check().ok

@@ -13,31 +13,17 @@ from fractions import Fraction
 
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero, fraction_to_float,
+    Number, Power, Symbol, Transpose, Zero, fraction_to_float, is_permutation,
 )
 from ..ops import function
 from ..shapes import Shape, Size, shape_text
-from .kernels import _spd_inverse, _weighted_gram
+from ..kernels import STRUCTURE_CHECKS, _as_array, _check_structure, _inv, _permutation, _spd_inverse, _weighted_gram
 from .namespace import Namespace
 from .precedence import is_negative_term
 from .text import is_reciprocal, negated
 
 # Module-level helpers: their names start with '_', which no user symbol can.
 HELPERS = '''
-def _as_array(value, name, kind):
-    """A value as a 2-D float array of the given kind ('scalar', 'vector', 'row', 'matrix')."""
-    a = np.asarray(value, dtype=float)
-    if kind == "scalar" and a.size == 1:
-        return a.reshape(1, 1)
-    if kind == "vector" and (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
-        return a.reshape(-1, 1)
-    if kind == "row" and (a.ndim == 1 or (a.ndim == 2 and a.shape[0] == 1)):
-        return a.reshape(1, -1)
-    if kind == "matrix" and a.ndim == 2:
-        return a
-    raise ValueError("%s must be a %s, got shape %s" % (name, kind, a.shape))
-
-
 def _shaped(value, shape):
     """value as an array of the given shape (a scalar or 1×1 value is spread out)."""
     value = np.asarray(value, dtype=float)
@@ -201,22 +187,50 @@ class CodePrinter:
             self.helpers.setdefault("_weighted_gram", _weighted_gram)
             M, w = chain[2], chain[1].args[0]  # type: ignore[attr-defined]
             return f"_weighted_gram({self.expr(M)[0]}, {self.expr(w)[0]})"
-        text = self._product(chain, _cheapest_order(chain))[0]
-        return text[1:-1]  # the outermost product needs no parentheses of its own
+        text, tag = self._product(chain, _cheapest_order(chain))
+        if tag is not None and tag[0] == "perm":  # the chain is a permutation: its matrix is the value
+            n = self.size(chain[0].shape[0])
+            return f"{self.np}.eye({n})[{tag[1]}]"
+        return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
-    def _product(self, chain: list[Node], tree) -> tuple[str, Node | None]:
-        """Text of a (sub)chain, and its diagonal vector if it is a lone diag(v)."""
+    def _product(self, chain: list[Node], tree) -> tuple[str, tuple[str, object] | None]:
+        """Text of a (sub)chain, and how it multiplies: ("diag", v) for a lone
+        diag(v), ("perm", index text) for a permutation (a commutation matrix,
+        or a Kronecker product of them and identities), applied by indexing."""
         if isinstance(tree, int):
             f = chain[tree]
             if _is_diagonal_matrix(f):
-                return self.wrap(f, P_POW), f.args[0]  # type: ignore[attr-defined]
+                return self.wrap(f, P_POW), ("diag", f.args[0])  # type: ignore[attr-defined]
+            if is_permutation(f):
+                return "", ("perm", self.permutation(f))
             return self.wrap(f, P_POW), None
-        (left, left_diag), (right, right_diag) = self._product(chain, tree[0]), self._product(chain, tree[1])
-        if right_diag is not None and left_diag is None:
-            return f"({left} * {self.np}.ravel({self.expr(right_diag)[0]}))", None
-        if left_diag is not None and right_diag is None:
-            return f"({self.np}.ravel({self.expr(left_diag)[0]})[:, None] * {right})", None
+        (left, lt), (right, rt) = self._product(chain, tree[0]), self._product(chain, tree[1])
+        lperm = lt[1] if lt is not None and lt[0] == "perm" else None
+        rperm = rt[1] if rt is not None and rt[0] == "perm" else None
+        if lperm is not None and rperm is not None:
+            return "", ("perm", f"{rperm}[{lperm}]")        # P₁P₂ B = B[p₂[p₁]]
+        if lperm is not None:
+            return f"({right})[{lperm}]", None              # P B: rows of B in the order p
+        if rperm is not None:
+            return f"({left})[:, {self.np}.argsort({rperm})]", None   # B P: columns in the inverse order
+        if rt is not None and lt is None:
+            return f"({left} * {self.np}.ravel({self.expr(rt[1])[0]}))", None  # type: ignore[arg-type]
+        if lt is not None and rt is None:
+            return f"({self.np}.ravel({self.expr(lt[1])[0]})[:, None] * {right})", None  # type: ignore[arg-type]
         return f"({left} @ {right})", None
+
+    def permutation(self, node: Node) -> str:
+        """The index vector p of a permutation matrix P (row i of P is e_{p[i]})."""
+        self.helpers.setdefault("_permutation", _permutation)
+        factors = node.factors if isinstance(node, Kron) else (node,)
+        spec = []
+        for f in factors:
+            if isinstance(f, Identity):
+                spec.append(f"('I', {self.size(f.n)})")
+            else:
+                assert isinstance(f, Commutation)
+                spec.append(f"('K', {self.size(f.m)}, {self.size(f.n)})")
+        return f"_permutation({', '.join(spec)})"
 
     def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
         text = self.wrap(n.factors[0], P_MUL)
@@ -241,13 +255,14 @@ class CodePrinter:
         if isinstance(n.arg, Symbol) and "spd" in n.arg.properties:
             self.helpers.setdefault("_spd_inverse", _spd_inverse)
             return f"_spd_inverse({self.expr(n.arg)[0]})", P_ATOM
+        self.helpers.setdefault("_inv", _inv)
         if isinstance(n.arg, Transpose):
-            return f"{self.np}.linalg.inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
-        return f"{self.np}.linalg.inv({self.expr(n.arg)[0]})", P_ATOM
+            return f"_inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
+        return f"_inv({self.expr(n.arg)[0]})", P_ATOM
 
     def _MatPower(self, n: MatPower) -> tuple[str, int]:
         if n.k < 0:
-            base = self.expr(Inverse(n.base))[0]
+            base = self.expr(Inverse(n.base))[0]  # through _inv and its condition policy
         else:
             base = self.expr(n.base)[0]
         return f"{self.np}.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
@@ -321,7 +336,7 @@ def _cheapest_order(chain: list[Node]):
     Introduction to Algorithms, §15.2)."""
     k = len(chain)
     dims = [_cost(chain[0].shape[0])] + [_cost(f.shape[1]) for f in chain]
-    diagonal = [_is_diagonal_matrix(f) for f in chain]
+    diagonal = [_is_diagonal_matrix(f) or is_permutation(f) for f in chain]  # applied in linear time
     best: dict[tuple[int, int], tuple[tuple[int, ...], object]] = {}
     for i in range(k):
         best[i, i] = ((), i)
@@ -408,9 +423,14 @@ def generate_module(functions: Sequence[CodeFunction]) -> str:
 def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     namespace, symbols = printer.namespace, fn.symbols
     body: list[str] = []
+    printer.helpers.setdefault("_as_array", _as_array)
     for sym in symbols:
         p = namespace.symbol(sym.name)
-        body.append(f"    {p} = _as_array({p}, {sym.name!r}, {_kind(sym)!r})")
+        checked = tuple(s for s in STRUCTURE_CHECKS if s in sym.properties)
+        if checked:
+            printer.helpers.setdefault("_check_structure", _check_structure)
+        extra = f", {checked!r}" if checked else ""
+        body.append(f"    {p} = _as_array({p}, {sym.name!r}, {_kind(sym)!r}{extra})")
     bound: set[str] = set()
     for sym in symbols:
         p = namespace.symbol(sym.name)

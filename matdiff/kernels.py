@@ -1,0 +1,127 @@
+"""NumPy kernels that generated code calls and the interpreter shares
+(structure-aware inverses, Gram matrices, permutations applied by indexing);
+each function's source is copied into the generated module that uses it, so
+each refers only to NumPy as `np`."""
+from __future__ import annotations
+
+from .lazy_numpy import np
+
+
+def _spd_inverse(S):
+    """S⁻¹ for a symmetric positive definite S from its Cholesky factor (LAPACK
+    potrf and potri, about half the work of a general inverse; through SciPy
+    when it is installed)."""
+    try:
+        from scipy.linalg import lapack
+    except ImportError:
+        np.linalg.cholesky(S)  # raises where S is not positive definite
+        inverse = np.linalg.inv(S)
+    else:
+        factor, info = lapack.dpotrf(S, lower=False, clean=False)
+        if info == 0:
+            inverse, info = lapack.dpotri(factor, lower=False)
+        if info != 0:
+            raise ValueError("the matrix declared spd is not positive definite at these values")
+        inverse = np.triu(inverse) + np.triu(inverse, 1).T
+    condition = np.linalg.norm(S, 1) * np.linalg.norm(inverse, 1)
+    if not condition <= 1e12:
+        raise ValueError("a matrix to invert is singular to working precision at these values "
+                         "(condition number %.1e)" % condition)
+    return inverse
+
+
+def _weighted_gram(M, w):
+    """Mᵀ diag(w) M for w ≥ 0, as the Gram matrix WᵀW of W = √w ∘ M (rows
+    scaled): NumPy computes WᵀW with BLAS syrk, half the products of a general
+    matrix product, and the result is exactly symmetric."""
+    W = np.sqrt(np.ravel(w))[:, None] * M
+    return W.T @ W
+
+
+def _permutation(*factors):
+    """The index vector p of a Kronecker product of identities ('I', n) and
+    commutation matrices ('K', m, n), K vec(A) = vec(Aᵀ) for an m×n A: row i
+    of the product is the unit row e_{p[i]}, so P @ B is B[p] and B @ P is
+    B[:, argsort(p)] — a permutation applied without forming its matrix."""
+    p = np.zeros(1, dtype=np.intp)
+    for f in factors:
+        if f[0] == "I":
+            q = np.arange(f[1])
+        else:  # K[i n + j, j m + i] = 1
+            m, n = f[1], f[2]
+            q = (np.arange(n)[None, :] * m + np.arange(m)[:, None]).ravel()
+        p = (p[:, None] * len(q) + q[None, :]).ravel()
+    return p
+
+
+# Declared structures an argument is checked against (invertibility shows when inverting).
+STRUCTURE_CHECKS = ("symmetric", "spd", "diagonal", "orthogonal")
+
+
+def _as_array(value, name, kind, structure=()):
+    """A symbol's value as a 2-D float array of its kind ('scalar', 'vector',
+    'row', 'matrix'): real numbers only (no strings, no complex entries), not
+    empty, and inside its declared structure ('symmetric', 'spd', 'diagonal',
+    'orthogonal') to a tolerance. The one argument policy of the interpreter
+    and of generated code."""
+    a = np.asarray(value)
+    if a.dtype.kind in "USVc" or (a.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex))
+                                                              for v in a.ravel())):
+        what = "complex numbers" if a.dtype.kind == "c" or a.dtype.kind == "O" and any(
+            isinstance(v, complex) for v in a.ravel()) else "text"
+        raise ValueError("%s must be real numbers, not %s" % (name, what))
+    try:
+        a = a.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError("%s must be real numbers, not %s" % (name, type(value).__name__)) from None
+    if a.size == 0:
+        raise ValueError("%s has no entries (shape %s)" % (name, a.shape))
+    if kind == "scalar" and a.size == 1:
+        a = a.reshape(1, 1)
+    elif kind == "vector" and (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
+        a = a.reshape(-1, 1)
+    elif kind == "row" and (a.ndim == 1 or (a.ndim == 2 and a.shape[0] == 1)):
+        a = a.reshape(1, -1)
+    elif not (kind == "matrix" and a.ndim == 2):
+        shapes = {"scalar": "a single number", "vector": "shape (n,) or (n, 1)", "row": "shape (n,) or (1, n)",
+                  "matrix": "a 2-D array"}
+        raise ValueError("%s must be a %s (%s), got shape %s" % (name, kind, shapes[kind], a.shape))
+    for s in structure:
+        _check_structure(a, name, s)
+    return a
+
+
+def _check_structure(a, name, structure):
+    """Refuse a value outside its declared set (relative tolerance 1e-8)."""
+    scale = max(1.0, float(np.abs(a).max()))
+    if structure in ("symmetric", "spd"):
+        gap = float(np.abs(a - a.T).max())
+        if gap > 1e-8 * scale:
+            raise ValueError("%s is declared %s but is not symmetric (|%s - %s'| reaches %.3g)"
+                             % (name, structure, name, name, gap))
+    elif structure == "diagonal":
+        gap = float(np.abs(a - np.diag(np.diag(a))).max())
+        if gap > 1e-8 * scale:
+            raise ValueError("%s is declared diagonal but has an off-diagonal entry of %.3g" % (name, gap))
+    elif structure == "orthogonal":
+        gap = float(np.abs(a.T @ a - np.eye(a.shape[1])).max())
+        if gap > 1e-8 * a.shape[0]:
+            raise ValueError("%s is declared orthogonal but %s'%s differs from I by %.3g" % (name, name, name, gap))
+
+
+MAX_CONDITION = 1e12
+
+
+def _inv(M):
+    """M⁻¹, refused where M is singular to working precision: 1-norm condition
+    number ‖M‖₁‖M⁻¹‖₁ above 1e12 (cheap, from the inverse itself), the one
+    policy of the interpreter and of generated code."""
+    try:
+        inverse = np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        raise ValueError("a matrix to invert is singular at these values") from None
+    condition = np.linalg.norm(M, 1) * np.linalg.norm(inverse, 1)
+    if not condition <= 1e12:
+        raise ValueError("a matrix to invert is singular to working precision at these values "
+                         "(condition number %.1e)" % condition)
+    return inverse
