@@ -96,6 +96,23 @@ def median_ms(text: str, wrt: str, repeats: int) -> float:
     return 1000 * statistics.median(times)
 
 
+def code_rows(repeats: int) -> list[tuple[str, int, float]]:
+    """.code() of the k-factor trace gradient against the size of the result
+    (nodes written out): generation should be near-linear in that size."""
+    from matdiff.nodes import written_size
+    rows = []
+    for k in (10, 20, 30, 40, 60):
+        r = matdiff.derivative(trace_product(k // 2), wrt="X")
+        r.code()
+        times = []
+        for _ in range(max(3, repeats // 4)):
+            t0 = time.perf_counter()
+            r.code()
+            times.append(time.perf_counter() - t0)
+        rows.append((f"∇ of the {k}-factor trace product", written_size(r.value), 1000 * statistics.median(times)))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
@@ -105,14 +122,20 @@ def main(argv: list[str] | None = None) -> int:
     cases = CASES + [("generated, 300+ operators", *generated(300))]
     rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in cases]
     machine = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
+    code = code_rows(args.repeats)
     if args.markdown:
         print("| expression | median derivation time (ms) |\n|---|---:|")
         for label, ms in rows:
             print(f"| {label} | {ms:.2f} |")
+        print("\n| generated code | result size (nodes) | median `.code()` time (ms) |\n|---|---:|---:|")
+        for label, size, ms in code:
+            print(f"| {label} | {size:,} | {ms:.2f} |")
         print(f"\n{machine}, {args.repeats} warm calls each.")
     else:
         for label, ms in rows:
             print(f"{label:34s} {ms:8.2f} ms")
+        for label, size, ms in code:
+            print(f"code: {label:28s} {size:7d} nodes {ms:8.2f} ms")
         print(machine)
     return 0
 

@@ -15,7 +15,7 @@ from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, S
 from .frontend.declarations import read_declarations
 from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
-from .nodes import Node, Symbol, symbols_of, unfixed_size_note, unfixed_sizes
+from .nodes import Node, Symbol, symbols_of, unfixed_size_note, unfixed_sizes, written_size
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
 from .simplify import factor, simplify, stable_forms
@@ -139,15 +139,32 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
     return Parsed(text, parsed.expr, tuple(notes), parsed.extra), variables
 
 
+# Written out (shared parts counted each time), results beyond these sizes are
+# refused: they grow with each level of nesting (tr((X + (X + …)²)²)) or with
+# the square of a power (the Hessian of tr(A X²⁰⁰)), and would take long to
+# build and print. A second derivative costs about five times more per node.
+RESULT_LIMIT = 1_000_000
+SECOND_DERIVATIVE_LIMIT = 200_000
+
+
+def bounded(node: Node, what: str, limit: int) -> Node:
+    """`node`, or a DerivativeError when it is too large written out."""
+    size = written_size(node)
+    if size > limit:
+        raise DerivativeError(f"{what}, written out, has {size:,} nodes; matdiff refuses results beyond {limit:,} "
+                              f"(here they grow with the nesting or the powers of the variable)")
+    return node
+
+
 def derive(text: str, expr: Node, var: Symbol) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression."""
     try:
         f = stable_forms(expr)
         df = simplify(differential(f, var))
         if expr.is_scalar:
-            G = project_gradient(gradient_of_differential(df, var), var)
+            G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
             return Result(text, expr, var, "gradient", df, factor(G), function=f)
-        J = jacobian_of_differential(df, var)
+        J = bounded(jacobian_of_differential(df, var), "the Jacobian", RESULT_LIMIT)
         return Result(text, expr, var, "jacobian", df, factor(J), function=f)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
@@ -162,7 +179,8 @@ def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient:
     if gradient is None:
         gradient = derive(text, expr, row).value
     try:
-        block = hessian_block(gradient, row, column)
+        block = hessian_block(gradient, row, column, lambda d: bounded(d, "the differential of the gradient",
+                                                                       SECOND_DERIVATIVE_LIMIT))
         second = second_differential(block.operator, row)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate twice") from None

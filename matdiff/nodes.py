@@ -435,6 +435,23 @@ def symbols_of(node: Node) -> list[Symbol]:
     return list(seen.values())
 
 
+def written_size(node: Node) -> int:
+    """The number of nodes of the tree written out (shared subtrees counted
+    each time they appear), computed over the shared graph in linear time."""
+    sizes: dict[Node, int] = {}
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if n in sizes:
+            continue
+        if ready:
+            sizes[n] = 1 + sum(sizes[c] for c in n.children)
+        else:
+            stack.append((n, True))
+            stack.extend((c, False) for c in n.children if c not in sizes)
+    return sizes[node]
+
+
 def sizes_of(node: Node) -> set[str]:
     """The size symbols that the shapes of a tree's nodes use."""
     out: set[str] = set()

@@ -15,6 +15,7 @@ directions in the set.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ..nodes import Differential, Node, Symbol
 from ..simplify import factor, simplify
@@ -32,10 +33,12 @@ class HessianBlock:
     matrix: Node
 
 
-def hessian_block(gradient: Node, row: Symbol, column: Symbol) -> HessianBlock:
+def hessian_block(gradient: Node, row: Symbol, column: Symbol,
+                  admit: Callable[[Node], Node] = lambda d: d) -> HessianBlock:
     """The Hessian block from the gradient with respect to `row`, differentiated
-    along `column`."""
-    d_gradient = simplify(differential(gradient, column))
+    along `column`; `admit` sees the differential of the gradient first (and
+    may refuse it as too large, before and after simplification)."""
+    d_gradient = admit(simplify(admit(differential(gradient, column))))
     operator = project_gradient(d_gradient, row)
     matrix = jacobian_of_differential(operator, column)
     return HessianBlock(factor(operator), factor(matrix))

@@ -12,6 +12,7 @@ from .syntax import SynDeclaration
 KINDS = ("scalar", "vector", "matrix")
 PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "invertible")
 SizeWord = "str | int | None"
+MAX_SIZE_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,10 @@ def _sizes(kind: str, given: tuple[tuple[str, Span], ...] | None, span: Span) ->
     out: list[str | int | None] = []
     for text, size_span in given:
         if text[0].isdigit() or text[0] == ".":
-            if not text.isdigit() or int(text) < 1:
-                raise DeclarationError(f"a size must be a positive integer or a name, not {text}", size_span)
+            if not text.isdigit() or int(text[:MAX_SIZE_DIGITS + 1]) < 1:
+                raise DeclarationError(f"a size must be a positive integer or a name, not {text[:40]}", size_span)
+            if len(text.lstrip("0")) > MAX_SIZE_DIGITS:
+                raise DeclarationError(f"a size has at most {MAX_SIZE_DIGITS} digits", size_span)
             out.append(int(text))
         else:
             out.append(text)

@@ -70,6 +70,7 @@ class Typed:
     shape: IShape
     label: str
     make: Callable[[Resolve], Node]
+    power: int = 1   # |k| of the matrix powers composed so far ((X²)ᵀ)³ has 6: bounded like one power
 
 
 class _InferenceSizes:
@@ -407,16 +408,16 @@ class Inference:
         inner = self.expr(syn.operand)  # type: ignore[arg-type]
         label = self.label(syn)
         if syn.op == "'":
-            return Typed((inner.shape[1], inner.shape[0]), label, lambda R: Transpose(inner.make(R)))
+            return Typed((inner.shape[1], inner.shape[0]), label, lambda R: Transpose(inner.make(R)), inner.power)
         self.require_square(inner, syn, "the inverse transpose")
-        return Typed(inner.shape, label, lambda R: Inverse(Transpose(inner.make(R))))
+        return Typed(inner.shape, label, lambda R: Inverse(Transpose(inner.make(R))), inner.power)
 
     def power(self, syn: SynPower) -> Typed:
         base = self.expr(syn.base)  # type: ignore[arg-type]
         exponent_syn = syn.exponent
         label = self.label(syn)
         if syn.op == "^" and isinstance(exponent_syn, SynName) and exponent_syn.name == "T":
-            return Typed((base.shape[1], base.shape[0]), label, lambda R: Transpose(base.make(R)))
+            return Typed((base.shape[1], base.shape[0]), label, lambda R: Transpose(base.make(R)), base.power)
         exponent = self.expr(exponent_syn)  # type: ignore[arg-type]
         transpose_hint = ("; the transpose is " + f"{operand(base.label)}' or {operand(base.label)}^T"
                           if isinstance(exponent_syn, SynName) and exponent_syn.name in ("t", "H") else "")
@@ -437,17 +438,27 @@ class Inference:
         if abs(k) > MAX_MATRIX_POWER:
             raise ParseError(f"the matrix power {exponent.label} is too large: matdiff allows |k| ≤ {MAX_MATRIX_POWER} "
                              f"(the differential of X^k has |k| terms)", exponent_syn.span)  # type: ignore[union-attr]
+        composed = abs(k) * base.power
+        if composed > MAX_MATRIX_POWER:
+            raise ParseError(f"the matrix powers compose to a power of {composed}: matdiff allows |k| ≤ "
+                             f"{MAX_MATRIX_POWER} (the differential of X^k has |k| terms)", syn.span)
         if k == -1:
-            return Typed(base.shape, label, lambda R: Inverse(base.make(R)))
+            return Typed(base.shape, label, lambda R: Inverse(base.make(R)), base.power)
         if k == 0:
             return Typed(base.shape, label, lambda R: Identity(R(base.shape[0])))
         if k == 1:
             return base
-        return Typed(base.shape, label, lambda R: MatPower(base.make(R), k))
+        return Typed(base.shape, label, lambda R: MatPower(base.make(R), k), composed)
+
+
+MAX_NUMBER_DIGITS = 400
 
 
 def number_literal(syn: SynNumber) -> Fraction:
     """The exact value of a number, refused outside double precision's range."""
+    if len(syn.text) > MAX_NUMBER_DIGITS:
+        raise ParseError(f"the number has {len(syn.text)} characters: matdiff reads numbers of at most "
+                         f"{MAX_NUMBER_DIGITS}", syn.span)
     value = Fraction(syn.text)
     if value and not (MIN_NUMBER <= abs(value) <= MAX_NUMBER):
         raise ParseError(f"the number {syn.text} is out of range: numbers lie between 1e-300 and 1e300 "

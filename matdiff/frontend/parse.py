@@ -136,6 +136,7 @@ def parse_syntax(text: str, symbols: Iterable[str] = ()) -> tuple[Syn, tuple[Syn
     symbol (the declarations come after the expression)."""
     if not text.strip():
         raise ParseError("the expression is empty", Span(0, 1), text)
+    _check_length(text)
     _check_brackets(text)
     stripped = text.lstrip()
     if stripped.startswith("where") and stripped[5:6].isspace():
@@ -153,6 +154,7 @@ def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
     """Parse a separate declaration list such as 'A: matrix(n,n) symmetric, c: scalar'."""
     if not text.strip():
         return ()
+    _check_length(text)
     _check_brackets(text)
     return _run("declarations_only", text)
 
@@ -171,6 +173,16 @@ def _run(start: str, text: str, symbols: frozenset[str] = frozenset()) -> Any:
         raise _translate(e, text, start) from None
     except LarkError as e:  # pragma: no cover - any other Lark failure is still the input's
         raise ParseError(f"cannot read the input ({e})", None, text) from None
+
+
+# Inputs are read up to this length (some 7,000 terms, answered in about 3 s).
+MAX_INPUT_LENGTH = 50_000
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_INPUT_LENGTH:
+        raise ParseError(f"the input has {len(text):,} characters: matdiff reads at most {MAX_INPUT_LENGTH:,}",
+                         Span(MAX_INPUT_LENGTH, MAX_INPUT_LENGTH + 1), text)
 
 
 def _check_brackets(text: str) -> None:

@@ -331,28 +331,37 @@ def _cost(size: Size) -> int:
 
 def _cheapest_order(chain: list[Node]):
     """The matrix-chain order of least cost, as a nested (left, right) tree of
-    indices. Costs are polynomials in N compared by degree; multiplying by a
-    diag(v) is a broadcast, linear in the other factor's size (Cormen et al.,
-    Introduction to Algorithms, §15.2)."""
+    indices. Costs are polynomials in N, kept as counts of each power of N
+    (highest first) so that comparing them compares degrees; multiplying by a
+    diag(v) or a permutation is linear in the other factor's size (Cormen et
+    al., Introduction to Algorithms, §15.2). A chain of equally sized square
+    factors costs the same in every order: left to right, without the search."""
     k = len(chain)
     dims = [_cost(chain[0].shape[0])] + [_cost(f.shape[1]) for f in chain]
-    diagonal = [_is_diagonal_matrix(f) or is_permutation(f) for f in chain]  # applied in linear time
-    best: dict[tuple[int, int], tuple[tuple[int, ...], object]] = {}
-    for i in range(k):
-        best[i, i] = ((), i)
+    cheap = [_is_diagonal_matrix(f) or is_permutation(f) for f in chain]  # applied in linear time
+    if len(set(dims)) == 1 and not any(cheap):
+        tree: object = 0
+        for i in range(1, k):
+            tree = (tree, i)
+        return tree
+    top = 3 * max(dims)
+    zero = (0,) * (top + 1)
+    best: dict[tuple[int, int], tuple[tuple[int, ...], object]] = {(i, i): (zero, i) for i in range(k)}
     for length in range(2, k + 1):
         for i in range(k - length + 1):
             j = i + length - 1
-            options = []
+            choice: tuple[tuple[int, ...], object] | None = None
             for split in range(i, j):
                 (lc, lt), (rc, rt) = best[i, split], best[split + 1, j]
-                if (split == i and diagonal[i]) or (split + 1 == j and diagonal[j]):
-                    step = dims[i] + dims[j + 1]          # a broadcast scaling
+                if (split == i and cheap[i]) or (split + 1 == j and cheap[j]):
+                    step = dims[i] + dims[j + 1]          # a broadcast scaling or an indexing
                 else:
                     step = dims[i] + dims[split + 1] + dims[j + 1]
-                cost = tuple(sorted(lc + rc + (step,), reverse=True))
-                options.append((cost, (lt, rt)))
-            best[i, j] = min(options, key=lambda o: o[0])
+                cost = tuple(a + b + (1 if top - d == step else 0) for d, (a, b) in enumerate(zip(lc, rc)))
+                if choice is None or cost < choice[0]:
+                    choice = (cost, (lt, rt))
+            assert choice is not None
+            best[i, j] = choice
     return best[0, k - 1][1]
 
 

@@ -34,10 +34,21 @@ def _join(coeff: Fraction, scalars: list[Node], chain: list[Node]) -> Node:
 
 
 def factor(node: Node) -> Node:
-    """Factor common coefficients, scalars and chain ends out of every sum."""
-    if not node.children:
-        return node
-    node = node.with_children(tuple(factor(c) for c in node.children))
+    """Factor common coefficients, scalars and chain ends out of every sum
+    (each shared subtree once)."""
+    memo: dict[Node, Node] = {}
+
+    def visit(n: Node) -> Node:
+        hit = memo.get(n)
+        if hit is None:
+            hit = _factor_node(n.with_children(tuple(visit(c) for c in n.children))) if n.children else n
+            memo[n] = hit
+        return hit
+
+    return visit(node)
+
+
+def _factor_node(node: Node) -> Node:
     if isinstance(node, Add):
         return _factor_sum(node)
     if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Number):
