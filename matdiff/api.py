@@ -29,6 +29,7 @@ class Parsed:
     expr: Node
     notes: tuple[str, ...]
     extra: dict[str, Symbol]          # symbols named in wrt that f does not contain
+    read: frozenset[str] = frozenset()  # every symbol of the text, also those that drop out (X^0)
 
 
 def parse(text: str, where: "str | Sequence[str] | None" = None) -> Node:
@@ -68,7 +69,7 @@ def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...]
         raise e.with_text(text) from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
-    return Parsed(text, expr, tuple(inference.notes()), inference.extra)
+    return Parsed(text, expr, tuple(inference.notes()), inference.extra, inference.read)
 
 
 def declared_names(where: "str | Sequence[str] | None") -> list[str]:
@@ -135,8 +136,9 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
             variables.append(found[name])
         else:
             variables.append(parsed.extra[name])
-            notes.append(f"f does not depend on {name}: its derivative is zero")
-    return Parsed(text, parsed.expr, tuple(notes), parsed.extra), variables
+            dropped = " (it appears only where it drops out, as in X^0 = I)" if name in parsed.read else ""
+            notes.append(f"f does not depend on {name}{dropped}: its derivative is zero")
+    return Parsed(text, parsed.expr, tuple(notes), parsed.extra, parsed.read), variables
 
 
 # Written out (shared parts counted each time), results beyond these sizes are

@@ -10,6 +10,7 @@ from typing import Sequence
 
 from . import __version__
 from .errors import MatdiffError, MatdiffWarning
+from .terminal import Terminal, flush_or_fail, unwritable
 
 OPERATORS = """\
 operators, loosest first (one level associates to the left, as in MATLAB):
@@ -107,20 +108,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_expression_first(sys.argv[1:] if argv is None else argv, parser))
     if args.expression.startswith(" -"):
         args.expression = args.expression[1:]
+    terminal = Terminal()
     try:
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always", MatdiffWarning)
-            status = _run(args)
+            try:
+                status = _run(args, terminal)
+            except MatdiffError as e:
+                terminal.err(e.render())
+                status = 1
         for note in notes:
             if issubclass(note.category, MatdiffWarning):
-                print(f"note: {note.message}", file=sys.stderr)
-        return status
-    except MatdiffError as e:
-        print(e.render(), file=sys.stderr)
+                terminal.err(f"note: {note.message}")
+    except OSError as e:  # stdout cannot be written (/dev/full, a closed pipe)
+        unwritable(terminal, e)
         return 1
+    return status if flush_or_fail(terminal) else 1
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from . import api
     from .nodes import symbols_of
     from .printing.latex import to_latex
@@ -128,6 +134,7 @@ def _run(args: argparse.Namespace) -> int:
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
 
+    show = terminal.expression
     if not args.wrt:
         missing = [f"--{flag}" for flag in NEEDS_WRT if getattr(args, flag)]
         if missing:
@@ -138,19 +145,19 @@ def _run(args: argparse.Namespace) -> int:
         symbols = [{"name": s.name, "shape": shape_text(s.shape), "properties": sorted(s.properties)}
                    for s in symbols_of(expr)]
         if args.json:
-            print(json.dumps({"input": args.expression, "expression": to_input(expr), "text": to_text(expr),
-                              "shape": shape_text(expr.shape), "latex": to_latex(expr), "symbols": symbols},
-                             ensure_ascii=False, indent=2))
+            terminal.out(json.dumps({"input": args.expression, "expression": to_input(expr), "text": to_text(expr),
+                                     "shape": shape_text(expr.shape), "latex": to_latex(expr), "symbols": symbols},
+                                    ensure_ascii=not terminal.unicode, indent=2))
             return 0
         if args.latex:
-            print(to_latex(expr))
+            terminal.out(to_latex(expr))
             return 0
-        print(f"expression: {to_text(expr)}")
-        print(f"input form: {to_input(expr)}")
-        print(f"shape:      {shape_text(expr.shape)}")
+        terminal.out(f"expression: {show(expr)}")
+        terminal.out(f"input form: {to_input(expr)}")
+        terminal.out(f"shape:      {shape_text(expr.shape)}")
         for s in symbols_of(expr):
             props = f" {' '.join(sorted(s.properties))}" if s.properties else ""
-            print(f"  {s.name}: {shape_text(s.shape)}{props}")
+            terminal.out(f"  {s.name}: {shape_text(s.shape)}{props}")
         return 0
     wrt = ",".join(args.wrt)
     results: list = []
@@ -169,30 +176,31 @@ def _run(args: argparse.Namespace) -> int:
                 report = r.check()
                 obj["check"] = {"ok": report.ok, "worst_error": report.worst_error}
                 status |= 0 if report.ok else 1
-        print(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+        terminal.out(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=not terminal.unicode,
+                                indent=2))
         return status
     if args.code:
         from .printing.numpy_code import generate_module
-        print(generate_module([r.code_function() for r in results]), end="")
-        return _checks(results, args.check)
+        terminal.out(generate_module([r.code_function() for r in results]), end="")
+        return _checks(results, args.check, terminal)
     for i, r in enumerate(results):
         if i:
-            print()
+            terminal.out()
         if args.latex:
-            print(r.latex())
+            terminal.out(r.latex())
         elif isinstance(r, Hessian):
             pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
-            print(f"f  = {to_text(r.expression)}    ({r.shape})")
-            print(f"d²f = {r.differential}")
-            print(f"H[d{r.column.name}] = {r.operator}")
+            terminal.out(f"f  = {show(r.expression)}    ({r.shape})")
+            terminal.out(f"d²f = {show(r.differential_tree)}")
+            terminal.out(f"H[d{r.column.name}] = {show(r.operator_tree)}")
             on_vec = any(not v.shape[1].is_one for v in (r.variable, r.column))
-            print(f"∇²{pair} f = {r}" + ("    (against column-major vec)" if on_vec else ""))
+            terminal.out(f"∇²{pair} f = {show(r.value)}" + ("    (against column-major vec)" if on_vec else ""))
         else:
             name = "∇" + r.variable.name + " f" if r.kind == "gradient" else f"J = ∂vec(f)/∂vec({r.variable.name})"
-            print(f"f  = {to_text(r.expression)}    ({r.shape})")
-            print(f"df = {r.differential}")
-            print(f"{name} = {r}")
-        status |= _checks([r], args.check)
+            terminal.out(f"f  = {show(r.expression)}    ({r.shape})")
+            terminal.out(f"df = {show(r.differential_tree)}")
+            terminal.out(f"{name} = {show(r.value)}")
+        status |= _checks([r], args.check, terminal)
     return status
 
 
@@ -205,12 +213,12 @@ def _note_unused(declared: list[str], symbols: list, variables: list) -> None:
             warnings.warn(f"{name} is declared in --where but does not appear in the expression", MatdiffWarning)
 
 
-def _checks(results: list, wanted: bool) -> int:
+def _checks(results: list, wanted: bool, terminal: Terminal) -> int:
     """Run check() on each result, printing its report; 1 if any failed."""
     status = 0
     for r in results if wanted else ():
         report = r.check()
-        print(report, file=sys.stdout if report.ok else sys.stderr)
+        (terminal.out if report.ok else terminal.err)(str(report))
         status |= 0 if report.ok else 1
     return status
 

@@ -534,11 +534,13 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
         else:
             atoms.append(item)
     numbers = [a for a in atoms if isinstance(a, Number)]
-    if len(numbers) > 1:  # one leading coefficient: (-x)(-y) is 1 x y, printed and parsed alike
+    if numbers and (len(numbers) > 1 or atoms[0] is not numbers[0] or numbers[0].value == 1):
+        # one leading coefficient, and none of 1: --a is a, a*(-b) is -a b, printed and parsed alike
         coefficient = Fraction(1)
         for a in numbers:
             coefficient *= a.value
-        atoms = [Number(coefficient)] + [a for a in atoms if not isinstance(a, Number)]
+        rest = [a for a in atoms if not isinstance(a, Number)]
+        atoms = ([Number(coefficient)] if coefficient != 1 or not rest else []) + rest
     scalars = [a for a in atoms if a.is_scalar]
     matrices = [a for a in atoms if not a.is_scalar]
     # A 1×1 stretch can only start at a row vector or end at a column vector

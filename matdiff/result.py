@@ -292,7 +292,12 @@ class BlockHessian:
         return f"<matdiff block hessian wrt {names}>"
 
     def lambdify(self) -> Callable[..., Any]:
-        """A NumPy callable giving the whole symmetric block matrix."""
+        """A NumPy callable giving the whole block matrix, which acts on the
+        concatenated column-major vecs of directions. It is symmetric when no
+        variable is structured; for a structured variable each block acts on
+        vec of directions inside its set only (symmetric matrices, diagonal
+        ones, X·skew for orthogonal X), and off that subspace its entries are
+        not the second derivative and need not be symmetric."""
         parts = [[b.lambdify() for b in row] for row in self.blocks]
 
         def hessian(**values: Any) -> np.ndarray:

@@ -176,6 +176,10 @@ class SizeTable:
         if ra.product or rb.product:
             if self.key(ra) == self.key(rb):
                 return
+            if (ra.value is not None) != (rb.value is not None):  # m·m = 4: m = 2
+                const, prod = (ra, rb) if ra.value is not None else (rb, ra)
+                if self._solve(prod, const):
+                    return
             free = ra if ra.automatic and not ra.product else rb if rb.automatic and not rb.product else None
             if free is None and ra.product and rb.product and len(ra.product) == len(rb.product):
                 for fa, fb in zip(ra.product, rb.product):  # m·p = n·q, matched factor by factor
@@ -206,6 +210,29 @@ class SizeTable:
         if not rb.automatic or (ra.automatic and rb.serial < ra.serial):
             ra, rb = rb, ra
         rb.parent = ra
+
+    def _solve(self, prod: SizeVar, const: SizeVar) -> bool:
+        """Make a product of sizes equal a constant by fixing its one unknown
+        factor (m·p = 12 with p = 3, or m·m = 4): True when that settles it."""
+        known, unknown = 1, []
+        for f in prod.product:
+            r = self.find(f)
+            if r.value is not None:
+                known *= r.value
+            elif r.product or not r.automatic:
+                return False
+            else:
+                unknown.append(r)
+        assert const.value is not None
+        if not unknown or const.value % known or len({id(u) for u in unknown}) != 1:
+            return False
+        target, power = const.value // known, len(unknown)
+        root = round(target ** (1 / power))
+        for guess in (root - 1, root, root + 1):
+            if guess > 1 and guess ** power == target:
+                self.unify(unknown[0], self.constant(guess))
+                return True
+        return False
 
     def resolve(self, v: SizeVar, names: dict[int, str]) -> Size:
         """The final Size of a variable; `names` renames automatic roots."""

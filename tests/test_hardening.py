@@ -268,3 +268,78 @@ def test_four_chained_kronecker_products_are_checked_in_little_memory():
     r = matdiff.derivative("kron(kron(kron(X,A),B),C)", wrt="X",
                            where="X: matrix(4,4), A: matrix(4,4), B: matrix(4,4), C: matrix(4,4)")
     assert r.check().ok
+
+
+# -- the command line's output -----------------------------------------------------------
+def _cli(args, **env):
+    import os
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "matdiff", *args], capture_output=True, timeout=60,
+                          env={**os.environ, **env})
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "PYTHONUTF8": "0",
+                                                                 "PYTHONIOENCODING": ""}])
+def test_a_terminal_without_unicode_gets_the_ascii_forms(env):
+    """Once a UnicodeEncodeError traceback."""
+    done = _cli(["x'*A*x", "--wrt", "x", "--hessian"], **env)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert done.stdout.decode("ascii").splitlines() == [
+        "f  = x'*A*x    (scalar)", "d^2f = dx'*(A + A')*dx", "H[dx] = (A + A')*dx", "hess_x f = A + A'"]
+    error = _cli(["A*x'", "--wrt", "x"], **env)
+    assert error.returncode == 1 and b"the columns of A (n) do not match" in error.stderr
+
+
+def test_an_unwritable_output_is_an_error_not_a_traceback():
+    import os
+    if not os.path.exists("/dev/full"):
+        pytest.skip("this system has no /dev/full")
+    import subprocess
+    import sys
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "matdiff", "tr(A X B)", "--wrt", "X", "--code"],
+                              stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert b"error: cannot write the output: No space left on device" in done.stderr
+
+
+# -- what was silently misread or unclearly said -------------------------------------------
+def test_a_number_with_two_decimal_points_is_refused():
+    """1.5.5 once read as 1.5 × .5 = 0.75."""
+    with pytest.raises(matdiff.ParseError, match="this one has two"):
+        matdiff.parse("1.5.5")
+    assert matdiff.parse("1.5 .5") == matdiff.parse("0.75")  # two numbers apart do multiply
+
+
+def test_a_variable_that_drops_out_is_said_to_drop_out():
+    with pytest.warns(matdiff.MatdiffWarning, match=r"appears only where it drops out, as in X\^0 = I"):
+        assert str(matdiff.derivative("tr(X^0 + A)", wrt="X")) == "0"
+
+
+def test_a_product_of_sizes_unifies_with_an_integer():
+    """vec(X)ᵀ vec(I) with X 2×2 was refused because m·m never met 4."""
+    r = matdiff.derivative("vec(X)'*vec(I)", wrt="X", where="X: matrix(2,2)")
+    assert rel_error(r.lambdify()(X=np.zeros((2, 2))), np.eye(2)) == 0
+
+
+@pytest.mark.parametrize("text,printed", [
+    ("--a", "a"), ("a - -b", "a + b"), ("a * -b", "-a b"), ("-(-(x))", "x"), ("2*(-1)*a", "-2 a"),
+])
+def test_signs_fold_into_one_leading_coefficient(text, printed):
+    """--a once printed "1 a", a - -b "a + 1 b", a * -b "a (-1) b"."""
+    assert str(matdiff.parse(text)) == printed
+
+
+def test_a_one_by_one_gradient_prints_its_coefficient_first():
+    """Once "A x 2"."""
+    assert str(matdiff.derivative("x'*A*x", wrt="x", where="x: vector(1), A: matrix(1,1)")) == "2 A x"
+
+
+def test_sums_in_either_order_are_collected():
+    """(A + Aᵀ)⁻¹ and (Aᵀ + A)⁻¹ are one term."""
+    r = matdiff.derivative("tr(inv(A + A')*B) + tr(inv(A' + A)*B)", wrt="B")
+    assert str(r).startswith("2 (") and str(r).count("+") == 1  # one term, twice
+    g = rng(5)
+    A, B = g.standard_normal((3, 3)), g.standard_normal((3, 3))
+    assert rel_error(r.lambdify()(A=A, B=B), 2 * np.linalg.inv(A + A.T).T) < 1e-12

@@ -112,17 +112,20 @@ class Inference:
         self.symbols: dict[str, IShape] = {}
         self.order: list[SizeVar] = []
         self.extra: dict[str, Symbol] = {}
+        self.read: frozenset[str] = frozenset()
 
     # -- entry -----------------------------------------------------------------
     def run(self, syn: Syn, also: tuple[str, ...] = ()) -> Node:
         """The typed tree; `also` names symbols that need a shape without
         appearing (a variable f does not depend on), found in `self.extra`."""
         typed = self.expr(syn)
-        extra = {name: self.symbol_shape(name) for name in also if name not in self.symbols}
+        self.read = frozenset(self.symbols)  # every symbol of the text, also those that drop out (X^0)
         draft = typed.make(lambda v: self.sizes.resolve(v, {}))
+        tree_symbols = symbols_of(draft)
+        extra = {name: self.symbol_shape(name) for name in also if name not in {s.name for s in tree_symbols}}
         # Unnamed sizes are called m, n, p, ... in the order their symbols appear
         # in the tree (not in the text), so equal trees get equal names.
-        in_tree = [v for s in symbols_of(draft) if s.name in self.symbols for v in self.symbols[s.name]]
+        in_tree = [v for s in tree_symbols if s.name in self.symbols for v in self.symbols[s.name]]
         self.sizes.reserved |= set(self.symbols)  # a size is not called like a symbol (m*x'*x, m scalar)
         names = self.sizes.automatic_roots(in_tree + self.order)
         resolve: Resolve = lambda v: self.sizes.resolve(v, names)  # noqa: E731

@@ -71,6 +71,8 @@ class _Builder(Transformer):
     def juxtapose(self, children: list[Syn]) -> Syn:
         left, right = children
         span = left.span.cover(right.span)
+        if isinstance(right, SynNumber) and right.text.startswith(".") and right.span.start == left.span.end:
+            raise ParseError("a number has one decimal point: this one has two", Span(left.span.end, left.span.end + 1))
         return self._extend(left, "", Span(right.span.start, right.span.start + 1), right,
                             "product", span)
 

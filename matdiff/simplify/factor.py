@@ -86,6 +86,10 @@ def _factor_sum(node: Add) -> Node:
     if isinstance(inner, Add):
         inner = _factor_sum(inner)
     chain0 = chains[0]
+    if inner.is_scalar:  # a scalar left over scales: a x + x a = 2 a x, coefficient first
+        number = inner.value if isinstance(inner, Number) else Fraction(1)
+        scalars = common_scalars + ([] if isinstance(inner, Number) else [inner])
+        return _join(common_coeff * number, scalars, chain0[:prefix] + chain0[len(chain0) - suffix:])
     outer = _join(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
     return outer
 

@@ -278,13 +278,17 @@ def sum_normal_form(n: Add) -> Node | None:
             continue
         terms.extend(t.terms if isinstance(t, Add) else (t,))
     groups: OrderedDict[Node | None, Fraction] = OrderedDict()
+    first: dict[Node | None, Node | None] = {}  # each group is written as its first member
     for t in terms:
         if isinstance(t, Zero):
             continue
         c, rest = _coefficient(t)
-        groups[rest] = groups.get(rest, Fraction(0)) + c
+        key = None if rest is None else collection_key(rest)
+        first.setdefault(key, rest)
+        groups[key] = groups.get(key, Fraction(0)) + c
     out: list[Node] = []
-    for rest, c in groups.items():
+    for key, c in groups.items():
+        rest = first[key]
         if c == 0:
             continue
         if rest is None:
@@ -299,6 +303,35 @@ def sum_normal_form(n: Add) -> Node | None:
         return out[0]
     result = Add(tuple(out))
     return None if result == n else result
+
+
+_KEYS: dict[Node, Node] = {}
+
+
+def collection_key(node: Node) -> Node:
+    """A form of `node` in which the order of what commutes does not matter —
+    the terms of sums, scalar factors of products, factors of entry-wise
+    products — so that (A + Aᵀ)⁻¹ and (Aᵀ + A)⁻¹, or a x and x a, are collected
+    as like terms. Only a key: results keep the order they were written in."""
+    hit = _KEYS.get(node)
+    if hit is not None:
+        return hit
+    kids = tuple(collection_key(c) for c in node.children)
+    if isinstance(node, (Add, Hadamard)):
+        key: Node = type(node)(tuple(sorted(kids, key=_order)))
+    elif isinstance(node, Mul):
+        scalars = sorted((k for k in kids if k.is_scalar), key=_order)
+        key = Mul(tuple(scalars) + tuple(k for k in kids if not k.is_scalar))
+    else:
+        key = node if kids == node.children else node.with_children(kids)
+    if len(_KEYS) > 100_000:  # a cache, not a store: bounded
+        _KEYS.clear()
+    _KEYS[node] = key
+    return key
+
+
+def _order(node: Node) -> tuple[str, int]:
+    return (type(node).__name__, hash(node))
 
 
 # ------------------------------------------------------------------ entry-wise
@@ -486,11 +519,11 @@ def call_rules(n: Call) -> Node | None:
         return call("tr", Transpose(a))  # tr(M) = tr(Mᵀ), read with fewer transposes
     if name in ("tr", "sum") and isinstance(a, Add):
         return Add(tuple(call(name, t) for t in a.terms))
-    if name in ("tr", "sum", "vec", "diag"):
+    if fn.linear and len(args) == 1:  # f(c A) = c f(A)
         pulled = _pull_scalars(a)
         if pulled is not None:
             scalars, rest = pulled
-            return Mul(tuple(scalars) + (call(name, rest),))
+            return Mul(tuple(scalars) + (call(name, rest, shape=n.shape),))
     if name == "vec" and a.shape[1].is_one:
         return a
     if name == "unvec" and isinstance(a, Call) and a.name == "vec" and a.args[0].shape == n.shape:
