@@ -262,4 +262,14 @@ class Magnitudes:
             args = [self(a) for a in n.args]
             value = fn.evaluate(*args, shape=self.values.dims(n)) if fn.needs_shape else fn.evaluate(*args)
             return np.atleast_2d(np.asarray(value, dtype=float))
+        # A function passes on the rounding of its argument times its slope:
+        # log(1 + a¹⁶) at a = 0.1 is 1e-16 but carries the rounding of 1 + a¹⁶.
+        if isinstance(n, Call) and function(n.name).derivative is not None:
+            (u,) = n.args
+            slope = self.values(function(n.name).derivative(u))  # type: ignore[misc]
+            return np.abs(self.values(n)) + np.abs(slope) * self(u)
+        if isinstance(n, Power) and isinstance(n.exponent, Number):
+            p = n.exponent.value
+            slope = np.abs(float(p)) * np.abs(self.values(Power(n.base, Number(p - 1))))
+            return np.abs(self.values(n)) + slope * self(n.base)
         return np.abs(self.values(n))

@@ -10,6 +10,7 @@ that `name(` is a product at the level of every juxtaposition.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -78,24 +79,23 @@ class FewestParentheses:
             sign = "-"
             factors = factors[1:] if first.value == -1 else [Number(-first.value)] + factors[1:]
         text = self.at(factors[0], POWER if sign else PRODUCT)
-        previous = factors[0]
         for f in factors[1:]:
             if _is_scalar_reciprocal(f):
                 text += "/" + self.at(f.base, UNARY)  # type: ignore[attr-defined]
             else:
                 right = self.at(f, POWER)
-                text += self.joint(previous, right) + right
-            previous = f
+                text += self.joint(text, right) + right
         # "-a b" is (-a) b: the minus binds the first factor only, so a signed
         # product with several factors is still a product
         return sign + text, (UNARY if sign and len(factors) == 1 else PRODUCT)
 
-    def joint(self, left: Node, right: str) -> str:
-        """What stands between two juxtaposed factors."""
+    def joint(self, left: str, right: str) -> str:
+        """What stands between two juxtaposed factors, the text so far and the next."""
         if right.startswith("("):
-            if isinstance(left, Symbol) and (len(left.name) == 1 or left.name in self.symbols):
-                return ""          # A(B + C): the product the issue is about
-            if isinstance(left, Symbol):
+            name = re.search(r"[A-Za-z][A-Za-z0-9_]*$", left)
+            if name and (len(name.group(0)) == 1 or name.group(0) in self.symbols):
+                return ""          # A(B + C): a symbol before '(' is a product
+            if name:
                 return "*"         # an undeclared longer name before '(' would be a function call
         return " "
 
