@@ -10,8 +10,7 @@ from .errors import (
     ShapeError,
 )
 from .result import BlockHessian, Hessian, Result
-
-__version__ = "0.1.0"
+from .version import __version__
 
 
 def __getattr__(name: str):

@@ -1,12 +1,12 @@
-"""Numeric verification: random instances that honour declarations and
-domains, central finite differences along random directions, and the worst
+"""Numeric verification: random instances that honour declarations (drawn
+by the structure records) and domains, central finite differences along random directions, and the worst
 relative error; the generated NumPy code must also agree with the tree
 interpreter. A failed check says so loudly (CheckReport.ok, or CheckError).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,9 +16,11 @@ from .nodes import (
     Add, Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes,
 )
 from .ops import function
+from .structures import FOR_INVERSES, STRUCTURES, governing, structures_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .result import Hessian, Result
+# check() sits below result.py, which calls it: a result arrives as `Checked`
+# (a result.Result or result.Hessian, read by attribute only).
+Checked = Any
 
 FIRST_SIZE = 3
 EXACT_TOLERANCE = 1e-7   # between forms that are equal in exact arithmetic
@@ -60,8 +62,15 @@ def size_names(symbols: list[Symbol]) -> list[str]:
     return names
 
 
+# Draws that are no declared structure: positive entries (for logs, roots and
+# fractional powers) and standard normal ones.
+POSITIVE, NORMAL = "positive", "normal"
+
+
 def domains(expr: Node) -> dict[str, str]:
-    """What to draw for symbols that stand directly inside a restricted function."""
+    """What to draw for symbols that stand directly inside a restricted
+    function: positive entries, or the members of a structure (the function
+    record's `domain`, invertible matrices under an inverse)."""
     out: dict[str, str] = {}
     for node in expr.walk():
         arg: Node | None = None
@@ -70,71 +79,52 @@ def domains(expr: Node) -> dict[str, str]:
             want = function(node.name).domain
             arg = node.args[0]
         elif isinstance(node, (Inverse, MatPower)) and (not isinstance(node, MatPower) or node.k < 0):
-            want, arg = "invertible", node.children[0]
+            want, arg = FOR_INVERSES.name, node.children[0]
         elif isinstance(node, Power) and not _is_integer(node.exponent):
-            want, arg = "positive", node.base
+            want, arg = POSITIVE, node.base
         while isinstance(arg, (Inverse, Transpose)):
             arg = arg.children[0]
         if want and isinstance(arg, Symbol):
-            if arg.is_scalar or arg.shape[1].is_one or want == "positive":
-                out.setdefault(arg.name, "positive")
-            elif out.get(arg.name) != "spd":
+            if arg.is_scalar or arg.shape[1].is_one or want == POSITIVE:
+                out.setdefault(arg.name, POSITIVE)
+            elif _priority(want) > _priority(out.get(arg.name)):
                 out[arg.name] = want
     return out
+
+
+def _priority(draw_kind: str | None) -> int:
+    structure = STRUCTURES.get(draw_kind) if draw_kind is not None else None
+    return -1 if structure is None else structure.priority
 
 
 def _is_integer(node: Node) -> bool:
     return isinstance(node, Number) and node.value.denominator == 1
 
 
-def _rotation(rng: np.random.Generator, n: int) -> np.ndarray:
-    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
-    Q = Q * np.sign(np.diag(R))
-    if np.linalg.det(Q) < 0:
-        Q[:, 0] = -Q[:, 0]
-    return Q
-
-
 def draw(rng: np.random.Generator, shape: tuple[int, int], how: str) -> np.ndarray:
-    """A random value of a shape: normal, positive, symmetric, spd, orthogonal,
-    diagonal or (well-conditioned, det > 0) invertible."""
+    """A random value of a shape: positive, normal, or a member of the
+    structure named `how` (square shapes; others are drawn normal)."""
     r, c = shape
-    if how == "positive":
+    if how == POSITIVE:
         return rng.uniform(0.5, 2.0, shape)
-    if how in ("normal",) or r != c:
+    if how == NORMAL or r != c:
         return rng.standard_normal(shape)
-    if how == "symmetric":
-        G = rng.standard_normal(shape)
-        return (G + G.T) / 2
-    if how == "spd":
-        Q = _rotation(rng, r)
-        return (Q * rng.uniform(0.5, 2.0, r)) @ Q.T
-    if how == "orthogonal":
-        return _rotation(rng, r)
-    if how == "diagonal":
-        return np.diag(rng.standard_normal(r))
-    Q1, Q2 = _rotation(rng, r), _rotation(rng, r)
-    return (Q1 * rng.uniform(0.7, 1.6, r)) @ Q2
+    return STRUCTURES[how].draw(rng, r)
 
 
 def draw_kind(sym: Symbol, domain: dict[str, str]) -> str:
-    for p in ("spd", "orthogonal", "diagonal", "symmetric", "invertible"):
-        if p in sym.properties:
-            return p
-    return domain.get(sym.name, "normal")
+    """The deciding declared structure of a symbol, else what its uses need."""
+    declared = structures_of(sym)
+    return declared[0].name if declared else domain.get(sym.name, NORMAL)
 
 
 def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarray:
     """A random unit direction inside the set the variable is declared in (the
     zero matrix where the set has none: the 1×1 orthogonal matrices ±1)."""
     E = rng.standard_normal(X.shape)
-    if sym.properties & {"symmetric", "spd"}:
-        E = (E + E.T) / 2
-    elif "diagonal" in sym.properties:
-        E = np.diag(np.diag(E))
-    elif "orthogonal" in sym.properties:
-        S = (E - E.T) / 2
-        E = X @ S
+    structure = governing(sym)
+    if structure is not None and structure.tangent is not None:
+        E = structure.tangent(E, X)
     norm = np.linalg.norm(E)
     return E / norm if norm > 0 else E
 
@@ -142,17 +132,13 @@ def direction(rng: np.random.Generator, sym: Symbol, X: np.ndarray) -> np.ndarra
 def normal_part(sym: Symbol, X: np.ndarray, G: np.ndarray) -> np.ndarray:
     """The part of G outside the tangent space of the variable's set at X: a
     gradient or H[E] with respect to a structured variable must have none."""
-    if sym.properties & {"symmetric", "spd"}:
-        return (G - G.T) / 2
-    if "diagonal" in sym.properties:
-        return G - np.diag(np.diag(G))
-    if "orthogonal" in sym.properties:
-        M = X.T @ G
-        return X @ ((M + M.T) / 2)  # G − X skew(XᵀG)
-    return np.zeros_like(G)
+    structure = governing(sym)
+    if structure is None or structure.normal_part is None:
+        return np.zeros_like(G)
+    return structure.normal_part(X, G)
 
 
-def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+def check_result(result: Checked, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
                  raise_on_failure: bool = False) -> CheckReport:
     """Compare the closed form with central differences of f at random points."""
     _validate(trials, tolerance)
@@ -160,7 +146,7 @@ def check_result(result: "Result", trials: int = 3, tolerance: float = 1e-5, see
         return _finish(_at_planned_sizes(_check_at, result, trials, tolerance, seed), raise_on_failure)
 
 
-def check_hessian(result: "Hessian", trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+def check_hessian(result: Checked, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
                   raise_on_failure: bool = False) -> CheckReport:
     """Compare H[E] with central differences of the gradient along random E in
     the declared set; the matrix, the operator, d²f and the generated code must
@@ -264,7 +250,7 @@ def conditioning(at_point: Interpreter, tree: Node) -> float:
     for node in tree.walk():
         if isinstance(node, (Inverse, MatPower)) and (isinstance(node, Inverse) or node.k < 0):
             arg = node.children[0]
-        elif isinstance(node, Call) and function(node.name).domain in ("invertible", "spd"):
+        elif isinstance(node, Call) and _invertible_domain(function(node.name).domain):
             arg = node.args[0]
         else:
             continue
@@ -272,6 +258,11 @@ def conditioning(at_point: Interpreter, tree: Node) -> float:
             with np.errstate(all="ignore"):
                 worst = max(worst, float(np.linalg.cond(at_point(arg))))
     return min(worst, 1e16)
+
+
+def _invertible_domain(draw_kind: str | None) -> bool:
+    structure = STRUCTURES.get(draw_kind) if draw_kind is not None else None
+    return structure is not None and structure.invertible
 
 
 def central_difference(f: Callable[[float], np.ndarray], h: float) -> np.ndarray:
@@ -325,7 +316,7 @@ def _gave_up(done: int, tolerance: float, sizes: dict[str, int], why: str) -> Ch
                        "could not find random values where the function and its derivative are finite" + reason)
 
 
-def _check_at(result: "Result", sizes: dict[str, int], trials: int, tolerance: float, seed: int) -> CheckReport:
+def _check_at(result: Checked, sizes: dict[str, int], trials: int, tolerance: float, seed: int) -> CheckReport:
     expr, var = result.function_tree, result.variable
     generated = result.lambdify()
     worst = 0.0
@@ -393,13 +384,11 @@ def _outside(var: Symbol, X: np.ndarray, G: np.ndarray, magnitude: np.ndarray) -
 
 
 def _structure(var: Symbol) -> str:
-    for p in ("spd", "symmetric", "diagonal", "orthogonal"):
-        if p in var.properties:
-            return p
-    return "declared"
+    structure = governing(var)
+    return structure.name if structure is not None else "declared"
 
 
-def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tolerance: float,
+def _check_hessian_at(result: Checked, sizes: dict[str, int], trials: int, tolerance: float,
                       seed: int) -> CheckReport:
     expr, row, column = result.function_tree, result.variable, result.column
     matrix_code = result.lambdify()
@@ -429,7 +418,7 @@ def _check_hessian_at(result: "Hessian", sizes: dict[str, int], trials: int, tol
         X = arrays[row.name]
 
         def projected(d: np.ndarray, X=X) -> np.ndarray:  # the Riemannian Hessian is the projected derivative
-            return (d - X @ d.T @ X) / 2 if "orthogonal" in row.properties else d
+            return d - normal_part(row, X, d)
         vec_E = E.reshape(-1, order="F")
         H_magnitude, HE_magnitude = magnitude(result.value), magnitude(result.operator_tree)
         HE_flat = HE.reshape(-1) if HE.shape[1] == 1 else HE

@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import Sequence
 
-from . import __version__
+from .version import __version__
 from .errors import MatdiffError, MatdiffWarning
 from .terminal import Terminal, flush_or_fail, unwritable
 
@@ -34,17 +34,15 @@ declarations: EXPR where A: matrix(n,n) symmetric, x: vector(n), c: scalar
 
 
 def function_help() -> str:
-    from .ops import REGISTRY, STRUCTURAL
+    from .ops import REGISTRY
     lines = ["functions:"]
-    for fam, title in (("elementwise", "entry-wise"), ("reduction", "to scalars"), ("matrix", "matrix")):
+    for fam, title in (("elementwise", "entry-wise"), ("reduction", "to scalars"), ("matrix", "matrix"),
+                       ("construct", "constructors")):
         lines.append(f"  {title}:")
         for name, fn in REGISTRY.items():
             if fn.public and fn.family == fam:
                 alias = f" (also {', '.join(fn.aliases)})" if fn.aliases else ""
                 lines.append(f"    {name:8s} {fn.summary}{alias}")
-    lines.append("  constructors:")
-    for name, summary in STRUCTURAL.items():
-        lines.append(f"    {name:8s} {summary}")
     return "\n".join(lines)
 
 
@@ -180,7 +178,7 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
                                 indent=2))
         return status
     if args.code:
-        from .printing.numpy_code import generate_module
+        from .printing.code import generate_module
         terminal.out(generate_module([r.code_function() for r in results]), end="")
         return _checks(results, args.check, terminal)
     for i, r in enumerate(results):

@@ -1,6 +1,8 @@
 """Numeric evaluation: binding user values to symbols and sizes, and the tree
 interpreter (one of the two independent numeric paths; the other is the
 generated NumPy code). Every value is a 2-D float array; scalars are 1×1.
+Arguments pass the policy of kernels._as_array and the probes of their
+declared structures. Imports nodes, ops, shapes, kernels and structures.
 """
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from .nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero, is_permutation, permutation_factors, symbols_of,
 )
-from .kernels import STRUCTURE_CHECKS, _as_array, _inv, _permutation
+from .kernels import _as_array, _commutation, _inv, _permutation
 from .ops import function
-from .shapes import Size, shape_text
+from .shapes import Size, shape_text, value_kind
+from .structures import probes
 
 
 def inverse(M: np.ndarray) -> np.ndarray:
@@ -26,33 +29,17 @@ def inverse(M: np.ndarray) -> np.ndarray:
         raise EvaluationError(str(e)) from None
 
 
-def commutation_matrix(m: int, n: int) -> np.ndarray:
-    """K with K vec(A) = vec(Aᵀ) for an m×n matrix A (column-major vec)."""
-    K = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            K[i * n + j, j * m + i] = 1.0
-    return K
-
-
-def kind_of(symbol: Symbol) -> str:
-    """'scalar', 'vector', 'row' or 'matrix': how a value of the symbol is read."""
-    r, c = symbol.shape
-    if r.is_one and c.is_one:
-        return "scalar"
-    if c.is_one:
-        return "vector"
-    return "row" if r.is_one else "matrix"
-
-
 def as_array(name: str, value: Any, symbol: Symbol) -> np.ndarray:
-    """A user's value as a 2-D array of the symbol's kind, or a clear error
-    (the policy of kernels._as_array, which generated code shares)."""
-    structure = tuple(s for s in STRUCTURE_CHECKS if s in symbol.properties)
+    """A user's value as a 2-D array of the symbol's kind inside its declared
+    structure, or a clear error (the policy of kernels._as_array and the
+    structure probes, which generated code shares)."""
     try:
-        return _as_array(value, name, kind_of(symbol), structure)
+        array = _as_array(value, name, value_kind(symbol.shape))
+        for probe, declared in probes(symbol):
+            probe(array, name, declared)
     except ValueError as e:
         raise EvaluationError(str(e)) from None
+    return array
 
 
 def bind(symbols: list[Symbol], values: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -133,7 +120,7 @@ class Interpreter:
         return np.full(self.dims(n), float(self(n.value)[0, 0]))
 
     def _Commutation(self, n: Commutation) -> np.ndarray:
-        return commutation_matrix(size_value(n.m, self.sizes), size_value(n.n, self.sizes))
+        return _commutation(size_value(n.m, self.sizes), size_value(n.n, self.sizes))
 
     def _Add(self, n: Add) -> np.ndarray:
         out = self(n.terms[0])
@@ -172,9 +159,7 @@ class Interpreter:
         return np.power(self(n.base), float(self(n.exponent)[0, 0]))
 
     def _Call(self, n: Call) -> np.ndarray:
-        args = [self(a) for a in n.args]
-        fn = function(n.name)
-        value = fn.evaluate(*args, shape=self.dims(n)) if fn.needs_shape else fn.evaluate(*args)
+        value = function(n.name).value([self(a) for a in n.args], self.dims(n))
         return np.atleast_2d(np.asarray(value, dtype=float))
 
 
@@ -220,9 +205,6 @@ class Magnitudes:
     coefficients (tr, sum, vec, diag, ...) applied to them; any other node is
     its own |value|. Two forms of one quantity agree to about eps times these."""
 
-    LINEAR = frozenset({"tr", "sum", "vec", "unvec", "diag", "sym", "inner", "kron_left_adjoint",
-                        "kron_right_adjoint"})
-
     def __init__(self, values: Interpreter):
         self.values = values
         self.memo: dict[Node, np.ndarray] = {}
@@ -257,10 +239,8 @@ class Magnitudes:
             return self(n.arg).T
         if isinstance(n, Filled):
             return np.full(self.values.dims(n), float(self(n.value)[0, 0]))
-        if isinstance(n, Call) and n.name in self.LINEAR:
-            fn = function(n.name)
-            args = [self(a) for a in n.args]
-            value = fn.evaluate(*args, shape=self.values.dims(n)) if fn.needs_shape else fn.evaluate(*args)
+        if isinstance(n, Call) and function(n.name).positive_linear:
+            value = function(n.name).value([self(a) for a in n.args], self.values.dims(n))
             return np.atleast_2d(np.asarray(value, dtype=float))
         # A function passes on the rounding of its argument times its slope:
         # log(1 + a¹⁶) at a = 0.1 is 1e-16 but carries the rounding of 1 + a¹⁶.

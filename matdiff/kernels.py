@@ -1,7 +1,8 @@
 """NumPy kernels that generated code calls and the interpreter shares
-(structure-aware inverses, Gram matrices, permutations applied by indexing);
-each function's source is copied into the generated module that uses it, so
-each refers only to NumPy as `np`."""
+(the argument policy, structure-aware inverses, Gram matrices, permutations
+applied by indexing, the shapes results are returned in); each function's
+source is copied into the generated module that uses it, so each refers only
+to NumPy as `np`. The NumPy spelling (printing/numpy_spelling.py) names them."""
 from __future__ import annotations
 
 from .lazy_numpy import np
@@ -54,16 +55,11 @@ def _permutation(*factors):
     return p
 
 
-# Declared structures an argument is checked against (invertibility shows when inverting).
-STRUCTURE_CHECKS = ("symmetric", "spd", "diagonal", "orthogonal")
-
-
-def _as_array(value, name, kind, structure=()):
+def _as_array(value, name, kind):
     """A symbol's value as a 2-D float array of its kind ('scalar', 'vector',
     'row', 'matrix'): real numbers only (no strings, no complex entries), not
-    empty, and inside its declared structure ('symmetric', 'spd', 'diagonal',
-    'orthogonal') to a tolerance. The one argument policy of the interpreter
-    and of generated code."""
+    empty. The one argument policy of the interpreter and of generated code
+    (the probes of structures.py then check a declared structure)."""
     a = np.asarray(value)
     if a.dtype.kind in "USVc" or (a.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex))
                                                               for v in a.ravel())):
@@ -86,41 +82,7 @@ def _as_array(value, name, kind, structure=()):
         shapes = {"scalar": "a single number", "vector": "shape (n,) or (n, 1)", "row": "shape (n,) or (1, n)",
                   "matrix": "a 2-D array"}
         raise ValueError("%s must be a %s (%s), got shape %s" % (name, kind, shapes[kind], a.shape))
-    for s in structure:
-        _check_structure(a, name, s)
     return a
-
-
-def _check_structure(a, name, structure):
-    """Refuse a value outside its declared set (relative tolerance 1e-8), by
-    probes whose cost is linear in the entries or less: three rows against
-    three columns for symmetry and diagonality, QᵀQ v = v for one fixed v."""
-    n = a.shape[0]
-    if structure == "orthogonal":
-        v = np.arange(1.0, n + 1.0)
-        v /= np.sqrt(v @ v)
-        gap = float(np.abs(a.T @ (a @ v) - v).max())
-        if gap > 1e-8 * n:
-            raise ValueError("%s is declared orthogonal but %s'%s differs from I (by %.3g along a probe)"
-                             % (name, name, name, gap))
-        return
-    rows = [0, n // 2, n - 1]
-    r = a[rows]
-    scale = max(1.0, float(np.abs(r).max()))
-    if structure == "diagonal":
-        r = r.copy()
-        r[[0, 1, 2], rows] = 0.0
-        gap = float(np.abs(r).max())
-        if gap > 1e-8 * scale:
-            raise ValueError("%s is declared diagonal but has an off-diagonal entry of %.3g" % (name, gap))
-    elif structure in ("symmetric", "spd"):
-        gap = float(np.abs(r - a[:, rows].T).max())
-        if gap > 1e-8 * scale:
-            raise ValueError("%s is declared %s but is not symmetric (|%s - %s'| reaches %.3g)"
-                             % (name, structure, name, name, gap))
-
-
-MAX_CONDITION = 1e12
 
 
 def _inv(M):
@@ -136,3 +98,28 @@ def _inv(M):
         raise ValueError("a matrix to invert is singular to working precision at these values "
                          "(condition number %.1e)" % condition)
     return inverse
+
+
+def _commutation(m, n):
+    """K with K @ vec(A) == vec(A.T) for an m-by-n A (column-major vec)."""
+    K = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            K[i * n + j, j * m + i] = 1.0
+    return K
+
+
+def _shaped(value, shape):
+    """value as an array of the given shape (a scalar or 1×1 value is spread out)."""
+    value = np.asarray(value, dtype=float)
+    return value if value.shape == shape else np.array(np.broadcast_to(value, shape))
+
+
+def _scalar(value):
+    """A 1×1 value as a Python float."""
+    return float(np.asarray(value).reshape(()))
+
+
+def _column(value, n):
+    """A vector value as a 1-D array of length n."""
+    return np.broadcast_to(value, (n, 1)).reshape(-1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
-from typing import Callable, ClassVar, Iterator
+from typing import Callable, ClassVar, Iterator, Sequence
 
 from .errors import Span
 from .shapes import ONE, SCALAR, Shape, Size
@@ -254,6 +254,16 @@ class Mul(Node):
 
     factors: tuple[Node, ...]
 
+    @property
+    def scalars(self) -> tuple[Node, ...]:
+        """The factors that scale (numbers and 1×1 values), in order."""
+        return tuple(f for f in self.factors if f.is_scalar)
+
+    @property
+    def chain(self) -> tuple[Node, ...]:
+        """The matrix chain: the factors that multiply as matrices, in order."""
+        return tuple(f for f in self.factors if not f.is_scalar)
+
     def compute_shape(self) -> Shape:
         chain = [f for f in self.factors if not f.is_scalar]
         if not chain:
@@ -394,6 +404,13 @@ class Call(Node):
         return Call(self.name, children, self.size)
 
 
+
+# Every kind of node: each pass and printer has one rule per kind (tests check they are complete).
+NODE_KINDS: tuple[type, ...] = (
+    Symbol, Number, Identity, Zero, Filled, Commutation, Differential, Add, Mul, Hadamard, Kron, Transpose,
+    Inverse, MatPower, Power, Call,
+)
+
 def is_permutation(node: Node) -> bool:
     """A commutation matrix K(m, n), or a Kronecker product of them and identities."""
     factors = node.factors if isinstance(node, Kron) else (node,)
@@ -417,11 +434,6 @@ def fraction_to_float(value: Fraction) -> float:
 
 def number(value: int | str | Fraction) -> Number:
     return Number(Fraction(value))
-
-
-def numeric_value(node: Node) -> Fraction | None:
-    """The value of a Number node, else None."""
-    return node.value if isinstance(node, Number) else None
 
 
 def symbols_of(node: Node) -> list[Symbol]:
@@ -500,10 +512,6 @@ def ones_like(node: Node) -> Node:
     return one if node.is_scalar else Filled(one, node.shape)
 
 
-def zero_like(node: Node) -> Node:
-    return Zero(node.shape)
-
-
 def _runs(matrices: list[Node]) -> list[list[Node]]:
     """Maximal stretches whose neighbours fit (columns = rows), left to right."""
     runs: list[list[Node]] = []
@@ -568,6 +576,47 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
     if not chain or is_1x1(chain):
         return tuple(scalars + scaling + chain)
     return tuple(scalars + ([Mul(tuple(scaling))] if scaling else []) + chain)
+
+
+def split_product(node: Node) -> tuple[Fraction, list[Node], list[Node]]:
+    """A term as (coefficient, scalar factors, matrix chain): the one place
+    where a product is taken apart (a lone node is its own chain or scalar)."""
+    factors = node.factors if isinstance(node, Mul) else (node,)
+    coefficient = Fraction(1)
+    scalars: list[Node] = []
+    chain: list[Node] = []
+    for f in factors:
+        if isinstance(f, Number):
+            coefficient *= f.value
+        elif f.is_scalar:
+            scalars.append(f)
+        else:
+            chain.append(f)
+    return coefficient, scalars, chain
+
+
+def join_product(coefficient: Fraction, scalars: Sequence[Node], chain: Sequence[Node]) -> Node:
+    """The product of a coefficient, scalar factors and a chain (1 when empty),
+    as written: the coefficient first, then the scalars, then the chain."""
+    items: list[Node] = ([Number(coefficient)] if coefficient != 1 else []) + list(scalars) + list(chain)
+    if not items:
+        return Number(Fraction(1))
+    return items[0] if len(items) == 1 else Mul(tuple(items))
+
+
+def carries_transpose(f: Node) -> bool:
+    """Aᵀ or A⁻ᵀ: a factor written with a transpose."""
+    return isinstance(f, Transpose) or (isinstance(f, Inverse) and isinstance(f.arg, Transpose))
+
+
+def scalars_out(node: Node) -> tuple[list[Node], Node] | None:
+    """(scalar factors, the rest) of a product that scales a matrix chain, else
+    None: what a linear function pulls out, f(c A) = c f(A)."""
+    if isinstance(node, Mul):
+        scalars, chain = node.scalars, node.chain
+        if scalars and chain:
+            return list(scalars), chain[0] if len(chain) == 1 else Mul(chain)
+    return None
 
 
 def product(*items: Node) -> Node:

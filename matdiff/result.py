@@ -11,9 +11,10 @@ from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.namespace import Namespace
-from .printing.numpy_code import CodeFunction, generate_module
+from .printing.code import CodeFunction, generate_module
 from .printing.text import to_input, to_text
 from .shapes import shape_text
+from .structures import direction_properties
 
 R = TypeVar("R", bound="Result")
 
@@ -207,9 +208,7 @@ class Hessian(Result):
         while name in taken:
             name = "d" + name
         # a direction lies in the tangent space: symmetric (or diagonal) where Y is, X·skew where Y is orthogonal
-        tangent = frozenset({"spd": "symmetric"}.get(p, p) for p in self.column.properties
-                            if p in ("symmetric", "spd", "diagonal"))
-        return Symbol(name, self.column.shape, tangent)
+        return Symbol(name, self.column.shape, direction_properties(self.column))
 
     def latex(self) -> str:
         x, y = latex_name(self.variable.name), latex_name(self.column.name)

@@ -55,14 +55,6 @@ Shape = tuple[Size, Size]
 SCALAR: Shape = (ONE, ONE)
 
 
-def is_scalar_shape(shape: Shape) -> bool:
-    return shape[0].is_one and shape[1].is_one
-
-
-def is_vector_shape(shape: Shape) -> bool:
-    return shape[1].is_one and not shape[0].is_one
-
-
 def shape_text(shape: Shape) -> str:
     """'scalar', 'vector(n)', 'row vector(n)' or 'matrix(m, n)'."""
     rows, cols = shape
@@ -73,6 +65,17 @@ def shape_text(shape: Shape) -> str:
     if rows.is_one:
         return f"row vector({cols})"
     return f"matrix({rows}, {cols})"
+
+
+def value_kind(shape: Shape) -> str:
+    """'scalar', 'vector', 'row' or 'matrix': how a value of the shape is read
+    (kernels._as_array's kinds)."""
+    rows, cols = shape
+    if rows.is_one and cols.is_one:
+        return "scalar"
+    if cols.is_one:
+        return "vector"
+    return "row" if rows.is_one else "matrix"
 
 
 class SizeConflict(Exception):

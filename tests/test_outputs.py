@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 import matdiff
+from function_table import FUNCTIONS, USE_DECL, public_names, sample
 from helpers import invertible, rel_error
 from matdiff.evaluate import Interpreter, bind
 from matdiff.nodes import Number, symbols_of
+from matdiff.ops import REGISTRY
 from matdiff.result import Result
 
 LATEX = [
@@ -171,39 +173,19 @@ def test_structured_gradients_are_projections():
     assert rel_error(spd.lambdify()(X=S), np.linalg.inv(S)) < 1e-10
 
 
-# One compound use of every public function with a derivative: the generated
-# code must agree with the interpreter and with central differences.
-REGISTRY_CASES = {
-    "sin": "sum(sin(X + B))", "cos": "sum(cos(X + B))", "tan": "sum(tan((X + B)/10))",
-    "arcsin": "sum(arcsin((X + B)/10))", "arccos": "sum(arccos((X + B)/10))", "arctan": "sum(arctan(X + B))",
-    "exp": "sum(exp(X + B))", "log": "sum(log(X .* X + B .* B))", "sqrt": "sum(sqrt(X .* X + B .* B))",
-    "tanh": "sum(tanh(X + B))", "abs": "sum(abs(X + B))", "sign": "sum(sign(X + B) .* X)",
-    "relu": "sum(relu(X + B))", "sigmoid": "sum(sigmoid(X + B))",
-    "tr": "tr(X*B' + B*X')", "det": "det(X*B' + B*X')", "logdet": "logdet(X*X' + B*B')",
-    "adj": "sum(adj(X*B'))", "diag": "sum(diag(X*B') .* diag(X*X'))", "vec": "sum(vec(X + B) .* vec(B))",
-    "sum": "sum(X + B)", "norm1": "norm1(X + B)", "norm2": "norm2(X + B)", "inner": "inner(X + B, X - B)",
-    "expm": "sum(expm(X*B'/10) * B)", "logm": "tr(logm(X*X' + B*B') * B*B')",
-    "sqrtm": "sum(sqrtm(X*X' + B*B') * B)", "eigvals": "eigvals(X*X')' * eigvals(B*B')",
-}
-
-
-@pytest.mark.parametrize("name", sorted(REGISTRY_CASES))
+@pytest.mark.parametrize("name", public_names())
 def test_every_function_generates_code_that_agrees_with_the_interpreter(name):
-    text = REGISTRY_CASES[name]
+    """One compound use of every public function (its row's `use`): the
+    generated code must agree with the interpreter and with central differences."""
+    text = FUNCTIONS[name].use
     assert f"{name}(" in text
-    r = matdiff.derivative(text, wrt="X", where="X: matrix(3,4), B: matrix(3,4)")
+    r = matdiff.derivative(text, wrt="X", where=USE_DECL)
     g = np.random.default_rng(7)
     values = {"X": g.standard_normal((3, 4)), "B": g.standard_normal((3, 4))}
     arrays, sizes = bind(symbols_of(r.expression), values)
     want = Interpreter(arrays, sizes)(r.value)
     assert rel_error(r.lambdify()(**values), want) < 1e-10
     assert r.check().ok
-
-
-def test_every_public_function_with_a_derivative_is_exercised():
-    from matdiff.ops import REGISTRY
-    public = {n for n, f in REGISTRY.items() if f.public}
-    assert public == set(REGISTRY_CASES)
 
 
 def test_generated_code_parenthesises_compound_arguments():
@@ -215,26 +197,12 @@ def test_generated_code_parenthesises_compound_arguments():
     assert rel_error(r.lambdify()(W=W, x=x, b=b), W.T @ (s * (1 - s))) < 1e-12
 
 
-def _registry_call(name: str):
-    """A call of any registered function on n×n (or n-vector) symbols."""
-    from matdiff.nodes import Symbol
-    from matdiff.ops import REGISTRY, call
-    from matdiff.shapes import ONE, Size
-    n = Size(1, ("n",))
-    X = Symbol("X", (n, n))
-    if name == "unvec":
-        return call(name, Symbol("v", (n * n, ONE)), shape=(n, n))
-    if name == "softmax":
-        return call(name, Symbol("v", (n, ONE)))
-    return call(name, *[X] * REGISTRY[name].arity)
-
-
-@pytest.mark.parametrize("name", sorted(__import__("matdiff.ops", fromlist=["REGISTRY"]).REGISTRY))
+@pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_registered_function_converts_to_sympy(name):
     """Once to_sympy raised on any result with abs(...) (it looked for 'Abs')."""
     import sympy
     from matdiff.printing.sympy_form import to_sympy
-    node = _registry_call(name)
+    node = sample(name)
     expr = to_sympy(node)
     if node.is_scalar:
         assert not isinstance(expr, sympy.MatrixExpr)

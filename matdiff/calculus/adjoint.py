@@ -8,11 +8,12 @@ of itself applied to G — ⟨G, A D B⟩ = ⟨Aᵀ G Bᵀ, D⟩, ⟨G, Dᵀ⟩ 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any, Callable
 
 from ..nodes import (
     Add, Call, Differential, Filled, Hadamard, Kron, Mul, Node, Number, Symbol, Transpose, Zero,
 )
-from ..ops import call, function
+from ..ops import entry_sum, function, left_adjoint, right_adjoint, trace
 from ..simplify import simplify
 
 
@@ -22,7 +23,7 @@ def pairing(M: Node, G: Node) -> Node:
         return Mul((M, G))
     if M.shape[1].is_one:
         return Mul((Transpose(M), G))
-    return call("tr", Mul((Transpose(M), G)))
+    return trace(Mul((Transpose(M), G)))
 
 
 class HoldsDifferential:
@@ -51,26 +52,10 @@ def gradient_of_differential(df: Node, var: Symbol) -> Node:
             continue
         if isinstance(node, Differential):
             found.append(G)
-        elif isinstance(node, Add):
-            stack.extend((t, G) for t in reversed(node.terms))
-        elif isinstance(node, Mul):
-            stack.append(_through_product(node, G, holds))
-        elif isinstance(node, Hadamard):
-            stack.append(_through_hadamard(node, G, holds))
-        elif isinstance(node, Transpose):
-            stack.append((node.arg, Transpose(G)))
-        elif isinstance(node, Filled):
-            stack.append((node.value, call("sum", G)))
-        elif isinstance(node, Call):
-            i = only_holder(node.args, holds)
-            fn = function(node.name)
-            if fn.adjoint is None:
-                raise AssertionError(f"{node.name} reached the adjoint pass but is not linear")
-            stack.append((node.args[i], fn.adjoint(node, i, G)))
-        elif isinstance(node, Kron):
-            stack.append(_through_kron(node, G, holds))
-        else:
-            raise AssertionError(f"{type(node).__name__} is not linear in the differential")
+            continue
+        rule = ADJOINTS.get(type(node))
+        assert rule is not None, f"{type(node).__name__} is not linear in the differential"
+        stack.extend(reversed(rule(node, G, holds)))
     if not found:
         return Zero(var.shape)
     return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
@@ -82,7 +67,33 @@ def only_holder(items: tuple[Node, ...], holds: HoldsDifferential) -> int:
     return hits[0]
 
 
-def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+Pullback = list[tuple[Node, Node]]  # (the child holding dX, its cotangent)
+
+
+def _through_sum(node: Add, G: Node, holds: HoldsDifferential) -> Pullback:
+    return [(t, G) for t in node.terms]
+
+
+def _through_transpose(node: Transpose, G: Node, holds: HoldsDifferential) -> Pullback:
+    return [(node.arg, Transpose(G))]  # ⟨G, Dᵀ⟩ = ⟨Gᵀ, D⟩
+
+
+def _through_filled(node: Filled, G: Node, holds: HoldsDifferential) -> Pullback:
+    return [(node.value, entry_sum(G))]  # ⟨G, d 1⟩ = sum(G) d
+
+
+def _through_call(node: Call, G: Node, holds: HoldsDifferential) -> Pullback:
+    i = only_holder(node.args, holds)
+    fn = function(node.name)
+    assert fn.adjoint is not None, f"{node.name} reached the adjoint pass but is not linear"
+    return [(node.args[i], fn.adjoint(node, i, G))]
+
+
+def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> Pullback:
+    return [_product_pullback(node, G, holds)]
+
+
+def _product_pullback(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
     i = only_holder(node.factors, holds)
     D = node.factors[i]
     others = node.factors[:i] + node.factors[i + 1:]
@@ -90,7 +101,7 @@ def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node
         rest = Mul(others) if len(others) > 1 else others[0]
         return D, pairing(rest, G)
     scalars = tuple(f for f in others if f.is_scalar)
-    chain = [f for f in node.factors if not f.is_scalar]
+    chain = list(node.chain)
     j = next(k for k, f in enumerate(chain) if f is D)
     left, right = chain[:j], chain[j + 1:]
     items: tuple[Node, ...] = scalars
@@ -102,7 +113,7 @@ def _through_product(node: Mul, G: Node, holds: HoldsDifferential) -> tuple[Node
     return D, (Mul(items) if len(items) > 1 else G)
 
 
-def _through_kron(node: Kron, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+def _through_kron(node: Kron, G: Node, holds: HoldsDifferential) -> Pullback:
     """A ⊗ D ⊗ C = (A ⊗ D) ⊗ C: peel C off with the left adjoint, then A with
     the right adjoint (see ops/kronecker.py)."""
     i = only_holder(node.factors, holds)
@@ -110,21 +121,29 @@ def _through_kron(node: Kron, G: Node, holds: HoldsDifferential) -> tuple[Node, 
     left, right = node.factors[:i], node.factors[i + 1:]
     if right:
         head = node.factors[: i + 1]
-        G = call("kron_left_adjoint", G, _kron(right), shape=(Kron(head).shape if len(head) > 1 else D.shape))
+        G = left_adjoint(G, _kron(right), Kron(head).shape if len(head) > 1 else D.shape)
     if left:
-        G = call("kron_right_adjoint", G, _kron(left), shape=D.shape)
-    return D, G
+        G = right_adjoint(G, _kron(left), D.shape)
+    return [(D, G)]
 
 
 def _kron(factors: tuple[Node, ...]) -> Node:
     return factors[0] if len(factors) == 1 else Kron(factors)
 
 
-def _through_hadamard(node: Hadamard, G: Node, holds: HoldsDifferential) -> tuple[Node, Node]:
+def _through_hadamard(node: Hadamard, G: Node, holds: HoldsDifferential) -> Pullback:
+    """⟨G, C ∘ D⟩ = ⟨C ∘ G, D⟩ (and ⟨C, G⟩ for a scalar D scaling C)."""
     i = only_holder(node.factors, holds)
     D = node.factors[i]
     others = node.factors[:i] + node.factors[i + 1:]
     C = others[0] if len(others) == 1 else Hadamard(others)
     if D.is_scalar and not node.is_scalar:
-        return D, pairing(C, G)
-    return D, Hadamard((C, G))
+        return [(D, pairing(C, G))]
+    return [(D, Hadamard((C, G)))]
+
+
+# Each linear node kind hands its cotangent to the child holding dX (JAX's primitive_transposes).
+ADJOINTS: dict[type, Callable[[Any, Node, HoldsDifferential], Pullback]] = {
+    Add: _through_sum, Mul: _through_product, Hadamard: _through_hadamard, Transpose: _through_transpose,
+    Filled: _through_filled, Call: _through_call, Kron: _through_kron,
+}

@@ -1,27 +1,36 @@
-"""Forward differentials: d f = f'(X)[dX], one rule per node kind; named
-functions bring their own rules from the registry.
+"""Forward differentials: d f = f'(X)[dX], one rule per node kind in the
+table DIFFERENTIALS (as JAX's primitive_jvps); named functions bring their
+own rules from the registry. Imports nodes, ops and facts.
 """
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
 
 from ..errors import DerivativeError
+from ..facts import is_symmetric
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
     Node, Number, Power, Symbol, Transpose, Zero, product,
 )
-from ..ops import call, function
+from ..ops import function, log
+
+D = Callable[[Node], "Node | None"]  # the differential of a subtree, memoised (None: it is constant)
 
 
 def differential(expr: Node, var: Symbol) -> Node:
     """The differential of `expr` in the direction dX of the variable `var`
     (a Zero of expr's shape when expr does not depend on it)."""
     memo: dict[Node, Node | None] = {}
+    dX = Differential(var)
 
     def d(node: Node) -> Node | None:
         if node in memo:
             return memo[node]
-        out = _rule(node, var, d)
+        if isinstance(node, Symbol):
+            out: Node | None = dX if node.name == var.name else None
+        else:
+            out = DIFFERENTIALS[type(node)](node, d)
         memo[node] = out
         return out
 
@@ -35,54 +44,48 @@ def _sum(terms: list[Node]) -> Node | None:
     return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
-def _product_rule(node: Node, factors: tuple[Node, ...], d, kind: type) -> Node | None:
+def _constant(node: Node, d: D) -> Node | None:
+    return None
+
+
+def _filled(node: Filled, d: D) -> Node | None:
+    dv = d(node.value)
+    return None if dv is None else Filled(dv, node.shape)
+
+
+def _add(node: Add, d: D) -> Node | None:
+    return _sum([t for t in (d(term) for term in node.terms) if t is not None])
+
+
+def _product_rule(kind: type) -> Callable[[Node, D], Node | None]:
     """Cookbook (37)-(39): d(F₁⋯Fₖ) = Σᵢ F₁⋯dFᵢ⋯Fₖ for ordinary, Hadamard and
     Kronecker products alike."""
-    terms: list[Node] = []
-    for i, f in enumerate(factors):
-        df = d(f)
-        if df is None:
-            continue
-        new = factors[:i] + (df,) + factors[i + 1:]
-        terms.append(product(*new) if kind is Mul else kind(new))
-    return _sum(terms)
+    def rule(node: Node, d: D) -> Node | None:
+        factors = node.children
+        terms: list[Node] = []
+        for i, f in enumerate(factors):
+            df = d(f)
+            if df is None:
+                continue
+            new = factors[:i] + (df,) + factors[i + 1:]
+            terms.append(product(*new) if kind is Mul else kind(new))
+        return _sum(terms)
+    return rule
 
 
-def _rule(node: Node, var: Symbol, d) -> Node | None:
-    if isinstance(node, Symbol):
-        return Differential(var) if node.name == var.name else None
-    if isinstance(node, (Number, Identity, Zero, Commutation, Differential)):
+def _transpose(node: Transpose, d: D) -> Node | None:
+    da = d(node.arg)
+    return None if da is None else Transpose(da)  # Cookbook (44): d(Xᵀ) = (dX)ᵀ
+
+
+def _inverse(node: Inverse, d: D) -> Node | None:
+    da = d(node.arg)
+    if da is None:
         return None
-    if isinstance(node, Filled):
-        dv = d(node.value)
-        return None if dv is None else Filled(dv, node.shape)
-    if isinstance(node, Add):
-        return _sum([t for t in (d(term) for term in node.terms) if t is not None])
-    if isinstance(node, Mul):
-        return _product_rule(node, node.factors, d, Mul)
-    if isinstance(node, Hadamard):
-        return _product_rule(node, node.factors, d, Hadamard)
-    if isinstance(node, Kron):
-        return _product_rule(node, node.factors, d, Kron)
-    if isinstance(node, Transpose):
-        da = d(node.arg)
-        return None if da is None else Transpose(da)  # Cookbook (44): d(Xᵀ) = (dX)ᵀ
-    if isinstance(node, Inverse):
-        da = d(node.arg)
-        if da is None:
-            return None
-        # Cookbook (40): d(X⁻¹) = -X⁻¹ dX X⁻¹
-        return Mul((Number(Fraction(-1)), node, da, node))
-    if isinstance(node, MatPower):
-        return _matrix_power(node, d)
-    if isinstance(node, Power):
-        return _power(node, d)
-    if isinstance(node, Call):
-        return _call(node, d)
-    raise AssertionError(f"no differential rule for {type(node).__name__}")
+    return Mul((Number(Fraction(-1)), node, da, node))  # Cookbook (40): d(X⁻¹) = -X⁻¹ dX X⁻¹
 
 
-def _matrix_power(node: MatPower, d) -> Node | None:
+def _matrix_power(node: MatPower, d: D) -> Node | None:
     X, k = node.base, node.k
     dX = d(X)
     if dX is None:
@@ -95,11 +98,10 @@ def _matrix_power(node: MatPower, d) -> Node | None:
     def pw(j: int) -> tuple[Node, ...]:
         return () if j == 0 else (X,) if j == 1 else (MatPower(X, j),)
     # d(Xᵏ) = Σ_{i=k-1..0} Xⁱ dX X^{k-1-i}  (product rule, 18.063 notes)
-    terms = [Mul(pw(i) + (dX,) + pw(k - 1 - i)) for i in range(k - 1, -1, -1)]
-    return Add(tuple(terms))
+    return Add(tuple(Mul(pw(i) + (dX,) + pw(k - 1 - i)) for i in range(k - 1, -1, -1)))
 
 
-def _power(node: Power, d) -> Node | None:
+def _power(node: Power, d: D) -> Node | None:
     base, p = node.base, node.exponent
     db, dp = d(base), d(p)
     terms: list[Node] = []
@@ -109,25 +111,22 @@ def _power(node: Power, d) -> Node | None:
         terms.append(Mul((slope, db)) if base.is_scalar else Hadamard((slope, db)))
     if dp is not None:
         # d(u^p) = u^p log(u) dp for a varying exponent
-        terms.append(Mul((Hadamard((node, call("log", base))), dp)))
+        terms.append(Mul((Hadamard((node, log(base))), dp)))
     return _sum(terms)
 
 
-def _trace_of_power(power: MatPower, d) -> Node | None:
-    """d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB): the k terms Bⁱ dB Bᵏ⁻¹⁻ⁱ of d(Bᵏ) are equal under
-    the cyclic trace, so they are never written out (Cookbook (101))."""
-    dB = d(power.base)
-    if dB is None:
-        return None
-    k = power.k
-    lower = power.base if k == 2 else MatPower(power.base, k - 1)
-    return Mul((Number(Fraction(k)), call("tr", Mul((lower, dB)))))
-
-
-def _call(node: Call, d) -> Node | None:
-    if node.name == "tr" and isinstance(node.args[0], MatPower) and node.args[0].k > 1:
-        return _trace_of_power(node.args[0], d)
+def _call(node: Call, d: D) -> Node | None:
+    """A function's shortcut (which sees the lazy d), else its element-wise
+    derivative f'(u) ∘ du, else its differential rule."""
     fn = function(node.name)
+    if fn.needs_symmetric and not all(is_symmetric(a) for a in node.args):
+        raise DerivativeError(f"{node.name} is differentiated for symmetric matrices only: declare the "
+                              f"matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\", or build it "
+                              f"symmetric (AᵀA + S)")
+    if fn.shortcut is not None:
+        out = fn.shortcut(node, d)
+        if out is not None:
+            return None if isinstance(out, Zero) else out
     dargs = [d(a) for a in node.args]
     if all(da is None for da in dargs):
         return None
@@ -140,3 +139,11 @@ def _call(node: Call, d) -> Node | None:
     if fn.differential is None:
         raise DerivativeError(f"{node.name} has no derivative")
     return fn.differential(node, dargs)
+
+
+DIFFERENTIALS: dict[type, Callable] = {
+    Number: _constant, Identity: _constant, Zero: _constant, Commutation: _constant, Differential: _constant,
+    Filled: _filled, Add: _add, Mul: _product_rule(Mul), Hadamard: _product_rule(Hadamard),
+    Kron: _product_rule(Kron), Transpose: _transpose, Inverse: _inverse, MatPower: _matrix_power,
+    Power: _power, Call: _call,
+}

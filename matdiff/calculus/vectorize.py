@@ -5,13 +5,14 @@ vec(C ∘ D) = diag(vec C) vec(D) and vec(Dᵀ) = K vec(D).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any, Callable
 
 from ..errors import DerivativeError
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Kron, Mul, Node, Number,
     Symbol, Transpose, Zero,
 )
-from ..ops import call, function
+from ..ops import diagonal, function, vec
 from ..shapes import ONE
 from ..simplify import simplify
 from .adjoint import HoldsDifferential, only_holder
@@ -51,11 +52,11 @@ def _through_kron(node: Kron, holds: HoldsDifferential) -> Node:
     X = D
     if left:
         L = left[0] if len(left) == 1 else Kron(left)
-        J = Mul((kron_vec_permutation(L, X), Kron((call("vec", L), Identity(_size(X)))), J))
+        J = Mul((kron_vec_permutation(L, X), Kron((vec(L), Identity(_size(X)))), J))
         X = Kron(left + (D,))
     if right:
         R = right[0] if len(right) == 1 else Kron(right)
-        J = Mul((kron_vec_permutation(X, R), Kron((Identity(_size(X)), call("vec", R))), J))
+        J = Mul((kron_vec_permutation(X, R), Kron((Identity(_size(X)), vec(R))), J))
     return J
 
 
@@ -64,53 +65,76 @@ def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
         return None
     if isinstance(node, Differential):
         return Identity(_size(node))
-    if isinstance(node, Add):
-        parts = [p for p in (_vjac(t, holds) for t in node.terms) if p is not None]
-        return parts[0] if len(parts) == 1 else Add(tuple(parts))
-    if isinstance(node, Mul):
-        i = only_holder(node.factors, holds)
-        D = node.factors[i]
-        inner = _vjac(D, holds)
-        assert inner is not None
-        others = node.factors[:i] + node.factors[i + 1:]
-        scalars = tuple(f for f in others if f.is_scalar)
-        chain = [f for f in node.factors if not f.is_scalar]
-        if D.is_scalar:
-            if chain:  # vec(d · M) = vec(M) d
-                return _mul(*scalars, call("vec", _mul(*chain)), inner)
-            return _mul(*scalars, inner)
-        j = next(k for k, f in enumerate(chain) if f is D)
-        left = _mul(*chain[:j]) if j > 0 else Identity(D.shape[0])
-        right = Transpose(_mul(*chain[j + 1:])) if j + 1 < len(chain) else Identity(D.shape[1])
-        return _mul(*scalars, Kron((right, left)), inner)  # vec(L D R) = (Rᵀ ⊗ L) vec D
-    if isinstance(node, Hadamard):
-        i = only_holder(node.factors, holds)
-        D = node.factors[i]
-        inner = _vjac(D, holds)
-        assert inner is not None
-        others = node.factors[:i] + node.factors[i + 1:]
-        C = others[0] if len(others) == 1 else Hadamard(others)
-        if D.is_scalar and not node.is_scalar:
-            return Mul((call("vec", C), inner))
-        if node.is_scalar:
-            return Mul((C, inner))
-        return Mul((call("diag", call("vec", C)), inner))
-    if isinstance(node, Transpose):
-        inner = _vjac(node.arg, holds)
-        m, n = node.arg.shape
-        return Mul((Commutation(m, n), inner))  # type: ignore[arg-type]
-    if isinstance(node, Filled):
-        inner = _vjac(node.value, holds)
-        return Mul((Filled(Number(Fraction(1)), (_size(node), ONE)), inner))  # type: ignore[arg-type]
-    if isinstance(node, Call):
-        i = only_holder(node.args, holds)
-        fn = function(node.name)
-        inner = _vjac(node.args[i], holds)
-        if fn.vec_jacobian is None:
-            raise DerivativeError(f"matdiff cannot yet write the Jacobian through {node.name}() "
-                                  f"in Kronecker form")
-        J = fn.vec_jacobian(node, i)
-        return Mul((J, inner))  # type: ignore[arg-type]
-    if isinstance(node, Kron):
-        return _through_kron(node, holds)
-    raise AssertionError(f"{type(node).__name__} is not linear in the differential")
+    rule = VEC_RULES.get(type(node))
+    assert rule is not None, f"{type(node).__name__} is not linear in the differential"
+    return rule(node, holds)
+
+
+def _sum_rule(node: Add, holds: HoldsDifferential) -> Node | None:
+    parts = [p for p in (_vjac(t, holds) for t in node.terms) if p is not None]
+    return parts[0] if len(parts) == 1 else Add(tuple(parts))
+
+
+def _holder(factors: tuple[Node, ...], holds: HoldsDifferential) -> tuple[Node, Node, tuple[Node, ...]]:
+    """The factor D that holds the differential, the Jacobian of vec D, and the other factors."""
+    i = only_holder(factors, holds)
+    D = factors[i]
+    inner = _vjac(D, holds)
+    assert inner is not None
+    return D, inner, factors[:i] + factors[i + 1:]
+
+
+def _product_rule(node: Mul, holds: HoldsDifferential) -> Node:
+    """vec(L D R) = (Rᵀ ⊗ L) vec D; vec(d · M) = vec(M) d for a scalar d."""
+    D, inner, others = _holder(node.factors, holds)
+    scalars = tuple(f for f in others if f.is_scalar)
+    chain = list(node.chain)
+    if D.is_scalar:
+        if chain:
+            return _mul(*scalars, vec(_mul(*chain)), inner)
+        return _mul(*scalars, inner)
+    j = next(k for k, f in enumerate(chain) if f is D)
+    left = _mul(*chain[:j]) if j > 0 else Identity(D.shape[0])
+    right = Transpose(_mul(*chain[j + 1:])) if j + 1 < len(chain) else Identity(D.shape[1])
+    return _mul(*scalars, Kron((right, left)), inner)
+
+
+def _hadamard_rule(node: Hadamard, holds: HoldsDifferential) -> Node:
+    """vec(C ∘ D) = diag(vec C) vec D."""
+    D, inner, others = _holder(node.factors, holds)
+    C = others[0] if len(others) == 1 else Hadamard(others)
+    if D.is_scalar and not node.is_scalar:
+        return Mul((vec(C), inner))
+    if node.is_scalar:
+        return Mul((C, inner))
+    return Mul((diagonal(vec(C)), inner))
+
+
+def _transpose_rule(node: Transpose, holds: HoldsDifferential) -> Node:
+    """vec(Dᵀ) = K vec D."""
+    inner = _vjac(node.arg, holds)
+    m, n = node.arg.shape
+    return Mul((Commutation(m, n), inner))  # type: ignore[arg-type]
+
+
+def _filled_rule(node: Filled, holds: HoldsDifferential) -> Node:
+    inner = _vjac(node.value, holds)
+    return Mul((Filled(Number(Fraction(1)), (_size(node), ONE)), inner))  # type: ignore[arg-type]
+
+
+def _call_rule(node: Call, holds: HoldsDifferential) -> Node:
+    i = only_holder(node.args, holds)
+    fn = function(node.name)
+    inner = _vjac(node.args[i], holds)
+    if fn.vec_jacobian is None:
+        raise DerivativeError(f"matdiff cannot yet write the Jacobian through {node.name}() "
+                              f"in Kronecker form")
+    J = fn.vec_jacobian(node, i)
+    return Mul((J, inner))  # type: ignore[arg-type]
+
+
+# How each linear node kind maps vec(dX) (the pass's table, as for differentials and adjoints).
+VEC_RULES: dict[type, Callable[[Any, HoldsDifferential], "Node | None"]] = {
+    Add: _sum_rule, Mul: _product_rule, Hadamard: _hadamard_rule, Transpose: _transpose_rule,
+    Filled: _filled_rule, Call: _call_rule, Kron: _through_kron,
+}

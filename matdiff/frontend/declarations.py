@@ -1,16 +1,16 @@
-"""`where` declarations: kinds (scalar, vector(n), matrix(m,n)) and properties
-(symmetric, spd, diagonal, orthogonal, invertible), checked word by word with
-"did you mean" for misspellings.
+"""`where` declarations: kinds (scalar, vector(n), matrix(m,n)) and the
+properties of structures.PROPERTIES, checked word by word with "did you
+mean" for misspellings.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import DeclarationError, Span, closest
+from ..structures import PROPERTIES
 from .syntax import SynDeclaration
 
 KINDS = ("scalar", "vector", "matrix")
-PROPERTIES = ("symmetric", "spd", "diagonal", "orthogonal", "invertible")
 SizeWord = "str | int | None"
 MAX_SIZE_DIGITS = 12
 

@@ -13,14 +13,14 @@ from typing import Callable
 
 from ..errors import ParseError, ShapeError, Span
 from ..nodes import (
-    Filled, Hadamard, Identity, Inverse, Kron, MatPower, Node, Number, Power, Symbol,
+    Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol,
     Transpose, Call, negate, product, symbols_of,
 )
-from ..ops import STRUCTURAL, lookup, suggest
-from ..ops.registry import REGISTRY
+from ..ops import REGISTRY, Function, function, lookup, suggest
+from ..ops.constructs import KRONECKER
 from ..shapes import Size, SizeConflict, SizeTable, SizeVar
 from .declarations import Declaration
-from .syntax import Syn, SynCall, SynChain, SynName, SynNumber, SynPostfix, SynPower, SynPrefix
+from .syntax import TERMS, Syn, SynCall, SynChain, SynName, SynNumber, SynPostfix, SynPower, SynPrefix
 
 MAX_MATRIX_POWER = 1024
 MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
@@ -76,10 +76,11 @@ class Typed:
 class _InferenceSizes:
     """The registry's size algebra during inference: conflicts become ShapeErrors."""
 
-    def __init__(self, table: SizeTable, span: Span):
+    def __init__(self, table: SizeTable, span: Span, fresh: Callable[[], SizeVar]):
         self.table = table
         self.span = span
         self.one = table.constant(1)
+        self.fresh = fresh  # a new free size (vector(c) has one)
 
     def unify(self, a: SizeVar, b: SizeVar, what: str) -> None:
         try:
@@ -201,7 +202,7 @@ class Inference:
         if isinstance(syn, SynCall):
             return self.call(syn)
         if isinstance(syn, SynChain):
-            return self.sum(syn) if syn.level == "sum" else self.product(syn)
+            return self.sum(syn) if syn.level == TERMS else self.product(syn)
         if isinstance(syn, SynPrefix):
             inner = self.expr(syn.operand)  # type: ignore[arg-type]
             if syn.op == "+":
@@ -219,7 +220,7 @@ class Inference:
         if name in IDENTITY_NAMES and name not in self.declarations:
             shape = self.fresh_square()
             return Typed(shape, name, lambda R: Identity(R(shape[0])))
-        if lookup(name) is not None or name in STRUCTURAL:
+        if lookup(name) is not None:
             raise ParseError(f"{name} is a function: write {name}(...)", syn.span)
         shape = self.symbol_shape(name)
         props = self.properties(name)
@@ -254,37 +255,27 @@ class Inference:
 
     # -- calls -----------------------------------------------------------------
     def call(self, syn: SynCall) -> Typed:
-        name = syn.name
-        if name in ("vector", "matrix"):
-            return self.filled(syn)
-        if name == "inv":
-            (arg,) = self.arguments(syn, 1)
-            self.require_square(arg, syn, "inv")
-            return Typed(arg.shape, self.label(syn), lambda R: Inverse(arg.make(R)))
-        if name == "kron":
-            left, right = self.arguments(syn, 2)
-            return self.kron(left, right, syn.span, self.label(syn))
-        fn = lookup(name)
+        fn = lookup(syn.name)
         if fn is None:
             return self.unknown_function(syn)
-        args = self.arguments(syn, fn.arity)
-        shape = fn.shape_rule(_InferenceSizes(self.sizes, syn.span), fn.name, [a.shape for a in args])
-        fname = fn.name
-        return Typed(shape, self.label(syn),
-                     lambda R: Call(fname, tuple(a.make(R) for a in args), (R(shape[0]), R(shape[1]))))
+        return self.apply(fn, self.arguments(syn, fn.arity), syn.span, self.label(syn))
+
+    def apply(self, fn: Function, args: list[Typed], span: Span, label: str) -> Typed:
+        """A function (or construct) of typed arguments: its shape by its rule,
+        its node a call or what the construct builds (inv(A) is A⁻¹)."""
+        shape = fn.shape_rule(_InferenceSizes(self.sizes, span, self.fresh), fn.name, [a.shape for a in args])
+        name, build = fn.name, fn.build
+
+        def make(R: Resolve) -> Node:
+            kids, size = tuple(a.make(R) for a in args), (R(shape[0]), R(shape[1]))
+            return build(kids, size) if build is not None else Call(name, kids, size)
+        return Typed(shape, label, make)
 
     def arguments(self, syn: SynCall, count: int) -> list[Typed]:
         if len(syn.args) != count:
             what = {1: "one argument", 2: "two arguments"}.get(count, f"{count} arguments")
             raise ParseError(f"{syn.name} takes {what}, got {len(syn.args)}", syn.span)
         return [self.expr(a) for a in syn.args]
-
-    def filled(self, syn: SynCall) -> Typed:
-        (value,) = self.arguments(syn, 1)
-        if not self.is_scalar(value.shape):
-            raise ShapeError(f"{syn.name}(c) needs a scalar c, not {self.describe(value.shape)}", syn.span)
-        shape: IShape = (self.fresh(), self.one) if syn.name == "vector" else (self.fresh(), self.fresh())
-        return Typed(shape, self.label(syn), lambda R: Filled(value.make(R), (R(shape[0]), R(shape[1]))))
 
     def unknown_function(self, syn: SynCall) -> Typed:
         """A name followed by '(' that is neither a function nor a symbol (symbols
@@ -388,13 +379,8 @@ class Inference:
         return Typed(shape, label, make)
 
     def kron(self, left: Typed, right: Typed, span: Span, label: str) -> Typed:
-        shape = (self.sizes.product((left.shape[0], right.shape[0])),
-                 self.sizes.product((left.shape[1], right.shape[1])))
-
-        def make(R: Resolve) -> Node:
-            a, b = left.make(R), right.make(R)
-            return Kron((a.factors if isinstance(a, Kron) else (a,)) + (b,))
-        return Typed(shape, label, make)
+        """A ⊗ B: the construct kron(A, B)."""
+        return self.apply(function(KRONECKER), [left, right], span, label)
 
     # -- powers and transposes -------------------------------------------------
     def require_square(self, arg: Typed, syn: Syn, what: str) -> None:
@@ -489,4 +475,4 @@ def default_kind(name: str) -> str:
 
 
 def function_names() -> frozenset[str]:
-    return frozenset(REGISTRY) | frozenset(STRUCTURAL)
+    return frozenset(REGISTRY)

@@ -15,7 +15,7 @@ from .grammar import (
 )
 from .syntax import (
     Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynName, SynNumber, SynPostfix,
-    SynPower, SynPrefix, deeper,
+    SynPower, SynPrefix, FACTORS, TERMS, deeper,
 )
 
 _SUM_OPS = {"+", "-"}
@@ -65,7 +65,7 @@ class _Builder(Transformer):
         if op in ("^", ".^"):
             return SynPower(span, op=op, op_span=_tok_span(tok), base=left, exponent=right,
                             depth=deeper(span, left, right))
-        level = "sum" if op in _SUM_OPS else "product"
+        level = TERMS if op in _SUM_OPS else FACTORS
         return self._extend(left, op, _tok_span(tok), right, level, span)
 
     def juxtapose(self, children: list[Syn]) -> Syn:
@@ -74,7 +74,7 @@ class _Builder(Transformer):
         if isinstance(right, SynNumber) and right.text.startswith(".") and right.span.start == left.span.end:
             raise ParseError("a number has one decimal point: this one has two", Span(left.span.end, left.span.end + 1))
         return self._extend(left, "", Span(right.span.start, right.span.start + 1), right,
-                            "product", span)
+                            FACTORS, span)
 
     @staticmethod
     def _extend(left: Syn, op: str, op_span: Span, right: Syn, level: str, span: Span) -> Syn:

@@ -35,6 +35,10 @@ class SynCall(Syn):
     args: tuple[Syn, ...] = ()
 
 
+# The two levels of chains: terms joined by + and -, factors by products.
+TERMS, FACTORS = "terms", "factors"
+
+
 @dataclass(frozen=True, slots=True)
 class SynChain(Syn):
     """first (op operand)*: a left-associative chain of one precedence level.
@@ -45,7 +49,7 @@ class SynChain(Syn):
     ops: tuple[str, ...] = ()
     op_spans: tuple[Span, ...] = ()
     operands: tuple[Syn, ...] = ()
-    level: str = "sum"
+    level: str = TERMS
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from typing import Sequence
 
 from ..lazy_numpy import np
 
-from ..nodes import Call, Node
+from ..nodes import Call, Identity, Mul, Node, scalars_out
+from ..shapes import Shape
 from .registry import Function, call, register
 from .signatures import elementwise
 
@@ -37,12 +38,36 @@ def _bilinear(node: Call, d: Sequence[Node | None]) -> Node:
     return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
+def _adjoint_rules(n: Call) -> Node | None:
+    """The Kronecker adjoints are linear in G: scalars come out. With G = I and a
+    square other factor M, only diagonal blocks remain: Σ_i M_ii I = tr(M) I
+    (Cookbook (106) and (121) read through ⟨I, A ⊗ dX⟩)."""
+    G, M = n.args
+    pulled = scalars_out(G)
+    if pulled is not None:
+        scalars, rest = pulled
+        return Mul(tuple(scalars) + (call(n.name, rest, M, shape=n.shape),))
+    if isinstance(G, Identity) and M.is_square and n.is_square:
+        return Mul((call("tr", M), Identity(n.shape[0])))
+    return None
+
+
 for _fn, _summary in ((_kron_left_adjoint, "the cotangent of A in A ⊗ B (internal)"),
                       (_kron_right_adjoint, "the cotangent of B in A ⊗ B (internal)")):
     _name = _fn.__name__.lstrip("_")
     register(Function(
-        name=_name, arity=2, shape_rule=elementwise, summary=_summary, evaluate=_fn,
-        code=f"_{_name}({{0}}, {{1}})",
+        name=_name, arity=2, shape_rule=elementwise, summary=_summary, family="matrix",
+        source="⟨G, A ⊗ B⟩ block by block", evaluate=_fn, code=f"_{_name}({{0}}, {{1}})",
         latex=rf"\operatorname{{{{{_name.replace('_', '-')}}}}}\left({{0}}, {{1}}\right)",
-        family="matrix", source="⟨G, A ⊗ B⟩ block by block", differential=_bilinear, public=False,
-        needs_shape=True, helpers=(_fn,)))
+        differential=_bilinear, positive_linear=True, public=False, needs_shape=True, helpers=(_fn,),
+        simplify=_adjoint_rules))
+
+
+def left_adjoint(G: Node, B: Node, shape: Shape) -> Node:
+    """The cotangent of A in A ⊗ B, given the cotangent G of the product."""
+    return call("kron_left_adjoint", G, B, shape=shape)
+
+
+def right_adjoint(G: Node, A: Node, shape: Shape) -> Node:
+    """The cotangent of B in A ⊗ B, given the cotangent G of the product."""
+    return call("kron_right_adjoint", G, A, shape=shape)

@@ -16,14 +16,14 @@ repeats, and the evaluation says so. SciPy is imported on first use only.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..lazy_numpy import np
 
 from ..errors import DerivativeError, EvaluationError
-from ..nodes import Call, Inverse, Mul, Node, Number, Transpose
+from ..nodes import Add, Call, Identity, Inverse, MatPower, Mul, Node, Number, Transpose, Zero, scalars_out
 from . import signatures as sig
-from .registry import Function, call, register
+from .registry import Function, call, function, register, register_chain_rule
 
 MATRIX_FUNCTIONS = {"expm": r"\exp", "logm": r"\log", "sqrtm": r"\sqrt{{\cdot}}"}
 SUMMARIES = {"expm": "matrix exponential", "logm": "principal matrix logarithm",
@@ -152,13 +152,47 @@ def derivative_at_identity(f: str, X: Node) -> Node:
 
 def _eigvals_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (X,), (dX,) = node.args, d
-    from ..simplify.rules import is_symmetric
-    if not is_symmetric(X):
-        raise DerivativeError("eigvals is differentiated for symmetric matrices only: declare the "
-                              "matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\"")
     V = call("eigvecs", X, shape=X.shape)
-    # dλᵢ = vᵢᵀ dX vᵢ (18.063 notes; Magnus & Neudecker Thm 8.9)
+    # dλᵢ = vᵢᵀ dX vᵢ (18.063 notes; Magnus & Neudecker Thm 8.9); X is symmetric (needs_symmetric)
     return call("diag", Mul((Transpose(V), dX, V)))  # type: ignore[arg-type]
+
+
+def _frechet_rules(n: Call) -> Node | None:
+    """L_f(X)[E] and L²_f(X)[E1, E2] are linear in each E: zeros vanish and
+    scalars come out; where E commutes with X (a function of X), every term
+    XⁱEXʲ of the series is Xⁱ⁺ʲE, so L_f(X)[E] = f'(X) E."""
+    X, directions = n.args[0], n.args[1:]
+    if any(isinstance(E, Zero) for E in directions):
+        return Zero(n.shape)
+    for i, E in enumerate(directions):
+        pulled = scalars_out(E)
+        if pulled is not None:
+            scalars, rest = pulled
+            args = n.args[:i + 1] + (rest,) + n.args[i + 2:]
+            return Mul(tuple(scalars) + (call(n.name, *args, shape=n.shape),))
+    if n.name.startswith("frechet_") and is_function_of(directions[0], X):
+        return Mul((derivative_at_identity(n.name.removeprefix("frechet_"), X), directions[0]))
+    return None
+
+
+def _frechet_trace(n: Call) -> Node:
+    """tr(L_f(X)[E]) = tr(f'(X) E): the trace of each term Xⁱ E Xʲ is cyclic."""
+    X, E = n.args
+    return call("tr", Mul((derivative_at_identity(n.name.removeprefix("frechet_"), X), E)))
+
+
+def is_function_of(E: Node, X: Node) -> bool:
+    """E is built from X by matrix functions, powers, inverses, products and sums
+    (so E commutes with X)."""
+    if E == X or isinstance(E, Identity) or E.is_scalar:
+        return True
+    if isinstance(E, Call):
+        return function(E.name).power_series and is_function_of(E.args[0], X)
+    if isinstance(E, (Inverse, MatPower, Mul, Add)):
+        return all(is_function_of(c, X) for c in E.children)
+    if isinstance(E, Transpose):
+        return is_function_of(E.arg, X.arg if isinstance(X, Transpose) else Transpose(X))
+    return False
 
 
 # -- registration ------------------------------------------------------------------
@@ -184,14 +218,24 @@ def _frechet2_vec_jacobian(node: Call, i: int) -> Node:
     return call("kron_form2_" + f, node.args[0], node.args[3 - i])
 
 
+SCALAR_FORMS = {"expm": "exp", "logm": "log", "sqrtm": "sqrt"}  # each at a 1×1 argument
+
+
+def _applies(name: str) -> Callable[[Node], Node]:
+    return lambda a: call(name, a)
+
+
 def _register_matrix_function(f: str, tex: str) -> None:
     scipy_name = f"scipy.linalg.{f}"
+    scalar = SCALAR_FORMS[f]
     register(Function(
-        name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f],
+        name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f], family="matrix",
         evaluate=_numeric(_real_matrix_function, f), code=f"_real_matrix_function({scipy_name}, {{0}})",
-        latex=rf"\operatorname{{{{{f}}}}}{{0}}", family="matrix", helpers=HELPERS,
+        latex=rf"\operatorname{{{{{f}}}}}{{0}}", helpers=HELPERS,
         source="Fréchet derivative L_f(X)[dX] (Higham, Functions of Matrices, ch. 3)",
-        differential=_matrix_function_differential, domain="spd" if f != "expm" else None))
+        differential=_matrix_function_differential, domain="spd" if f != "expm" else None,
+        power_series=True, commutes_with_transpose=True, preserves_symmetry=True,
+        scalar_form=_applies(scalar)))
     register(Function(
         name="frechet_" + f, arity=2, shape_rule=_square_pair, summary=f"Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_frechet, f), code=f"_frechet({scipy_name}, {{0}}, {{1}})",
@@ -199,7 +243,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         family="matrix", source="block formula of Mathias", differential=_frechet_differential,
         adjoint=lambda node, i, G: call(node.name, Transpose(node.args[0]), G, shape=node.shape),
         vec_jacobian=lambda node, i: call("kron_form_" + f, node.args[0]),
-        public=False, helpers=HELPERS))
+        public=False, helpers=HELPERS, simplify=_frechet_rules, trace=_frechet_trace))
     register(Function(
         name="frechet2_" + f, arity=3, shape_rule=_square_pair,
         summary=f"second Fréchet derivative of {f} (internal)",
@@ -207,7 +251,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         latex=rf"L^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}, {{2}}\right]",
         text=f"L²_{f}({{0}})[{{1}}, {{2}}]", family="matrix", source="3×3 block formula",
         differential=_frechet2_differential, adjoint=_frechet2_adjoint,
-        vec_jacobian=_frechet2_vec_jacobian, public=False, helpers=HELPERS))
+        vec_jacobian=_frechet2_vec_jacobian, public=False, helpers=HELPERS, simplify=_frechet_rules))
     register(Function(
         name="kron_form_" + f, arity=1, shape_rule=_flattened_square,
         summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
@@ -237,12 +281,29 @@ def _eigenvectors_checked(X: np.ndarray) -> np.ndarray:
 
 register(Function(
     name="eigvals", arity=1, shape_rule=sig.spectrum, summary="eigenvalues of a symmetric matrix, ascending",
-    evaluate=lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), code="np.linalg.eigvalsh({0}).reshape(-1, 1)",
+    evaluate=lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), code="xp.linalg.eigvalsh({0}).reshape(-1, 1)",
     latex=r"\lambda{0}", family="matrix", source="dλᵢ = vᵢᵀ dX vᵢ (18.063 notes)",
-    differential=_eigvals_differential))
+    differential=_eigvals_differential, needs_symmetric=True, scalar_form=lambda a: a))
 register(Function(
     name="eigvecs", arity=1, shape_rule=sig.square_to_square,
     summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",
     evaluate=_eigenvectors_checked, code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
     source="numpy.linalg.eigh", differential=_no_derivative("eigenvectors (second derivatives of eigvals)"),
-    public=False, helpers=(_eigenvectors,)))
+    public=False, helpers=(_eigenvectors,), orthogonal_result=True))
+
+
+def _spectral(chain: list[Node]) -> list[Node]:
+    """V diag(λ) Vᵀ = S for the eigen-decomposition of a symmetric S (spectral theorem)."""
+    out: list[Node] = []
+    for f in chain:
+        out.append(f)
+        if len(out) >= 3 and isinstance(f, Transpose) and isinstance(f.arg, Call) and f.arg.name == "eigvecs":
+            V, D = out[-3], out[-2]
+            S = f.arg.args[0]
+            if V == f.arg and D == call("diag", call("eigvals", S)):
+                del out[-3:]
+                out.append(S)
+    return out
+
+
+register_chain_rule(_spectral)

@@ -6,16 +6,17 @@ Equation numbers refer to The Matrix Cookbook (Petersen & Pedersen, 2012).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ..lazy_numpy import np
 
 from ..nodes import (
-    Add, Call, Commutation, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Symbol, Transpose,
+    Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
+    Zero, carries_transpose,
 )
 from ..shapes import ONE, Size
 from . import signatures as sig
-from .registry import Function, call, register
+from .registry import Function, call, function, register
 
 
 def _scalar(value: float | np.floating) -> np.ndarray:
@@ -46,11 +47,6 @@ def _norm2(X):
     return scale * np.linalg.norm(X / scale) if scale > 0 else value
 
 
-def _logdet_code(node: Call, size: Callable[[Size], str]) -> str:
-    (S,) = node.args
-    return "_logdet_spd({0})" if isinstance(S, Symbol) and "spd" in S.properties else "_logdet({0})"
-
-
 def _diag(X: np.ndarray) -> np.ndarray:
     if X.shape[1] == 1:
         return np.diag(X[:, 0])
@@ -59,8 +55,8 @@ def _diag(X: np.ndarray) -> np.ndarray:
 
 def _diag_code(node: Call, size: Callable[[Size], str]) -> str:
     if node.args[0].shape[1].is_one:
-        return "np.diag({0}.ravel())"
-    return "np.diag({0}).reshape(-1, 1)"
+        return "xp.diag({0}.ravel())"
+    return "xp.diag({0}).reshape(-1, 1)"
 
 
 def _unvec_code(node: Call, size: Callable[[Size], str]) -> str:
@@ -70,13 +66,13 @@ def _unvec_code(node: Call, size: Callable[[Size], str]) -> str:
 def _det_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (X,), (dX,) = node.args, d
     # Cookbook (42): d det(X) = det(X) tr(X⁻¹ dX)
-    return node * call("tr", Inverse(X) @ dX)  # type: ignore[operator]
+    return node * trace(Inverse(X) @ dX)  # type: ignore[operator]
 
 
 def _logdet_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (X,), (dX,) = node.args, d
     # Cookbook (43): d log det(X) = tr(X⁻¹ dX)
-    return call("tr", Inverse(X) @ dX)  # type: ignore[operator]
+    return trace(Inverse(X) @ dX)  # type: ignore[operator]
 
 
 def _adj_differential(node: Call, d: Sequence[Node | None]) -> Node:
@@ -84,14 +80,14 @@ def _adj_differential(node: Call, d: Sequence[Node | None]) -> Node:
     # adj(X) = det(X) X⁻¹, so by (40) and (42):
     # d adj(X) = det(X) tr(X⁻¹ dX) X⁻¹ - det(X) X⁻¹ dX X⁻¹
     det = call("det", X)
-    return det * call("tr", Inverse(X) @ dX) * Inverse(X) - det * (Inverse(X) @ dX @ Inverse(X))  # type: ignore[operator]
+    return det * trace(Inverse(X) @ dX) * Inverse(X) - det * (Inverse(X) @ dX @ Inverse(X))  # type: ignore[operator]
 
 
 def _diag_vec_jacobian(node: Call, i: int) -> Node:
     """vec(diag(x)) = diag(vec I) (1 ⊗ I) x, since diag(x) = I ∘ (x 1ᵀ); and its
     transpose for the diagonal of a matrix: diag(X) = (1ᵀ ⊗ I) diag(vec I) vec X."""
     n = node.args[0].shape[0]
-    mask = call("diag", call("vec", Identity(n)))
+    mask = diagonal(vec(Identity(n)))
     ones = Filled(Number(Fraction(1)), (n, ONE))
     if node.args[0].shape[1].is_one:
         return Mul((mask, Kron((ones, Identity(n)))))
@@ -100,8 +96,7 @@ def _diag_vec_jacobian(node: Call, i: int) -> Node:
 
 def _norm1_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (U,), (dU,) = node.args, d
-    from ..nodes import Hadamard
-    return call("sum", Hadamard((call("sign", U), dU)))  # type: ignore[arg-type]
+    return entry_sum(Hadamard((call("sign", U), dU)))  # type: ignore[arg-type]
 
 
 def _norm2_differential(node: Call, d: Sequence[Node | None]) -> Node:
@@ -110,12 +105,7 @@ def _norm2_differential(node: Call, d: Sequence[Node | None]) -> Node:
     inv_norm = Power(node, Number(Fraction(-1)))
     if U.shape[1].is_one:
         return Transpose(U) @ dU * inv_norm  # type: ignore[operator]
-    return inv_norm * call("tr", Transpose(U) @ dU)  # type: ignore[operator]
-
-
-def _linear(node: Call, d: Sequence[Node | None]) -> Node:
-    """A function linear in its single argument: d f(U) = f(dU)."""
-    return call(node.name, d[0], shape=node.shape)  # type: ignore[arg-type]
+    return inv_norm * trace(Transpose(U) @ dU)  # type: ignore[operator]
 
 
 def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:
@@ -129,66 +119,236 @@ def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:
     return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
 
-def _reg(name: str, shape_rule, summary: str, evaluate, code, latex: str, family: str,
-         source: str = "", **rules) -> None:
-    register(Function(name=name, arity=rules.pop("arity", 1), shape_rule=shape_rule, summary=summary,
-                      evaluate=evaluate, code=code, latex=latex, family=family, source=source, **rules))
+# -- the functions' own rewrites (each docstring is its identity) ---------------
+def _trace_rules(n: Call) -> Node | None:
+    """tr(Aᵀ⋯) read with fewer transposes (tr M = tr Mᵀ); tr(A + B) = tr A + tr B;
+    tr(X) of a call with a simpler trace (tr L_f(X)[E] = tr(f'(X) E))."""
+    (a,) = n.args
+    if isinstance(a, Mul) and _mostly_transposed(a):
+        return trace(Transpose(a))
+    if isinstance(a, Add):
+        return Add(tuple(trace(t) for t in a.terms))
+    if isinstance(a, Call) and function(a.name).trace is not None:
+        return function(a.name).trace(a)  # type: ignore[misc]
+    return None
 
 
-_reg("tr", sig.square_to_scalar, "trace of a square matrix",
-     lambda X: _scalar(np.trace(X)), "np.trace({0})", r"\operatorname{{tr}}{0}", "reduction",
-     source="Cookbook (36): d tr(X) = tr(dX)", differential=_linear, linear=True,
-     adjoint=lambda node, i, G: G * Identity(node.args[0].shape[0]),
-     vec_jacobian=lambda node, i: Transpose(call("vec", Identity(node.args[0].shape[0]))),
-     aliases=("trace",))
-_reg("det", sig.square_to_scalar, "determinant of a square matrix",
-     lambda X: _scalar(np.linalg.det(X)), "np.linalg.det({0})", r"\det{0}", "reduction",
-     source="Cookbook (42): d det X = det(X) tr(X⁻¹ dX)", differential=_det_differential,
-     domain="invertible")
-_reg("logdet", sig.square_to_scalar, "log of the determinant (defined where det > 0)",
-     lambda X: _scalar(_logdet(X)), _logdet_code, r"\log\det{0}", "reduction", helpers=(_logdet, _logdet_spd),
-     source="Cookbook (43): d log det X = tr(X⁻¹ dX)", differential=_logdet_differential,
-     domain="spd")
-_reg("adj", sig.square_to_square, "adjugate, det(X) X⁻¹",
-     lambda X: np.linalg.det(X) * np.linalg.inv(X), "(np.linalg.det({0}) * np.linalg.inv({0}))",
-     r"\operatorname{{adj}}{0}", "matrix", source="adj X = det(X) X⁻¹ with (40) and (42)",
-     differential=_adj_differential, domain="invertible")
-_reg("diag", sig.diagonal, "diag(x): diagonal matrix from a vector; diag(X): diagonal of a square matrix",
-     _diag, _diag_code, r"\operatorname{{diag}}{0}", "matrix", source="linear",
-     differential=_linear, linear=True, adjoint=lambda node, i, G: call("diag", G),
-     vec_jacobian=_diag_vec_jacobian)
-_reg("vec", sig.stack_columns, "stack the columns into one vector (column-major)",
-     lambda X: X.reshape(-1, 1, order="F"), "{0}.reshape(-1, 1, order='F')",
-     r"\operatorname{{vec}}{0}", "matrix", source="linear", differential=_linear, linear=True,
-     adjoint=lambda node, i, G: call("unvec", G, shape=node.args[0].shape),
-     vec_jacobian=lambda node, i: Identity(node.shape[0]))
-_reg("unvec", sig.elementwise, "the inverse of vec (internal)",
-     lambda G, shape: G.reshape(shape, order="F"), _unvec_code, r"\operatorname{{vec}}^{{-1}}{0}", "matrix",
-     source="linear", differential=_linear, linear=True, public=False, needs_shape=True,
-     adjoint=lambda node, i, G: call("vec", G),
-     vec_jacobian=lambda node, i: Identity(node.args[0].shape[0]))
-_reg("sum", sig.any_to_scalar, "sum of all entries",
-     lambda X: _scalar(np.sum(X)), "np.sum({0})", r"\operatorname{{sum}}{0}", "reduction",
-     source="linear", differential=_linear, linear=True,
-     adjoint=lambda node, i, G: Filled(G, node.args[0].shape),
-     vec_jacobian=lambda node, i: Filled(Number(Fraction(1)), (ONE, node.args[0].shape[0] * node.args[0].shape[1])))
-_reg("norm1", sig.any_to_scalar, "sum of absolute values of the entries",
-     lambda X: _scalar(np.sum(np.abs(X))), "np.sum(np.abs({0}))", r"\left\|{0}\right\|_1", "reduction",
-     source="d|u| = sign(u) du entry by entry", differential=_norm1_differential)
-_reg("norm2", sig.any_to_scalar, "Euclidean norm of a vector, Frobenius norm of a matrix",
-     lambda X: _scalar(_norm2(X)), "_norm2({0})", r"\left\|{0}\right\|_2", "reduction",
-     source="d‖U‖ = ⟨U, dU⟩/‖U‖ (Cookbook (129), 18.063 notes)", differential=_norm2_differential,
-     helpers=(_norm2,))
-_reg("inner", sig.pairing, "inner(A, B) = tr(AᵀB), the Frobenius inner product",
-     lambda A, B: _scalar(np.sum(A * B)), "np.sum({0} * {1})", r"\left\langle {0}, {1}\right\rangle",
-     "reduction", source="bilinear", arity=2, differential=_inner_differential, linear=True,
-     adjoint=lambda node, i, G: G * node.args[1 - i],
-     vec_jacobian=lambda node, i: Transpose(call("vec", node.args[1 - i])))
-_reg("sym", sig.square_to_square, "symmetric part (X + Xᵀ)/2 (internal)",
-     lambda X: 0.5 * (X + X.T), "(0.5 * ({0} + {0}.T))", r"\operatorname{{sym}}{0}", "matrix",
-     source="linear", differential=_linear, linear=True, public=False,
-     adjoint=lambda node, i, G: call("sym", G),
-     vec_jacobian=lambda node, i: Mul((Number(Fraction(1, 2)),
-                                       Add((Identity(node.shape[0] * node.shape[1]),
-                                            Commutation(node.shape[0], node.shape[1]))))))
+def _mostly_transposed(chain: Mul) -> bool:
+    """More factors carry a transpose than not (so transposing the chain removes some)."""
+    factors = list(chain.chain)
+    marked = sum(1 for f in factors if carries_transpose(f))
+    return 2 * marked > len(factors)
 
+
+def _trace_of_power(n: Call, d: Callable[[Node], Node | None]) -> Node | None:
+    """d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB): the k terms Bⁱ dB Bᵏ⁻¹⁻ⁱ of d(Bᵏ) are equal under
+    the cyclic trace, so they are never written out (Cookbook (101))."""
+    (power,) = n.args
+    if not (isinstance(power, MatPower) and power.k > 1):
+        return None
+    dB = d(power.base)
+    if dB is None:
+        return Zero(n.shape)  # f does not depend on the variable
+    k = power.k
+    lower = power.base if k == 2 else MatPower(power.base, k - 1)
+    return Mul((Number(Fraction(k)), trace(Mul((lower, dB)))))
+
+
+def _sum_rules(n: Call) -> Node | None:
+    """sum(A + B) = sum A + sum B; sum(diag(X)) = tr X."""
+    (a,) = n.args
+    if isinstance(a, Add):
+        return Add(tuple(entry_sum(t) for t in a.terms))
+    if isinstance(a, Call) and a.name == "diag" and not a.args[0].shape[1].is_one:
+        return trace(a.args[0])
+    return None
+
+
+def _det_rules(n: Call) -> Node | None:
+    """det(X⁻¹) = 1/det X."""
+    (a,) = n.args
+    if isinstance(a, Inverse):
+        return Power(call("det", a.arg), Number(Fraction(-1)))
+    return None
+
+
+def _vec_rules(n: Call) -> Node | None:
+    """vec(x) = x for a column; vec(unvec(v)) = v."""
+    (a,) = n.args
+    if a.shape[1].is_one:
+        return a
+    if isinstance(a, Call) and a.name == "unvec":
+        return a.args[0]
+    return None
+
+
+def _unvec_rules(n: Call) -> Node | None:
+    """unvec(vec(X)) = X."""
+    (a,) = n.args
+    if isinstance(a, Call) and a.name == "vec" and a.args[0].shape == n.shape:
+        return a.args[0]
+    return None
+
+
+def _diag_rules(n: Call) -> Node | None:
+    """The diagonal of Aᵀ is the diagonal of A; diag(c 1) = c I."""
+    (a,) = n.args
+    if isinstance(a, Transpose) and not a.shape[1].is_one:
+        return diagonal(a.arg)
+    if isinstance(a, Filled) and a.shape[1].is_one:
+        return Mul((a.value, Identity(a.shape[0])))
+    return None
+
+
+def _inner_rules(n: Call) -> Node | None:
+    """⟨0, B⟩ = 0; ⟨x, y⟩ = xᵀy for vectors; ⟨a, b⟩ = a b for scalars."""
+    A, B = n.args
+    if isinstance(A, Zero) or isinstance(B, Zero):
+        return Zero(n.shape)
+    if A.shape[1].is_one:
+        return Mul((Transpose(A), B))
+    return None
+
+
+def _entry_sum_sympy(sympy: Any, n: Call, args: list) -> Any:
+    (X,) = n.args
+    # Σᵢⱼ Xᵢⱼ = tr(1 X) with 1 the all-ones matrix of Xᵀ's shape
+    return sympy.Trace(sympy.OneMatrix(_sympy_size(sympy, X.shape[1]), _sympy_size(sympy, X.shape[0])) * args[0])
+
+
+def _sympy_size(sympy: Any, s: Size) -> Any:
+    out = sympy.Integer(s.coeff)
+    for f in s.factors:
+        out *= sympy.Symbol(f, integer=True, positive=True)
+    return out
+
+
+def _diag_sympy(sympy: Any, n: Call, args: list) -> Any:
+    from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
+    return DiagMatrix(args[0]) if n.args[0].shape[1].is_one else DiagonalOf(args[0])
+
+
+def _norm2_sympy(sympy: Any, n: Call, args: list) -> Any:
+    if n.args[0].is_scalar:
+        return sympy.Abs(args[0])
+    return sympy.sqrt(sympy.Trace(sympy.Transpose(args[0]) * args[0]))
+
+
+def _norm1_sympy(sympy: Any, n: Call, args: list) -> Any:
+    if n.args[0].is_scalar:
+        return sympy.Abs(args[0])
+    t = sympy.Dummy("t")
+    return _entry_sum_sympy(sympy, n, [args[0].applyfunc(sympy.Lambda(t, sympy.Abs(t)))])
+
+
+def _identity(a: Node) -> Node:
+    return a
+
+
+register(Function(
+    name="tr", arity=1, shape_rule=sig.square_to_scalar, summary="trace of a square matrix", family="reduction",
+    source="Cookbook (36): d tr(X) = tr(dX)", aliases=("trace",), evaluate=lambda X: _scalar(np.trace(X)),
+    code="xp.trace({0})", latex=r"\operatorname{{tr}}{0}", linear=True, positive_linear=True,
+    shortcut=_trace_of_power, transpose_invariant=True, scalar_form=_identity, simplify=_trace_rules,
+    adjoint=lambda node, i, G: G * Identity(node.args[0].shape[0]),
+    vec_jacobian=lambda node, i: Transpose(vec(Identity(node.args[0].shape[0]))),
+    sympy=lambda sympy, n, a: sympy.Trace(a[0])))
+register(Function(
+    name="det", arity=1, shape_rule=sig.square_to_scalar, summary="determinant of a square matrix",
+    family="reduction", source="Cookbook (42): d det X = det(X) tr(X⁻¹ dX)", domain="invertible",
+    evaluate=lambda X: _scalar(np.linalg.det(X)), code="xp.linalg.det({0})", latex=r"\det{0}",
+    differential=_det_differential, transpose_invariant=True, scalar_form=_identity, simplify=_det_rules,
+    sympy=lambda sympy, n, a: sympy.Determinant(a[0])))
+register(Function(
+    name="logdet", arity=1, shape_rule=sig.square_to_scalar, summary="log of the determinant (defined where det > 0)",
+    family="reduction", source="Cookbook (43): d log det X = tr(X⁻¹ dX)", domain="spd",
+    evaluate=lambda X: _scalar(_logdet(X)), code="_logdet({0})", definite_code="_logdet_spd({0})",
+    helpers=(_logdet, _logdet_spd), latex=r"\log\det{0}", differential=_logdet_differential,
+    transpose_invariant=True, scalar_form=lambda a: call("log", a),
+    sympy=lambda sympy, n, a: sympy.log(sympy.Determinant(a[0]))))
+register(Function(
+    name="adj", arity=1, shape_rule=sig.square_to_square, summary="adjugate, det(X) X⁻¹", family="matrix",
+    source="adj X = det(X) X⁻¹ with (40) and (42)", domain="invertible",
+    evaluate=lambda X: np.linalg.det(X) * np.linalg.inv(X), code="(xp.linalg.det({0}) * xp.linalg.inv({0}))",
+    latex=r"\operatorname{{adj}}{0}", differential=_adj_differential, commutes_with_transpose=True,
+    preserves_symmetry=True, scalar_form=lambda a: Number(Fraction(1)),
+    sympy=lambda sympy, n, a: sympy.Determinant(a[0]) * sympy.Inverse(a[0])))
+register(Function(
+    name="diag", arity=1, shape_rule=sig.diagonal, family="matrix", source="linear",
+    summary="diag(x): diagonal matrix from a vector; diag(X): diagonal of a square matrix",
+    evaluate=_diag, code=_diag_code, latex=r"\operatorname{{diag}}{0}", linear=True,
+    positive_linear=True, adjoint=lambda node, i, G: diagonal(G), vec_jacobian=_diag_vec_jacobian,
+    scalar_form=_identity, simplify=_diag_rules, symmetric_result=lambda n: n.args[0].shape[1].is_one,
+    diagonal_of=lambda n: n.args[0] if n.args[0].shape[1].is_one and not n.args[0].is_scalar else None,
+    sympy=_diag_sympy))
+register(Function(
+    name="vec", arity=1, shape_rule=sig.stack_columns, summary="stack the columns into one vector (column-major)",
+    family="matrix", source="linear", evaluate=lambda X: X.reshape(-1, 1, order="F"),
+    code="{0}.reshape(-1, 1, order='F')", latex=r"\operatorname{{vec}}{0}", linear=True,
+    positive_linear=True, adjoint=lambda node, i, G: unvec(G, node.args[0].shape),
+    vec_jacobian=lambda node, i: Identity(node.shape[0]), scalar_form=_identity, simplify=_vec_rules))
+register(Function(
+    name="unvec", arity=1, shape_rule=sig.elementwise, summary="the inverse of vec (internal)", family="matrix",
+    source="linear", public=False, needs_shape=True, evaluate=lambda G, shape: G.reshape(shape, order="F"),
+    code=_unvec_code, latex=r"\operatorname{{vec}}^{{-1}}{0}", linear=True,
+    positive_linear=True, adjoint=lambda node, i, G: vec(G),
+    vec_jacobian=lambda node, i: Identity(node.args[0].shape[0]), simplify=_unvec_rules))
+register(Function(
+    name="sum", arity=1, shape_rule=sig.any_to_scalar, summary="sum of all entries", family="reduction",
+    source="linear", evaluate=lambda X: _scalar(np.sum(X)), code="xp.sum({0})", latex=r"\operatorname{{sum}}{0}",
+    linear=True, positive_linear=True, adjoint=lambda node, i, G: Filled(G, node.args[0].shape),
+    vec_jacobian=lambda node, i: Filled(Number(Fraction(1)), (ONE, node.args[0].shape[0] * node.args[0].shape[1])),
+    transpose_invariant=True, scalar_form=_identity, simplify=_sum_rules, sympy=_entry_sum_sympy))
+register(Function(
+    name="norm1", arity=1, shape_rule=sig.any_to_scalar, summary="sum of absolute values of the entries",
+    family="reduction", source="d|u| = sign(u) du entry by entry", evaluate=lambda X: _scalar(np.sum(np.abs(X))),
+    code="xp.sum(xp.abs({0}))", latex=r"\left\|{0}\right\|_1", differential=_norm1_differential,
+    transpose_invariant=True, nonnegative=True, sympy=_norm1_sympy))
+register(Function(
+    name="norm2", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
+    summary="Euclidean norm of a vector, Frobenius norm of a matrix",
+    source="d‖U‖ = ⟨U, dU⟩/‖U‖ (Cookbook (129), 18.063 notes)", evaluate=lambda X: _scalar(_norm2(X)),
+    code="_norm2({0})", helpers=(_norm2,), latex=r"\left\|{0}\right\|_2", differential=_norm2_differential,
+    transpose_invariant=True, nonnegative=True, sympy=_norm2_sympy))
+register(Function(
+    name="inner", arity=2, shape_rule=sig.pairing, summary="inner(A, B) = tr(AᵀB), the Frobenius inner product",
+    family="reduction", source="bilinear", evaluate=lambda A, B: _scalar(np.sum(A * B)), code="xp.sum({0} * {1})",
+    latex=r"\left\langle {0}, {1}\right\rangle", differential=_inner_differential, linear=True,
+    positive_linear=True, adjoint=lambda node, i, G: G * node.args[1 - i],
+    vec_jacobian=lambda node, i: Transpose(vec(node.args[1 - i])), simplify=_inner_rules,
+    sympy=lambda sympy, n, a: sympy.Trace(sympy.Transpose(a[0]) * a[1])))
+register(Function(
+    name="sym", arity=1, shape_rule=sig.square_to_square, summary="symmetric part (X + Xᵀ)/2 (internal)",
+    family="matrix", source="linear", public=False, evaluate=lambda X: 0.5 * (X + X.T),
+    code="(0.5 * ({0} + {0}.T))", latex=r"\operatorname{{sym}}{0}", linear=True,
+    positive_linear=True, adjoint=lambda node, i, G: symmetric_part(G), transpose_invariant=True,
+    symmetric_result=lambda n: True,
+    vec_jacobian=lambda node, i: Mul((Number(Fraction(1, 2)), Add((Identity(node.shape[0] * node.shape[1]),
+                                                                    Commutation(node.shape[0], node.shape[1]))))),
+    sympy=lambda sympy, n, a: (a[0] + sympy.Transpose(a[0])) / 2))
+
+
+# -- builders the passes use (no pass spells a function's name) -------------------
+def trace(M: Node) -> Node:
+    return call("tr", M)
+
+
+def entry_sum(M: Node) -> Node:
+    return call("sum", M)
+
+
+def vec(M: Node) -> Node:
+    return call("vec", M)
+
+
+def unvec(v: Node, shape: tuple) -> Node:
+    return call("unvec", v, shape=shape)
+
+
+def diagonal(M: Node) -> Node:
+    """diag(M): the diagonal of a square matrix as a vector, or of a vector the matrix."""
+    return call("diag", M)
+
+
+def symmetric_part(M: Node) -> Node:
+    return call("sym", M)

@@ -1,13 +1,15 @@
 """The function registry: one record per named function, holding everything
-about it (shape rule, derivative rules, numeric forms, printing, domain and the
-source of its formula). Modules of this package fill it; every other pass
-looks functions up here. Imports matdiff.nodes and matdiff.shapes.
+about it — shape rule, derivative rules, numeric forms, the spelling of its
+code, printed forms, its own rewrites, the facts other passes ask of it, the
+domain check() draws from and the source of its formula. Modules of this
+package fill it with `register(Function(...))`; every other pass looks
+functions up here and asks typed questions, never names. Imports nodes,
+shapes and signatures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Sequence
-
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Sequence, TypeAlias, Union
 
 from ..errors import closest
 from ..nodes import Call, Node
@@ -17,55 +19,121 @@ from .signatures import ShapeRule
 Array = Any  # a numpy.ndarray (NumPy is imported lazily)
 # d f(args) given the arguments and their differentials (None where constant).
 DifferentialRule = Callable[[Call, Sequence["Node | None"]], Node]
+# d f(args) given the lazy differential d of any subtree: a rule that needs more
+# than the arguments' differentials (d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB) never builds d(Bᵏ));
+# None where it does not apply, a Zero where f does not depend on the variable.
+Shortcut = Callable[[Call, Callable[[Node], "Node | None"]], "Node | None"]
 # The cotangent of argument i of a linear function, given the output cotangent G.
 AdjointRule = Callable[[Call, int, Node], Node]
 # J with vec(f(..., D, ...)) = J vec(D) for a linear function in argument i.
 VecRule = Callable[[Call, int], "Node | None"]
+# Code: a template over an array namespace 'xp' with '{0}', '{1}' for the
+# arguments, or (node, size printer) -> such a template for shape-dependent forms.
+CodeForm: TypeAlias = Union[str, Callable[[Call, Callable[[Size], str]], str]]
+# The SymPy form: (sympy module, node, converted arguments) -> expression.
+SympyForm = Callable[[Any, Call, list], Any]
+Rewrite = Callable[[Call], "Node | None"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Function:
     """Everything matdiff knows about one named function."""
 
+    # -- in the language
     name: str
     arity: int
     shape_rule: ShapeRule
-    summary: str
-    evaluate: Callable[..., Array]
-    # NumPy code: a template with '{0}', '{1}' for the arguments, or a function
-    # (node, size printer) -> template for shape-dependent forms.
-    code: "str | Callable[[Call, Callable[[Size], str]], str]"
-    latex: str                     # LaTeX, '{0}' for the argument
-    family: str                    # 'elementwise', 'matrix' or 'reduction'
-    source: str = ""               # where the differential formula comes from
-    derivative: Callable[[Node], Node] | None = None  # element-wise: f'(u) as an expression
-    differential: DifferentialRule | None = None
-    linear: bool = False           # linear in every argument separately
-    adjoint: AdjointRule | None = None
-    vec_jacobian: VecRule | None = None
-    domain: str | None = None      # what check() draws for its argument: 'positive', 'invertible', 'spd'
+    summary: str                   # one line for --help
+    family: str                    # 'elementwise', 'reduction', 'matrix' or 'construct'
+    source: str                    # where the differential formula comes from
     public: bool = True            # typed by users (and listed in --help)
     aliases: tuple[str, ...] = ()
-    text: str | None = None        # how the text printer names it, if not `name`
+    build: Callable[[tuple[Node, ...], Shape], Node] | None = None  # a construct's node (inv(A) is A⁻¹)
+    # -- calculus
+    derivative: Callable[[Node], Node] | None = None  # element-wise: f'(u) as an expression
+    differential: DifferentialRule | None = None
+    shortcut: Shortcut | None = None
+    linear: bool = False           # linear in every argument separately (unary: d f(U) = f(dU) unless given)
+    positive_linear: bool = False  # linear with nonnegative coefficients (tr, sum, vec, diag, ...)
+    adjoint: AdjointRule | None = None
+    vec_jacobian: VecRule | None = None
+    needs_symmetric: bool = False  # differentiated for symmetric arguments only
+    # -- facts the passes ask
+    transpose_invariant: bool = False      # f(Xᵀ) = f(X)
+    commutes_with_transpose: bool = False  # f(Xᵀ) = f(X)ᵀ
+    power_series: bool = False     # a matrix function Σ cₖXᵏ: commutes with X and preserves symmetry
+    preserves_symmetry: bool = False       # f(S) symmetric for symmetric S
+    symmetric_result: Callable[[Call], bool] | None = None  # symmetric whatever the argument (diag(x), sym)
+    orthogonal_result: bool = False        # an orthogonal matrix (eigenvectors)
+    nonnegative: bool = False      # every entry ≥ 0
+    diagonal_of: Callable[[Call], "Node | None"] | None = None  # v when the call is the matrix diag(v)
+    scalar_form: Callable[[Node], Node] | None = None  # the value at a 1×1 argument (expm(a) = exp(a))
+    trace: Callable[[Call], Node] | None = None  # tr of the call where it is simpler (tr L_f(X)[E])
+    simplify: Rewrite | None = None  # the function's own rewrites: identity in the docstring
+    # -- numbers, code and printing (a construct has the forms of the node it builds)
+    evaluate: Callable[..., Array] | None = None
     needs_shape: bool = False      # evaluate(*args, shape=(rows, cols)) gets the output shape
-    helpers: tuple[Callable, ...] = ()  # functions whose source the generated module defines when it uses `code`
+    code: CodeForm | None = None   # the array-namespace template every backend spells
+    definite_code: CodeForm | None = None  # the form for a positive definite argument (Cholesky)
+    backend_code: Mapping[str, CodeForm] = field(default_factory=dict)  # where a backend differs
+    helpers: tuple[Callable, ...] = ()  # functions whose source the generated module ships with `code`
+    latex: str | None = None       # LaTeX, '{0}' for the argument
+    text: str | None = None        # how the text printer writes it, if not `name(...)`
+    sympy: SympyForm | None = None  # None: an opaque applied function of the right shape
+    domain: str | None = None      # what check() draws for its argument: 'positive', 'invertible', 'spd'
+
+    def value(self, args: Sequence[Array], shape: tuple[int, int]) -> Array:
+        """The numeric value at argument arrays; `shape` is the output's (rows, cols)."""
+        assert self.evaluate is not None, f"{self.name} has no numeric form"
+        return self.evaluate(*args, shape=shape) if self.needs_shape else self.evaluate(*args)
+
+    def latex_form(self) -> str:
+        assert self.latex is not None, f"{self.name} has no LaTeX form"
+        return self.latex
+
+    def code_for(self, backend: str) -> CodeForm:
+        """The code form of this function for a backend."""
+        form = self.backend_code.get(backend, self.code)
+        assert form is not None, f"{self.name} has no code"
+        return form
 
 
 REGISTRY: dict[str, Function] = {}
 _ALIASES: dict[str, str] = {}
-STRUCTURAL = {
-    "inv": "inverse (also A^-1, A⁻¹)",
-    "kron": "Kronecker product (also A ⊗ B)",
-    "vector": "vector(c): the vector filled with c, its size inferred",
-    "matrix": "matrix(c): the matrix filled with c, its size inferred",
-}
+# Rewrites of any node into kernels that do not overflow (log(sum(exp(x))) is
+# logsumexp(x)), contributed by the function families; simplify/stable.py applies them.
+STABLE_FORMS: list[Callable[[Node], "Node | None"]] = []
+# Identities of a family on the factors of a matrix chain (V diag(λ) Vᵀ = S),
+# each list -> list; the product normal form applies them.
+CHAIN_RULES: list[Callable[[list[Node]], list[Node]]] = []
+# What every function (not construct) must have: tests/test_registry.py walks them.
+REQUIRED = ("evaluate", "code", "latex")
 
 
 def register(fn: Function) -> Function:
+    """Add a record (a name registered twice, or a function without its
+    numeric, code or LaTeX form, is a bug)."""
+    assert fn.name not in REGISTRY and fn.name not in _ALIASES, f"{fn.name} is registered twice"
+    assert fn.build is not None or all(getattr(fn, f) is not None for f in REQUIRED), f"{fn.name} lacks a form"
+    if fn.linear and fn.arity == 1 and fn.differential is None:
+        fn = replace(fn, differential=_linear_differential)
     REGISTRY[fn.name] = fn
     for alias in fn.aliases:
         _ALIASES[alias] = fn.name
     return fn
+
+
+def _linear_differential(node: Call, d: Sequence["Node | None"]) -> Node:
+    """A function linear in its single argument: d f(U) = f(dU)."""
+    return call(node.name, d[0], shape=node.shape)  # type: ignore[arg-type]
+
+
+def register_stable_form(rule: Callable[[Node], "Node | None"]) -> None:
+    STABLE_FORMS.append(rule)
+
+
+def register_chain_rule(rule: Callable[[list[Node]], list[Node]]) -> None:
+    CHAIN_RULES.append(rule)
 
 
 def lookup(name: str) -> Function | None:
@@ -80,7 +148,7 @@ def function(name: str) -> Function:
 
 
 def known_names() -> list[str]:
-    public = [n for n, f in REGISTRY.items() if f.public] + list(_ALIASES) + list(STRUCTURAL)
+    public = [n for n, f in REGISTRY.items() if f.public] + list(_ALIASES)
     return sorted(set(public))
 
 
@@ -108,13 +176,20 @@ class _ResolvedSizes:
     def text(self, a: Size) -> str:
         return str(a)
 
+    def fresh(self) -> Size:
+        raise AssertionError("a resolved shape has no free sizes")
+
 
 _RESOLVED = _ResolvedSizes()
 
 
-def call(name: str, *args: Node, shape: Shape | None = None) -> Call:
-    """A Call node with its shape from the function's rule (or given, for
-    internal reshapes)."""
+def call(name: str, *args: Node, shape: Shape | None = None) -> Node:
+    """The node of a function applied to arguments, its shape from the
+    function's rule (or given, for internal reshapes); a construct builds its
+    own node (inv(A) is A⁻¹)."""
+    fn = function(name)
     if shape is None:
-        shape = function(name).shape_rule(_RESOLVED, name, [a.shape for a in args])
+        shape = fn.shape_rule(_RESOLVED, name, [a.shape for a in args])
+    if fn.build is not None:
+        return fn.build(tuple(args), shape)
     return Call(name, tuple(args), shape)

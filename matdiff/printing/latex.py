@@ -9,8 +9,8 @@ from ..nodes import (
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
-from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
-from .text import is_reciprocal, negated
+from .base import Printer
+from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, precedence
 
 T = r"\mathsf{T}"
 
@@ -23,12 +23,8 @@ def latex_name(name: str) -> str:
     return f"{core}_{{{tail}}}" if tail else core
 
 
-class LatexPrinter:
-    def __call__(self, node: Node) -> str:
-        return self.doprint(node)
-
-    def doprint(self, node: Node) -> str:
-        return getattr(self, "_" + type(node).__name__)(node)
+class LatexPrinter(Printer):
+    """LaTeX as a textbook prints it."""
 
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
@@ -127,10 +123,11 @@ class LatexPrinter:
 
     def _Call(self, n: Call) -> str:
         fn = function(n.name)
+        template = fn.latex_form()
         args = [self.doprint(a) for a in n.args]
-        if fn.arity == 1 and r"\left" not in fn.latex:
-            return fn.latex.format(rf"\left({args[0]}\right)")
-        return fn.latex.format(*args)
+        if fn.arity == 1 and r"\left" not in template:
+            return template.format(rf"\left({args[0]}\right)")
+        return template.format(*args)
 
 
 to_latex = LatexPrinter()

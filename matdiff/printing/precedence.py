@@ -1,4 +1,5 @@
-"""One precedence table for every printer, and number formatting."""
+"""One precedence table for every printer, how terms read (a leading minus,
+a reciprocal after a division sign), and number formatting."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -18,6 +19,24 @@ def is_negative_term(node: Node) -> bool:
     if isinstance(node, Mul):
         return isinstance(node.factors[0], Number) and node.factors[0].value < 0
     return False
+
+
+def negated(node: Node) -> Node:
+    """-node for a term that prints with a leading minus (see is_negative_term)."""
+    if isinstance(node, Number):
+        return Number(-node.value)
+    assert isinstance(node, Mul)
+    first, rest = node.factors[0], node.factors[1:]
+    assert isinstance(first, Number)
+    if first.value == -1:
+        return rest[0] if len(rest) == 1 else Mul(rest)
+    return Mul((Number(-first.value),) + rest)
+
+
+def is_reciprocal(node: Node) -> bool:
+    """A factor printed after a division sign: b⁻¹ for a scalar b (or .^-1 entry-wise)."""
+    return (isinstance(node, Power) and isinstance(node.exponent, Number)
+            and node.exponent.value == -1)
 
 
 def precedence(node: Node) -> int:

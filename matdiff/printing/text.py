@@ -11,42 +11,19 @@ from ..nodes import (
     Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
 )
 from ..ops import function
-from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, precedence
+from .base import Printer
+from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, precedence
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
-def negated(node: Node) -> Node:
-    """-node for a term that prints with a leading minus (see is_negative_term)."""
-    if isinstance(node, Number):
-        return Number(-node.value)
-    assert isinstance(node, Mul)
-    first, rest = node.factors[0], node.factors[1:]
-    assert isinstance(first, Number)
-    if first.value == -1:
-        return rest[0] if len(rest) == 1 else Mul(rest)
-    return Mul((Number(-first.value),) + rest)
-
-
-def is_reciprocal(node: Node) -> bool:
-    """A factor printed after a division sign: b⁻¹ for a scalar b (or .^-1 entry-wise)."""
-    return (isinstance(node, Power) and isinstance(node.exponent, Number)
-            and node.exponent.value == -1)
-
-
-class InputPrinter:
+class InputPrinter(Printer):
     """The input language: explicit '*', "'" for transposes, inv(), kron()."""
 
     times = "*"
     divide = "/"
     hadamard = " .* "
     hadamard_divide = " ./ "
-
-    def __call__(self, node: Node) -> str:
-        return self.doprint(node)
-
-    def doprint(self, node: Node) -> str:
-        return getattr(self, "_" + type(node).__name__)(node)
 
     def wrap(self, node: Node, level: int) -> str:
         text = self.doprint(node)

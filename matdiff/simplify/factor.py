@@ -6,31 +6,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..nodes import Add, Identity, Mul, Node, Number
+from ..nodes import Add, Identity, Mul, Node, Number, join_product, split_product
 from .engine import simplify
-
-
-def _split(term: Node) -> tuple[Fraction, list[Node], list[Node]]:
-    """A term as coefficient, scalar factors and matrix chain."""
-    factors = term.factors if isinstance(term, Mul) else (term,)
-    coeff = Fraction(1)
-    scalars: list[Node] = []
-    chain: list[Node] = []
-    for f in factors:
-        if isinstance(f, Number):
-            coeff *= f.value
-        elif f.is_scalar:
-            scalars.append(f)
-        else:
-            chain.append(f)
-    return coeff, scalars, chain
-
-
-def _join(coeff: Fraction, scalars: list[Node], chain: list[Node]) -> Node:
-    items: list[Node] = ([Number(coeff)] if coeff != 1 else []) + scalars + chain
-    if not items:
-        return Number(Fraction(1))
-    return items[0] if len(items) == 1 else Mul(tuple(items))
 
 
 def factor(node: Node) -> Node:
@@ -54,12 +31,12 @@ def _factor_node(node: Node) -> Node:
     if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Number):
         inner = node.factors[1]  # a (b M) = (ab) M, when factoring a sum left its number behind
         if isinstance(inner, Mul) and isinstance(inner.factors[0], Number):
-            return _join(node.factors[0].value * inner.factors[0].value, [], list(inner.factors[1:]))
+            return join_product(node.factors[0].value * inner.factors[0].value, [], list(inner.factors[1:]))
     return node
 
 
 def _factor_sum(node: Add) -> Node:
-    parts = [_split(t) for t in node.terms]
+    parts = [split_product(t) for t in node.terms]
     coeffs = {c for c, _, _ in parts}
     common_coeff = coeffs.pop() if len(coeffs) == 1 else Fraction(1)
     if abs(common_coeff) == 1:
@@ -81,7 +58,7 @@ def _factor_sum(node: Add) -> Node:
             size = c0[len(c0) - suffix].shape[0] if suffix else c0[prefix - 1].shape[1]
             if not size.is_one:
                 middle = [Identity(size)]
-        inner_terms.append(_join(coeff / common_coeff, rest_scalars, middle))
+        inner_terms.append(join_product(coeff / common_coeff, rest_scalars, middle))
     inner = simplify(Add(tuple(inner_terms)))
     if isinstance(inner, Add):
         inner = _factor_sum(inner)
@@ -89,8 +66,8 @@ def _factor_sum(node: Add) -> Node:
     if inner.is_scalar:  # a scalar left over scales: a x + x a = 2 a x, coefficient first
         number = inner.value if isinstance(inner, Number) else Fraction(1)
         scalars = common_scalars + ([] if isinstance(inner, Number) else [inner])
-        return _join(common_coeff * number, scalars, chain0[:prefix] + chain0[len(chain0) - suffix:])
-    outer = _join(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
+        return join_product(common_coeff * number, scalars, chain0[:prefix] + chain0[len(chain0) - suffix:])
+    outer = join_product(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
     return outer
 
 

@@ -1,60 +1,25 @@
 """Simplification rules: each is a pure function node -> node | None whose
 docstring states its identity. All point toward one normal form: transposes
 at the leaves, flat sums and products, numbers folded into one leading
-coefficient, scalars before the matrix chain, like terms collected.
+coefficient, scalars before the matrix chain, like terms collected. Rules
+here know node kinds only: a named function brings its own rewrites
+(Function.simplify), its facts and its chain identities (ops.CHAIN_RULES).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from fractions import Fraction
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
+from ..facts import is_orthogonal, is_symmetric
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
-    Power, Symbol, Transpose, Zero, flatten_mul, product,
+    Power, Transpose, Zero, carries_transpose, flatten_mul, product, scalars_out,
 )
-from ..ops import call, function
-from ..ops.matfun import derivative_at_identity
+from ..ops import CHAIN_RULES, call, function
 
 Rule = Callable[[Any], "Node | None"]  # each rule takes the node kind it is listed under
 ONE = Number(Fraction(1))
-SYMMETRIC_PROPERTIES = {"symmetric", "spd", "diagonal"}
-# Matrix functions that commute with transposition: f(X)ᵀ = f(Xᵀ).
-TRANSPOSE_COMMUTING = {"expm", "logm", "sqrtm", "adj", "sym"}
-# Functions of a square matrix whose value at a 1×1 argument a is a scalar
-# function of a (adj(a) = 1: the adjugate of a 1×1 matrix).
-SCALAR_FORMS = {"expm": "exp", "logm": "log", "sqrtm": "sqrt", "logdet": "log", "adj": ""}
-
-
-def is_symmetric(node: Node) -> bool:
-    """A cheap sufficient test: declared symmetric, identity, diag(x), sym(·),
-    inverse or power of a symmetric matrix, or a sum of symmetric terms."""
-    if isinstance(node, Symbol):
-        return bool(node.properties & SYMMETRIC_PROPERTIES)
-    if isinstance(node, Differential):  # directions stay in the declared set
-        return is_symmetric(node.var)
-    if isinstance(node, Identity) or node.is_scalar:
-        return True
-    if isinstance(node, Call):
-        return (node.name == "diag" and node.args[0].shape[1].is_one) or node.name == "sym" or (
-            node.name in TRANSPOSE_COMMUTING and is_symmetric(node.args[0]))
-    if isinstance(node, (Inverse, MatPower)):
-        return is_symmetric(node.children[0])
-    if isinstance(node, Add):
-        return all(is_symmetric(t) for t in node.terms)
-    if isinstance(node, Mul):  # a palindromic chain M S Mᵀ with symmetric S is symmetric
-        chain = [f for f in node.factors if not f.is_scalar]
-        k = len(chain)
-        return k > 0 and all(_mirror(chain[i], chain[k - 1 - i]) for i in range(k // 2)) and (
-            k % 2 == 0 or is_symmetric(chain[k // 2]))
-    return False
-
-
-def _mirror(a: Node, b: Node) -> bool:
-    """b = aᵀ, structurally."""
-    if a == b and is_symmetric(a):
-        return True
-    return (isinstance(b, Transpose) and b.arg == a) or (isinstance(a, Transpose) and a.arg == b)
 
 
 # ------------------------------------------------------------------ transpose
@@ -89,8 +54,8 @@ def transpose_of_product(n: Transpose) -> Node | None:
     """(A B)ᵀ = Bᵀ Aᵀ (scalars stay in front)."""
     if not isinstance(n.arg, Mul):
         return None
-    scalars: list[Node] = [f for f in n.arg.factors if f.is_scalar]
-    chain: list[Node] = [Transpose(f) for f in reversed(n.arg.factors) if not f.is_scalar]
+    scalars: list[Node] = list(n.arg.scalars)
+    chain: list[Node] = [Transpose(f) for f in reversed(n.arg.chain)]
     return Mul(tuple(scalars + chain))
 
 
@@ -189,7 +154,6 @@ def product_normal_form(n: Mul) -> Node | None:
     collected = _collect_powers(scalars)
     if collected is not None:
         scalars = collected
-    scalars = _logistic(scalars)
     chain = _cancel_chain(chain, n)
     out: list[Node] = ([Number(coeff)] if coeff != 1 else []) + scalars + chain
     if not out:
@@ -198,12 +162,6 @@ def product_normal_form(n: Mul) -> Node | None:
         return out[0]
     result = Mul(tuple(out))
     return None if result == n else result
-
-
-def is_orthogonal(node: Node) -> bool:
-    """Declared orthogonal, or the eigenvector matrix of a symmetric matrix."""
-    return (isinstance(node, Symbol) and "orthogonal" in node.properties) or (
-        isinstance(node, Call) and node.name == "eigvecs")
 
 
 def _chain_power(f: Node) -> tuple[Node, int]:
@@ -241,28 +199,12 @@ def _cancel_chain(chain: list[Node], n: Mul) -> list[Node]:
                 out.append((base, total))
             continue
         out.append((base, k))
-    nodes = _spectral(node for node in (_from_power(b, k) for b, k in out) if node is not None)
+    nodes = [node for node in (_from_power(b, k) for b, k in out) if node is not None]
+    for rule in CHAIN_RULES:  # the function families' identities on chains (V diag(λ) Vᵀ = S)
+        nodes = rule(nodes)
     if not nodes and chain:
         return [Identity(n.shape[0])]
     return nodes
-
-
-def _spectral(chain: Iterable[Node]) -> list[Node]:
-    """V diag(λ) Vᵀ = S for the eigen-decomposition of a symmetric S (spectral theorem)."""
-    out: list[Node] = []
-    for f in chain:
-        out.append(f)
-        if len(out) >= 3 and isinstance(f, Transpose) and _is_eigvecs(f.arg):
-            V, D = out[-3], out[-2]
-            S = f.arg.args[0]  # type: ignore[attr-defined]
-            if V == f.arg and D == call("diag", call("eigvals", S)):
-                del out[-3:]
-                out.append(S)
-    return out
-
-
-def _is_eigvecs(node: Node) -> bool:
-    return isinstance(node, Call) and node.name == "eigvecs"
 
 
 # ------------------------------------------------------------------ sums
@@ -357,7 +299,6 @@ def hadamard_normal_form(n: Hadamard) -> Node | None:
     collected = _collect_powers(rest)
     if collected is not None:
         rest = collected
-    rest = _logistic(rest)
     if not rest:
         body: Node = ONE if n.is_scalar else Filled(ONE, n.shape)
     else:
@@ -376,21 +317,6 @@ def _pull_factor_scalars(factors: list[Node], scalars: list[Node]) -> list[Node]
             f = chain[0] if len(chain) == 1 else Mul(chain)
         out.append(f)
     return out
-
-
-def _logistic(factors: list[Node]) -> list[Node]:
-    """exp(u) ∘ (exp(u) + 1)⁻¹ = σ(u), the logistic sigmoid (entry by entry)."""
-    for i, f in enumerate(factors):
-        if not (isinstance(f, Call) and f.name == "exp"):
-            continue
-        for j, g in enumerate(factors):
-            if (isinstance(g, Power) and g.exponent == Number(Fraction(-1)) and isinstance(g.base, Add)
-                    and len(g.base.terms) == 2 and f in g.base.terms):
-                other = g.base.terms[1 - g.base.terms.index(f)]
-                if other == ONE or (isinstance(other, Filled) and other.value == ONE):
-                    rest = [h for k, h in enumerate(factors) if k not in (i, j)]
-                    return [call("sigmoid", f.args[0])] + rest
-    return factors
 
 
 def _column(n: Node) -> bool:
@@ -416,7 +342,7 @@ def kron_normal_form(n: Kron) -> Node | None:
             scalars.append(f)
             continue
         if isinstance(f, Mul):
-            lead = [g for g in f.factors if g.is_scalar]
+            lead = list(f.scalars)
             if lead:
                 scalars.extend(lead)
                 chain = tuple(g for g in f.factors if not g.is_scalar)
@@ -450,8 +376,8 @@ def inverse_rules(n: Inverse) -> Node | None:
     if isinstance(a, MatPower):
         return MatPower(a.base, -a.k)
     if isinstance(a, Mul):
-        chain = [f for f in a.factors if not f.is_scalar]
-        scalars = [f for f in a.factors if f.is_scalar]
+        chain = list(a.chain)
+        scalars = list(a.scalars)
         if scalars and len(chain) == 1:
             return Mul(tuple(Power(s, Number(Fraction(-1))) for s in scalars) + (Inverse(chain[0]),))
     return None
@@ -491,97 +417,29 @@ def power_rules(n: Power) -> Node | None:
 
 
 # ------------------------------------------------------------------ named functions
-def _pull_scalars(inner: Node) -> tuple[list[Node], Node] | None:
-    if isinstance(inner, Mul):
-        scalars = [f for f in inner.factors if f.is_scalar]
-        chain = tuple(f for f in inner.factors if not f.is_scalar)
-        if scalars and chain:
-            return scalars, chain[0] if len(chain) == 1 else Mul(chain)
-    return None
-
-
 def call_rules(n: Call) -> Node | None:
-    """tr(a) = a, tr(Aᵀ) = tr(A), tr(A + B) = tr A + tr B, tr(cA) = c tr A (also sum);
-    det(Aᵀ) = det A, det(A⁻¹) = 1/det A; vec(x) = x; f(0) = 0 for linear f;
-    inner(x, y) = xᵀy for vectors; log(exp(u)) = u."""
-    name, args = n.name, n.args
-    fn = function(name)
+    """The rules every function obeys by its facts — f(0) = 0 and f(c A) = c f(A)
+    for a linear f; f(Xᵀ) = f(X) for a transpose-invariant f, f(Xᵀ) = f(X)ᵀ
+    for one that commutes with transposition; a function of a 1×1 argument is
+    its scalar form (expm(a) = eᵃ) — then the function's own rewrites."""
+    fn = function(n.name)
+    args = n.args
     a = args[0]
-    if fn.linear and len(args) == 1 and isinstance(a, Zero):
-        return Zero(n.shape)
-    if name in ("tr", "sum", "vec", "diag", "det", "eigvals") and a.is_scalar:
-        return a
-    if a.is_scalar and name in SCALAR_FORMS:  # a 1×1 matrix function is the scalar function
-        return call(SCALAR_FORMS[name], a) if SCALAR_FORMS[name] else ONE
-    if name in ("tr", "sum", "norm1", "norm2", "det", "logdet") and isinstance(a, Transpose):
-        return call(name, a.arg)
-    if name == "tr" and isinstance(a, Mul) and _mostly_transposed(a):
-        return call("tr", Transpose(a))  # tr(M) = tr(Mᵀ), read with fewer transposes
-    if name in ("tr", "sum") and isinstance(a, Add):
-        return Add(tuple(call(name, t) for t in a.terms))
-    if fn.linear and len(args) == 1:  # f(c A) = c f(A)
-        pulled = _pull_scalars(a)
+    if fn.linear and len(args) == 1:
+        if isinstance(a, Zero):
+            return Zero(n.shape)
+        pulled = scalars_out(a)
         if pulled is not None:
             scalars, rest = pulled
-            return Mul(tuple(scalars) + (call(name, rest, shape=n.shape),))
-    if name == "vec" and a.shape[1].is_one:
-        return a
-    if name == "unvec" and isinstance(a, Call) and a.name == "vec" and a.args[0].shape == n.shape:
-        return a.args[0]  # unvec(vec(X)) = X
-    if name == "vec" and isinstance(a, Call) and a.name == "unvec":
-        return a.args[0]  # vec(unvec(v)) = v
-    if name == "det" and isinstance(a, Inverse):
-        return Power(call("det", a.arg), Number(Fraction(-1)))
-    if name == "inner":
-        if any(isinstance(x, Zero) for x in args):
-            return Zero(n.shape)
-        if a.shape[1].is_one:
-            return Mul((Transpose(a), args[1]))
-    if name == "log" and isinstance(a, Call) and a.name == "exp":
-        return a.args[0]
-    if name == "exp" and isinstance(a, Add) and len(a.terms) == 2:
-        sigmoid = _sigmoid_of_log_sum(a)  # e^(u − logaddexp(u, v)) = σ(u − v)
-        if sigmoid is not None:
-            return sigmoid
-    if name == "log" and isinstance(a, Call) and a.name == "det":
-        return call("logdet", a.args[0])  # evaluated from LU factors: det itself may overflow
-    if name in ("kron_left_adjoint", "kron_right_adjoint"):
-        return _kron_adjoint_rules(n)
-    if name == "diag" and isinstance(a, Transpose) and not a.shape[1].is_one:
-        return call("diag", a.arg)  # the diagonal of Aᵀ is the diagonal of A
-    if name == "diag" and isinstance(a, Filled) and a.shape[1].is_one:
-        return Mul((a.value, Identity(a.shape[0])))
-    if name == "sum" and isinstance(a, Call) and a.name == "diag" and not a.args[0].shape[1].is_one:
-        return call("tr", a.args[0])
-    if name in TRANSPOSE_COMMUTING and name != "sym" and isinstance(a, Transpose):
-        return Transpose(call(name, a.arg))  # f(Xᵀ) = f(X)ᵀ for a real power series
-    if name.startswith(("frechet_", "frechet2_")):
-        return _frechet_rules(n)
-    if name == "tr" and isinstance(a, Call) and a.name.startswith("frechet_"):
-        # tr(L_f(X)[E]) = tr(f'(X) E): the trace of each term X^i E X^j is cyclic
-        X, E = a.args
-        return call("tr", Mul((derivative_at_identity(a.name.removeprefix("frechet_"), X), E)))
-    return None
-
-
-def _sigmoid_of_log_sum(total: Add) -> Node | None:
-    for u, minus in (total.terms, total.terms[::-1]):
-        c, L = _coefficient(minus)
-        if c == -1 and isinstance(L, Call) and L.name == "logaddexp" and u in L.args:
-            v = L.args[1] if L.args[0] == u else L.args[0]
-            return call("sigmoid", Add((u, Mul((Number(Fraction(-1)), v)))))
-    return None
-
-
-def _transposed(f: Node) -> bool:
-    return isinstance(f, Transpose) or (isinstance(f, Inverse) and isinstance(f.arg, Transpose))
-
-
-def _mostly_transposed(chain: Mul) -> bool:
-    """More factors carry a transpose than not (so transposing the chain removes some)."""
-    factors = [f for f in chain.factors if not f.is_scalar]
-    marked = sum(1 for f in factors if _transposed(f))
-    return 2 * marked > len(factors)
+            return Mul(tuple(scalars) + (call(n.name, rest, shape=n.shape),))
+    if len(args) == 1 and a.is_scalar and fn.scalar_form is not None:
+        return fn.scalar_form(a)
+    if len(args) == 1 and isinstance(a, Transpose):
+        if fn.transpose_invariant:
+            return call(n.name, a.arg, shape=n.shape)
+        if fn.commutes_with_transpose and not a.is_scalar:
+            return Transpose(call(n.name, a.arg))
+    return fn.simplify(n) if fn.simplify is not None else None
 
 
 def scalar_chain_orientation(n: Mul) -> Node | None:
@@ -589,58 +447,12 @@ def scalar_chain_orientation(n: Mul) -> Node | None:
     transposes, and on a tie with the differential last (yᵀ dy, not dyᵀ y)."""
     if not n.is_scalar or any(f.is_scalar for f in n.factors) or len(n.factors) < 2:
         return None
-    marked = sum(1 for f in n.factors if _transposed(f))
+    marked = sum(1 for f in n.factors if carries_transpose(f))
     first, last = n.factors[0], n.factors[-1]
     tie_break = (2 * marked == len(n.factors) and isinstance(first, Transpose)
                  and isinstance(first.arg, Differential) and not isinstance(last, Differential))
     if 2 * marked > len(n.factors) or tie_break:
         return Mul(tuple(Transpose(f) for f in reversed(n.factors)))
-    return None
-
-
-def _frechet_rules(n: Call) -> Node | None:
-    """L_f(X)[E] and L²_f(X)[E1, E2] are linear in each E: zeros vanish and
-    scalars come out; L_f(X)[I] = f'(X)."""
-    X, directions = n.args[0], n.args[1:]
-    if any(isinstance(E, Zero) for E in directions):
-        return Zero(n.shape)
-    for i, E in enumerate(directions):
-        pulled = _pull_scalars(E)
-        if pulled is not None:
-            scalars, rest = pulled
-            args = n.args[:i + 1] + (rest,) + n.args[i + 2:]
-            return Mul(tuple(scalars) + (call(n.name, *args, shape=n.shape),))
-    if n.name.startswith("frechet_") and is_function_of(directions[0], X):
-        # E commutes with X, so every term X^i E X^j of the series is X^(i+j) E: L_f(X)[E] = f'(X) E
-        return Mul((derivative_at_identity(n.name.removeprefix("frechet_"), X), directions[0]))
-    return None
-
-
-def is_function_of(E: Node, X: Node) -> bool:
-    """E is built from X by matrix functions, powers, inverses, products and sums
-    (so E commutes with X)."""
-    if E == X or isinstance(E, Identity) or E.is_scalar:
-        return True
-    if isinstance(E, Call):
-        return E.name in ("expm", "logm", "sqrtm") and is_function_of(E.args[0], X)
-    if isinstance(E, (Inverse, MatPower, Mul, Add)):
-        return all(is_function_of(c, X) for c in E.children)
-    if isinstance(E, Transpose):
-        return is_function_of(E.arg, X.arg if isinstance(X, Transpose) else Transpose(X))
-    return False
-
-
-def _kron_adjoint_rules(n: Call) -> Node | None:
-    """The Kronecker adjoints are linear in G: scalars come out. With G = I and a
-    square other factor M, only diagonal blocks remain: Σ_i M_ii I = tr(M) I
-    (Cookbook (106) and (121) read through ⟨I, A ⊗ dX⟩)."""
-    G, M = n.args
-    pulled = _pull_scalars(G)
-    if pulled is not None:
-        scalars, rest = pulled
-        return Mul(tuple(scalars) + (call(n.name, rest, M, shape=n.shape),))
-    if isinstance(G, Identity) and M.is_square and n.is_square:
-        return Mul((call("tr", M), Identity(n.shape[0])))
     return None
 
 

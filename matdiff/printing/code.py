@@ -1,7 +1,13 @@
-"""NumPy code generation: a standalone module of functions that check their
-arguments' shapes, compute each repeated subexpression once, negate products
-rather than matrices, and return arrays in the API's conventions. Every name
-the code binds comes from one Namespace, so no user symbol can clash with it.
+"""Code generation, planned once for every backend: a standalone module of
+functions that check their arguments (kind, shape, declared structure),
+compute each repeated subexpression once, multiply chains in the cheapest
+order, apply diag(v) factors as broadcasts and permutations by indexing, use
+Gram and Cholesky kernels where the facts allow, negate products rather than
+matrices, and return arrays in the API's conventions. The plan is written on
+an array namespace `xp` with kernels called by role; a Spelling
+(printing/spelling.py) turns it into one library's code. Every name the code
+binds comes from one Namespace, so no user symbol can clash with it.
+Imports nodes, shapes, ops, facts, structures and printing.
 """
 from __future__ import annotations
 
@@ -11,35 +17,26 @@ from functools import lru_cache
 from typing import Callable, Sequence
 from fractions import Fraction
 
+from ..facts import diagonal_vector, is_nonnegative
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero, fraction_to_float, is_permutation,
 )
 from ..ops import function
-from ..shapes import Shape, Size, shape_text
-from ..kernels import STRUCTURE_CHECKS, _as_array, _check_structure, _inv, _permutation, _spd_inverse, _weighted_gram
+from ..shapes import Shape, Size, shape_text, value_kind
+from ..structures import is_positive_definite, probes
+from .base import Printer
 from .namespace import Namespace
-from .precedence import is_negative_term
-from .text import is_reciprocal, negated
+from .numpy_spelling import NUMPY
+from .precedence import is_negative_term, is_reciprocal, negated
+from .spelling import Spelling
 
-# Module-level helpers: their names start with '_', which no user symbol can.
-HELPERS = '''
-def _shaped(value, shape):
-    """value as an array of the given shape (a scalar or 1×1 value is spread out)."""
-    value = np.asarray(value, dtype=float)
-    return value if value.shape == shape else np.array(np.broadcast_to(value, shape))
+BACKENDS: dict[str, Spelling] = {NUMPY.name: NUMPY}
 
 
-def _scalar(value):
-    """A 1×1 value as a Python float."""
-    return float(np.asarray(value).reshape(()))
 
-
-def _column(value, n):
-    """A vector value as a 1-D array of length n."""
-    return np.broadcast_to(value, (n, 1)).reshape(-1)
-
-
+# Checks every module ships (plain Python: the same for every backend). Shipped
+# helpers are module globals whose names start with '_', which no user symbol can.
 def _same(size, got, what):
     if size != got:
         raise ValueError("%s: expected %d, got %d" % (what, size, got))
@@ -47,18 +44,7 @@ def _same(size, got, what):
 
 def _unfixed(size):
     raise ValueError("the size %s is not fixed by any argument" % size)
-'''
 
-COMMUTATION = '''
-
-def _commutation(m, n):
-    """K with K @ vec(A) == vec(A.T) for an m-by-n A (column-major vec)."""
-    K = np.zeros((m * n, m * n))
-    for i in range(m):
-        for j in range(n):
-            K[i * n + j, j * m + i] = 1.0
-    return K
-'''
 
 # Python operator levels for parenthesising: + - < * / @ < unary - < ** < atoms.
 P_SUM, P_MUL, P_NEG, P_POW, P_ATOM = 1, 2, 3, 4, 5
@@ -69,7 +55,7 @@ def _literal(value: Fraction) -> str:
     the double range: 1e300 * 1e300)."""
     f = fraction_to_float(value)
     if f in (float("inf"), float("-inf")):
-        return "np.inf" if f > 0 else "-np.inf"
+        return "xp.inf" if f > 0 else "-xp.inf"
     if value.denominator == 1 and abs(value) < 2 ** 53:
         return f"{float(value.numerator)!r}"
     if Fraction(repr(f)) == value or max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
@@ -77,20 +63,30 @@ def _literal(value: Fraction) -> str:
     return f"({value.numerator} / {value.denominator})"
 
 
-class CodePrinter:
-    """Expression printer over 2-D arrays; shared subexpressions are names."""
+class CodePrinter(Printer):
+    """Expression printer over 2-D arrays on the namespace `xp`; shared
+    subexpressions are names. Each node prints as (text, Python precedence)."""
 
     def __init__(self, names: dict[Node, str], namespace: Namespace, modules: dict[str, str],
-                 sizes: dict[str, str]):
+                 sizes: dict[str, str], spelling: Spelling):
         self.names = names
         self.namespace = namespace
-        self.modules = modules        # 'np', 'scipy' -> the names the function body uses for them
+        self.modules = modules        # 'xp', 'scipy' -> the names the function body uses for them
         self.size_names = sizes       # size symbol -> its local name (claimed when first used)
-        self.np = modules["np"]
-        self.uses_commutation = False
-        self.uses_scipy = False
-        self.helpers: dict[str, Callable] = {}  # shipped into the module by source, each once
+        self.spelling = spelling
+        self.xp = modules["xp"]
+        self.optional_modules: set[str] = set()  # optional imports a template used ('scipy')
+        self.helpers: dict[str, Callable] = {}   # shipped into the module by source, each once
         self.sizes_used: set[str] = set()
+
+    def kernel(self, role: str) -> str:
+        """The name of the spelling's kernel for a role, shipped with the module."""
+        helper = self.spelling.kernels[role]
+        self.helpers.setdefault(helper.__name__, helper)
+        return helper.__name__
+
+    def ship(self, helper: Callable) -> None:
+        self.helpers.setdefault(helper.__name__, helper)
 
     def size(self, size: Size) -> str:
         self.sizes_used.update(size.factors)
@@ -106,6 +102,9 @@ class CodePrinter:
     def spell(self, template: str) -> str:
         """A code template (no user text in it yet) with the module names this
         function body uses."""
+        for module in self.spelling.optional_imports:
+            if module + "." in template:
+                self.optional_modules.add(module)
         for module, local in self.modules.items():
             if local != module:
                 template = template.replace(module + ".", local + ".")
@@ -114,11 +113,13 @@ class CodePrinter:
     def shape(self, node: Node) -> str:
         return f"({self.size(node.shape[0])}, {self.size(node.shape[1])})"
 
-    def expr(self, node: Node) -> tuple[str, int]:
+    def doprint(self, node: Node) -> tuple[str, int]:
         name = self.names.get(node)
         if name is not None:
             return name, P_ATOM
-        return getattr(self, "_" + type(node).__name__)(node)
+        return super().doprint(node)
+
+    expr = doprint
 
     def wrap(self, node: Node, level: int) -> str:
         text, own = self.expr(node)
@@ -135,19 +136,18 @@ class CodePrinter:
         return text, P_NEG if n.value < 0 and not text.startswith("(") else P_ATOM
 
     def _Identity(self, n: Identity) -> tuple[str, int]:
-        return f"{self.np}.eye({self.size(n.n)})", P_ATOM
+        return f"{self.xp}.eye({self.size(n.n)})", P_ATOM
 
     def _Zero(self, n: Zero) -> tuple[str, int]:
-        return f"{self.np}.zeros({self.shape(n)})", P_ATOM
+        return f"{self.xp}.zeros({self.shape(n)})", P_ATOM
 
     def _Filled(self, n: Filled) -> tuple[str, int]:
         if n.value == Number(Fraction(1)):
-            return f"{self.np}.ones({self.shape(n)})", P_ATOM
-        return f"{self.np}.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
+            return f"{self.xp}.ones({self.shape(n)})", P_ATOM
+        return f"{self.xp}.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
-        self.uses_commutation = True
-        return f"_commutation({self.size(n.m)}, {self.size(n.n)})", P_ATOM
+        return f"{self.kernel('commutation')}({self.size(n.m)}, {self.size(n.n)})", P_ATOM
 
     def _Add(self, n: Add) -> tuple[str, int]:
         parts = [self.wrap(n.terms[0], P_SUM)]
@@ -183,24 +183,24 @@ class CodePrinter:
         with its columns scaled by v, diag(v) R is R with its rows scaled)."""
         if len(chain) == 1:
             return self.wrap(chain[0], P_POW)
-        if _is_weighted_gram(chain):  # Mᵀ diag(w) M with w ≥ 0: a Gram matrix (Hessians of losses)
-            self.helpers.setdefault("_weighted_gram", _weighted_gram)
-            M, w = chain[2], chain[1].args[0]  # type: ignore[attr-defined]
-            return f"_weighted_gram({self.expr(M)[0]}, {self.expr(w)[0]})"
+        weights = _gram_weights(chain)
+        if weights is not None:  # Mᵀ diag(w) M with w ≥ 0: a Gram matrix (Hessians of losses)
+            return f"{self.kernel('weighted_gram')}({self.expr(chain[2])[0]}, {self.expr(weights)[0]})"
         text, tag = self._product(chain, _cheapest_order(chain))
         if tag is not None and tag[0] == "perm":  # the chain is a permutation: its matrix is the value
             n = self.size(chain[0].shape[0])
-            return f"{self.np}.eye({n})[{tag[1]}]"
+            return f"{self.xp}.eye({n})[{tag[1]}]"
         return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
     def _product(self, chain: list[Node], tree) -> tuple[str, tuple[str, object] | None]:
-        """Text of a (sub)chain, and how it multiplies: ("diag", v) for a lone
+        """Text of a (sub)chain, and how it multiplies: ("scale", v) for a lone
         diag(v), ("perm", index text) for a permutation (a commutation matrix,
         or a Kronecker product of them and identities), applied by indexing."""
         if isinstance(tree, int):
             f = chain[tree]
-            if _is_diagonal_matrix(f):
-                return self.wrap(f, P_POW), ("diag", f.args[0])  # type: ignore[attr-defined]
+            v = diagonal_vector(f)
+            if v is not None:
+                return self.wrap(f, P_POW), ("scale", v)
             if is_permutation(f):
                 return "", ("perm", self.permutation(f))
             return self.wrap(f, P_POW), None
@@ -212,16 +212,15 @@ class CodePrinter:
         if lperm is not None:
             return f"({right})[{lperm}]", None              # P B: rows of B in the order p
         if rperm is not None:
-            return f"({left})[:, {self.np}.argsort({rperm})]", None   # B P: columns in the inverse order
+            return f"({left})[:, {self.xp}.argsort({rperm})]", None   # B P: columns in the inverse order
         if rt is not None and lt is None:
-            return f"({left} * {self.np}.ravel({self.expr(rt[1])[0]}))", None  # type: ignore[arg-type]
+            return f"({left} * {self.xp}.ravel({self.expr(rt[1])[0]}))", None  # type: ignore[arg-type]
         if lt is not None and rt is None:
-            return f"({self.np}.ravel({self.expr(lt[1])[0]})[:, None] * {right})", None  # type: ignore[arg-type]
+            return f"({self.xp}.ravel({self.expr(lt[1])[0]})[:, None] * {right})", None  # type: ignore[arg-type]
         return f"({left} @ {right})", None
 
     def permutation(self, node: Node) -> str:
         """The index vector p of a permutation matrix P (row i of P is e_{p[i]})."""
-        self.helpers.setdefault("_permutation", _permutation)
         factors = node.factors if isinstance(node, Kron) else (node,)
         spec = []
         for f in factors:
@@ -230,7 +229,7 @@ class CodePrinter:
             else:
                 assert isinstance(f, Commutation)
                 spec.append(f"('K', {self.size(f.m)}, {self.size(f.n)})")
-        return f"_permutation({', '.join(spec)})"
+        return f"{self.kernel('permutation')}({', '.join(spec)})"
 
     def _Hadamard(self, n: Hadamard) -> tuple[str, int]:
         text = self.wrap(n.factors[0], P_MUL)
@@ -245,27 +244,25 @@ class CodePrinter:
     def _Kron(self, n: Kron) -> tuple[str, int]:
         text, _ = self.expr(n.factors[0])
         for f in n.factors[1:]:
-            text = f"{self.np}.kron({text}, {self.expr(f)[0]})"
+            text = f"{self.xp}.kron({text}, {self.expr(f)[0]})"
         return text, P_ATOM
 
     def _Transpose(self, n: Transpose) -> tuple[str, int]:
         return self.wrap(n.arg, P_ATOM) + ".T", P_ATOM
 
     def _Inverse(self, n: Inverse) -> tuple[str, int]:
-        if isinstance(n.arg, Symbol) and "spd" in n.arg.properties:
-            self.helpers.setdefault("_spd_inverse", _spd_inverse)
-            return f"_spd_inverse({self.expr(n.arg)[0]})", P_ATOM
-        self.helpers.setdefault("_inv", _inv)
+        if is_positive_definite(n.arg):
+            return f"{self.kernel('spd_inverse')}({self.expr(n.arg)[0]})", P_ATOM
         if isinstance(n.arg, Transpose):
-            return f"_inv({self.expr(n.arg.arg)[0]}).T", P_ATOM
-        return f"_inv({self.expr(n.arg)[0]})", P_ATOM
+            return f"{self.kernel('inverse')}({self.expr(n.arg.arg)[0]}).T", P_ATOM
+        return f"{self.kernel('inverse')}({self.expr(n.arg)[0]})", P_ATOM
 
     def _MatPower(self, n: MatPower) -> tuple[str, int]:
         if n.k < 0:
-            base = self.expr(Inverse(n.base))[0]  # through _inv and its condition policy
+            base = self.expr(Inverse(n.base))[0]  # through the inverse kernel and its condition policy
         else:
             base = self.expr(n.base)[0]
-        return f"{self.np}.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
+        return f"{self.xp}.linalg.matrix_power({base}, {abs(n.k)})", P_ATOM
 
     def _Power(self, n: Power) -> tuple[str, int]:
         if is_reciprocal(n):
@@ -274,15 +271,16 @@ class CodePrinter:
 
     def _Call(self, n: Call) -> tuple[str, int]:
         fn = function(n.name)
-        template = fn.code(n, self.size) if callable(fn.code) else fn.code
+        form = fn.code_for(self.spelling.name)
+        if fn.definite_code is not None and is_positive_definite(n.args[0]):
+            form = fn.definite_code  # a Cholesky kernel for a declared positive definite argument
+        template = form(n, self.size) if callable(form) else form
         # An argument that is a call's sole content, "f({0})", needs no parentheses;
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
         for helper in fn.helpers:
-            self.helpers.setdefault(helper.__name__, helper)
-        if "scipy." in template:
-            self.uses_scipy = True
+            self.ship(helper)
         # Every code template is a call or parenthesised, so it binds like an atom.
         return self.spell(template).format(*args), P_ATOM
 
@@ -293,35 +291,12 @@ def _source(helper: Callable) -> str:
     return inspect.getsource(helper)
 
 
-def _is_diagonal_matrix(node: Node) -> bool:
-    return isinstance(node, Call) and node.name == "diag" and node.args[0].shape[1].is_one \
-        and not node.args[0].shape[0].is_one
-
-
-def _is_weighted_gram(chain: list[Node]) -> bool:
-    return (len(chain) == 3 and isinstance(chain[0], Transpose) and chain[0].arg == chain[2]
-            and _is_diagonal_matrix(chain[1]) and is_nonnegative(chain[1].args[0]))  # type: ignore[attr-defined]
-
-
-NONNEGATIVE_FUNCTIONS = {"exp", "sigmoid", "abs", "sqrt", "relu", "step", "sech", "norm1", "norm2"}
-
-
-def is_nonnegative(node: Node) -> bool:
-    """A cheap sufficient test that every entry is ≥ 0: squares, exp, σ, |u|,
-    norms, and sums and products of such."""
-    if isinstance(node, Number):
-        return node.value >= 0
-    if isinstance(node, Power):
-        e = node.exponent
-        return (isinstance(e, Number) and e.value.denominator == 1 and e.value.numerator % 2 == 0) or (
-            is_nonnegative(node.base))
-    if isinstance(node, Call):
-        return node.name in NONNEGATIVE_FUNCTIONS
-    if isinstance(node, Filled):
-        return is_nonnegative(node.value)
-    if isinstance(node, (Hadamard, Add)) or (isinstance(node, Mul) and all(f.is_scalar for f in node.factors)):
-        return all(is_nonnegative(c) for c in node.children)
-    return False
+def _gram_weights(chain: list[Node]) -> Node | None:
+    """w when the chain is Mᵀ diag(w) M with w known nonnegative."""
+    if len(chain) != 3 or not (isinstance(chain[0], Transpose) and chain[0].arg == chain[2]):
+        return None
+    w = diagonal_vector(chain[1])
+    return w if w is not None and is_nonnegative(w) else None
 
 
 def _cost(size: Size) -> int:
@@ -338,7 +313,7 @@ def _cheapest_order(chain: list[Node]):
     factors costs the same in every order: left to right, without the search."""
     k = len(chain)
     dims = [_cost(chain[0].shape[0])] + [_cost(f.shape[1]) for f in chain]
-    cheap = [_is_diagonal_matrix(f) or is_permutation(f) for f in chain]  # applied in linear time
+    cheap = [diagonal_vector(f) is not None or is_permutation(f) for f in chain]  # applied in linear time
     if len(set(dims)) == 1 and not any(cheap):
         tree: object = 0
         for i in range(1, k):
@@ -383,17 +358,6 @@ def shared_subexpressions(root: Node) -> list[Node]:
     return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled)]
 
 
-def _kind(sym: Symbol) -> str:
-    r, c = sym.shape
-    if r.is_one and c.is_one:
-        return "scalar"
-    if c.is_one:
-        return "vector"
-    if r.is_one:
-        return "row"
-    return "matrix"
-
-
 @dataclass(frozen=True)
 class CodeFunction:
     """One function of a generated module: `tree` evaluated at the symbols'
@@ -407,39 +371,39 @@ class CodeFunction:
     out_shape: Shape
 
 
-def generate_module(functions: Sequence[CodeFunction]) -> str:
+def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -> str:
     """The source of one standalone module defining every function (imports and
-    helpers once)."""
+    helpers once), spelled for a backend."""
+    spelling = BACKENDS[backend]
     namespace = Namespace(s.name for f in functions for s in f.symbols)
-    modules = {"np": namespace.claim("np"), "scipy": namespace.claim("scipy")}
-    helpers: dict[str, Callable] = {}
-    uses_commutation = uses_scipy = False
+    alias = namespace.claim(spelling.alias)
+    modules = {"xp": alias} | {m: namespace.claim(m) for m in spelling.optional_imports}
+    helpers: dict[str, Callable] = {"_same": _same, "_unfixed": _unfixed}
+    optional: set[str] = set()
     defs: list[str] = []
     for fn in functions:
-        printer = CodePrinter({}, namespace, modules, {})
+        printer = CodePrinter({}, namespace, modules, {}, spelling)
         defs.append(_function_source(fn, printer))
         helpers.update(printer.helpers)
-        uses_commutation |= printer.uses_commutation
-        uses_scipy |= printer.uses_scipy
-    lines = ["import numpy as np"] + (["import scipy.linalg"] if uses_scipy else [])
-    lines += [f"{local} = {module}" for module, local in modules.items()
-              if local != module and (module == "np" or uses_scipy)]
+        optional |= printer.optional_modules
+    lines = [spelling.import_line()] + [spelling.optional_imports[m] for m in sorted(optional)]
+    if alias != spelling.alias:
+        lines.append(f"{alias} = {spelling.alias}")
+    lines += [f"{modules[m]} = {m}" for m in sorted(optional) if modules[m] != m]
     shipped = "".join("\n\n" + _source(f) for f in helpers.values())
-    body = HELPERS + (COMMUTATION if uses_commutation else "") + shipped
-    return "\n".join(lines) + "\n" + body + "".join("\n\n" + d for d in defs)
+    return "\n".join(lines) + "\n" + shipped + "".join("\n\n" + d for d in defs)
 
 
 def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     namespace, symbols = printer.namespace, fn.symbols
     body: list[str] = []
-    printer.helpers.setdefault("_as_array", _as_array)
+    as_array = printer.kernel("as_array")
     for sym in symbols:
         p = namespace.symbol(sym.name)
-        checked = tuple(s for s in STRUCTURE_CHECKS if s in sym.properties)
-        if checked:
-            printer.helpers.setdefault("_check_structure", _check_structure)
-        extra = f", {checked!r}" if checked else ""
-        body.append(f"    {p} = _as_array({p}, {sym.name!r}, {_kind(sym)!r}{extra})")
+        body.append(f"    {p} = {as_array}({p}, {sym.name!r}, {value_kind(sym.shape)!r})")
+        for probe, declared in probes(sym):
+            printer.ship(probe)
+            body.append(f"    {probe.__name__}({p}, {sym.name!r}, {declared!r})")
     bound: set[str] = set()
     for sym in symbols:
         p = namespace.symbol(sym.name)
@@ -462,11 +426,12 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
         body.append(f"    {printer.names[node]} = {text}")
     value, _ = printer.expr(fn.tree)
     if fn.output == "scalar":
-        body.append(f"    return _scalar({value})")
+        body.append(f"    return {printer.kernel('scalar')}({value})")
     elif fn.output == "vector":
-        body.append(f"    return _column({value}, {printer.size(fn.out_shape[0])})")
+        body.append(f"    return {printer.kernel('column')}({value}, {printer.size(fn.out_shape[0])})")
     else:
-        body.append(f"    return _shaped({value}, ({printer.size(fn.out_shape[0])}, {printer.size(fn.out_shape[1])}))")
+        body.append(f"    return {printer.kernel('shaped')}({value}, ({printer.size(fn.out_shape[0])}, "
+                    f"{printer.size(fn.out_shape[1])}))")
     unbound = sorted(printer.sizes_used - bound)
     if unbound:  # e.g. vector(c) or I whose size no argument fixes
         body.insert(arguments_checked, f"    _unfixed({unbound[0]!r})")

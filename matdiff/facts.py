@@ -1,0 +1,86 @@
+"""What is known of a tree by construction — symmetric, orthogonal,
+nonnegative, a diagonal matrix diag(v) — from the structures its symbols are
+declared with and the facts of the functions it calls. Cheap, sufficient
+tests: False means "not known", never "known not to be". Imports nodes, ops
+and structures.
+"""
+from __future__ import annotations
+
+from .nodes import (
+    Add, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
+    Transpose,
+)
+from .ops import function
+from .structures import is_orthogonal_symbol, is_symmetric_symbol
+
+
+def is_symmetric(node: Node) -> bool:
+    """Declared symmetric, the identity, a scalar, a function that makes or
+    keeps symmetry (diag(x), sym, expm of a symmetric matrix, entry-wise
+    functions of one), an inverse or power of a symmetric matrix, a sum of
+    symmetric terms, a palindromic chain M S Mᵀ."""
+    if isinstance(node, Symbol):
+        return is_symmetric_symbol(node)
+    if isinstance(node, Differential):  # directions stay in the declared set
+        return is_symmetric(node.var)
+    if isinstance(node, Identity) or node.is_scalar:
+        return True
+    if isinstance(node, Call):
+        fn = function(node.name)
+        if fn.symmetric_result is not None and fn.symmetric_result(node):
+            return True
+        return fn.preserves_symmetry and all(is_symmetric(a) for a in node.args)
+    if isinstance(node, (Inverse, MatPower)):
+        return is_symmetric(node.children[0])
+    if isinstance(node, (Add, Hadamard)):
+        return all(is_symmetric(t) for t in node.children)
+    if isinstance(node, Power):
+        return is_symmetric(node.base)
+    if isinstance(node, Filled):
+        return node.is_square
+    if isinstance(node, Mul):
+        chain = node.chain
+        k = len(chain)
+        return k > 0 and all(_mirror(chain[i], chain[k - 1 - i]) for i in range(k // 2)) and (
+            k % 2 == 0 or is_symmetric(chain[k // 2]))
+    return False
+
+
+def _mirror(a: Node, b: Node) -> bool:
+    """b = aᵀ, structurally."""
+    if a == b and is_symmetric(a):
+        return True
+    return (isinstance(b, Transpose) and b.arg == a) or (isinstance(a, Transpose) and a.arg == b)
+
+
+def is_orthogonal(node: Node) -> bool:
+    """Declared orthogonal, or a function whose value is (the eigenvectors)."""
+    if isinstance(node, Symbol):
+        return is_orthogonal_symbol(node)
+    return isinstance(node, Call) and function(node.name).orthogonal_result
+
+
+def is_nonnegative(node: Node) -> bool:
+    """Every entry ≥ 0: even powers, nonnegative functions (exp, σ, |u|,
+    norms), and sums and entry-wise or scalar products of such."""
+    if isinstance(node, Number):
+        return node.value >= 0
+    if isinstance(node, Power):
+        e = node.exponent
+        return (isinstance(e, Number) and e.value.denominator == 1 and e.value.numerator % 2 == 0) or (
+            is_nonnegative(node.base))
+    if isinstance(node, Call):
+        return function(node.name).nonnegative
+    if isinstance(node, Filled):
+        return is_nonnegative(node.value)
+    if isinstance(node, (Hadamard, Add)) or (isinstance(node, Mul) and all(f.is_scalar for f in node.factors)):
+        return all(is_nonnegative(c) for c in node.children)
+    return False
+
+
+def diagonal_vector(node: Node) -> Node | None:
+    """v when the node is the diagonal matrix diag(v) (applied as a broadcast)."""
+    if isinstance(node, Call):
+        hook = function(node.name).diagonal_of
+        return hook(node) if hook is not None else None
+    return None

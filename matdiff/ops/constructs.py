@@ -1,0 +1,44 @@
+"""Constructs: names that build structural nodes rather than calls — inv(A)
+is A⁻¹, kron(A, B) is A ⊗ B, vector(c) and matrix(c) are filled with c, their
+sizes inferred. They are records like the functions (the parser and --help
+treat all names alike); each builds its node.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..nodes import Filled, Inverse, Kron, Node
+from . import signatures as sig
+from .registry import Function, register
+
+
+def _kron_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    (r1, c1), (r2, c2) = shapes
+    return (alg.product(r1, r2), alg.product(c1, c2))
+
+
+def _filled_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    r, c = shapes[0]
+    if not (alg.is_one(r) and alg.is_one(c)):
+        alg.fail(f"{name}(c) needs a scalar c, not a {alg.text(r)}×{alg.text(c)} value")
+    return (alg.fresh(), alg.one) if name == "vector" else (alg.fresh(), alg.fresh())
+
+
+def _kron(args: tuple[Node, ...], shape: tuple) -> Node:
+    a, b = args
+    return Kron((a.factors if isinstance(a, Kron) else (a,)) + (b,))
+
+
+register(Function(
+    name="inv", arity=1, shape_rule=sig.square_to_square, summary="inverse (also A^-1, A⁻¹)", family="construct",
+    source="d(X⁻¹) = -X⁻¹ dX X⁻¹ (Cookbook (40))", build=lambda args, shape: Inverse(args[0])))
+KRONECKER = "kron"  # the construct the operator ⊗ applies
+register(Function(
+    name=KRONECKER, arity=2, shape_rule=_kron_shape, summary="Kronecker product (also A ⊗ B)", family="construct",
+    source="the product rule", build=_kron))
+register(Function(
+    name="vector", arity=1, shape_rule=_filled_shape, summary="vector(c): the vector filled with c, its size inferred",
+    family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))
+register(Function(
+    name="matrix", arity=1, shape_rule=_filled_shape, summary="matrix(c): the matrix filled with c, its size inferred",
+    family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))

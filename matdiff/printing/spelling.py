@@ -1,0 +1,39 @@
+"""What a code backend supplies: how the planned program of printing/code.py
+is spelled for one array library. The planner writes array operations on a
+namespace `xp` (xp.eye, xp.zeros, xp.kron, xp.linalg.matrix_power, `@`, `.T`,
+indexing) and calls kernels by role; a spelling names the module `xp` stands
+for, the imports, and the kernel of each role, whose source ships into the
+generated module. Adding a backend is one module defining one Spelling.
+Imports nothing of matdiff.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+# The kernels a spelling provides, by role:
+KERNEL_ROLES = (
+    "as_array",       # (value, name, kind) -> a 2-D float array under the argument policy
+    "inverse",        # M -> M⁻¹ under the condition policy
+    "spd_inverse",    # S -> S⁻¹ for a symmetric positive definite S (Cholesky)
+    "weighted_gram",  # (M, w) -> Mᵀ diag(w) M for w ≥ 0
+    "permutation",    # Kronecker factors ('I', n) / ('K', m, n) -> the index vector of the permutation
+    "commutation",    # (m, n) -> the matrix K(m, n)
+    "scalar",         # a 1×1 value -> a Python float
+    "column",         # (value, n) -> a 1-D array of length n
+    "shaped",         # (value, shape) -> an array of that shape
+)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """One array library as a code backend."""
+
+    name: str                      # the key of a function record's backend_code
+    module: str                    # the module `xp` stands for: 'numpy'
+    alias: str                     # the name it is imported as: 'np'
+    kernels: Mapping[str, Callable]  # one function per KERNEL_ROLES entry, shipped by source
+    optional_imports: Mapping[str, str]  # a module used by some templates ('scipy.') -> its import line
+
+    def import_line(self) -> str:
+        return f"import {self.module} as {self.alias}"

@@ -1,0 +1,88 @@
+"""One row per public function of the registry, read by every test that walks
+it (shapes in test_grammar, generated code in test_outputs, the forms in
+test_registry): adding a function is its record in one `ops/` module and its
+row here. A public function without a row is a red test.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matdiff
+from matdiff.nodes import Node, Symbol
+from matdiff.ops import REGISTRY, call
+from matdiff.shapes import ONE, Size
+
+# The symbols rows are written in.
+DECL = "A: matrix(3,4), B: matrix(4,5), C: matrix(5,3), S: matrix(4,4), x: vector(4), y: vector(3), c: scalar"
+# The symbols of the compound uses, differentiated with respect to X.
+USE_DECL = "X: matrix(3,4), B: matrix(3,4)"
+
+
+@dataclass(frozen=True)
+class Row:
+    call: str   # a call on the symbols of DECL
+    shape: str  # its shape, as shape_text prints it
+    use: str    # one compound use in X and B: code, interpreter and differences must agree
+
+
+FUNCTIONS: dict[str, Row] = {
+    "inv": Row("inv(S)", "matrix(4, 4)", "sum(inv(X*X' + B*B') * B)"),
+    "kron": Row("kron(A, B)", "matrix(12, 20)", "sum(kron(X, B) .* kron(B, X))"),
+    "vector": Row("x + vector(c)", "vector(4)", "sum(vec(X) .* (vec(B) + vector(2)))"),
+    "matrix": Row("A + matrix(c)", "matrix(3, 4)", "sum(X .* (B + matrix(3)))"),
+    "sin": Row("sin(A)", "matrix(3, 4)", "sum(sin(X + B))"),
+    "cos": Row("cos(A)", "matrix(3, 4)", "sum(cos(X + B))"),
+    "tan": Row("tan(A)", "matrix(3, 4)", "sum(tan((X + B)/10))"),
+    "arcsin": Row("arcsin(A)", "matrix(3, 4)", "sum(arcsin((X + B)/10))"),
+    "arccos": Row("arccos(A)", "matrix(3, 4)", "sum(arccos((X + B)/10))"),
+    "arctan": Row("arctan(A)", "matrix(3, 4)", "sum(arctan(X + B))"),
+    "exp": Row("exp(A)", "matrix(3, 4)", "sum(exp(X + B))"),
+    "log": Row("log(A)", "matrix(3, 4)", "sum(log(X .* X + B .* B))"),
+    "sqrt": Row("sqrt(A)", "matrix(3, 4)", "sum(sqrt(X .* X + B .* B))"),
+    "tanh": Row("tanh(A)", "matrix(3, 4)", "sum(tanh(X + B))"),
+    "abs": Row("abs(A)", "matrix(3, 4)", "sum(abs(X + B))"),
+    "sign": Row("sign(A)", "matrix(3, 4)", "sum(sign(X + B) .* X)"),
+    "relu": Row("relu(A)", "matrix(3, 4)", "sum(relu(X + B))"),
+    "sigmoid": Row("sigmoid(A)", "matrix(3, 4)", "sum(sigmoid(X + B))"),
+    "tr": Row("tr(S)", "scalar", "tr(X*B' + B*X')"),
+    "det": Row("det(S)", "scalar", "det(X*B' + B*X')"),
+    "logdet": Row("logdet(S)", "scalar", "logdet(X*X' + B*B')"),
+    "adj": Row("adj(S)", "matrix(4, 4)", "sum(adj(X*B'))"),
+    "diag": Row("diag(S)", "vector(4)", "sum(diag(X*B') .* diag(X*X'))"),
+    "vec": Row("vec(A)", "vector(12)", "sum(vec(X + B) .* vec(B))"),
+    "sum": Row("sum(A)", "scalar", "sum(X + B)"),
+    "norm1": Row("norm1(A)", "scalar", "norm1(X + B)"),
+    "norm2": Row("norm2(A)", "scalar", "norm2(X + B)"),
+    "inner": Row("inner(A, A)", "scalar", "inner(X + B, X - B)"),
+    "expm": Row("expm(S)", "matrix(4, 4)", "sum(expm(X*B'/10) * B)"),
+    "logm": Row("logm(S)", "matrix(4, 4)", "tr(logm(X*X' + B*B') * B*B')"),
+    "sqrtm": Row("sqrtm(S)", "matrix(4, 4)", "sum(sqrtm(X*X' + B*B') * B)"),
+    "eigvals": Row("eigvals(S)", "vector(4)", "eigvals(X*X')' * eigvals(B*B')"),
+}
+
+# Internal functions are built by the passes, not typed: a sample call is on
+# n×n symbols unless its arguments are listed here.
+_N = Size(1, ("n",))
+INTERNAL_ARGUMENTS = {
+    "unvec": lambda: ((Symbol("v", (_N * _N, ONE)),), (_N, _N)),
+    "softmax": lambda: ((Symbol("v", (_N, ONE)),), None),
+    "kron_left_adjoint": lambda: ((Symbol("G", (_N * _N, _N * _N)), Symbol("X", (_N, _N))), (_N, _N)),
+    "kron_right_adjoint": lambda: ((Symbol("G", (_N * _N, _N * _N)), Symbol("X", (_N, _N))), (_N, _N)),
+}
+
+
+def public_names() -> list[str]:
+    return [n for n, f in REGISTRY.items() if f.public]
+
+
+def sample(name: str) -> Node:
+    """A node of any registered function: its row's call (public) or a call on
+    n×n symbols (internal)."""
+    fn = REGISTRY[name]
+    if fn.public:
+        return matdiff.parse(FUNCTIONS[name].call, where=DECL)
+    if name in INTERNAL_ARGUMENTS:
+        args, shape = INTERNAL_ARGUMENTS[name]()
+        return call(name, *args, shape=shape)
+    X = Symbol("X", (_N, _N))
+    return call(name, *[X] * fn.arity)
