@@ -6,7 +6,7 @@ interpreter. A failed check says so loudly (CheckReport.ok, or CheckError).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -16,11 +16,53 @@ from .nodes import (
     Add, Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes,
 )
 from .ops import function
+from .ops.registry import POSITIVE
 from .structures import FOR_INVERSES, STRUCTURES, governing, structures_of
 
-# check() sits below result.py, which calls it: a result arrives as `Checked`
-# (a result.Result or result.Hessian, read by attribute only).
-Checked = Any
+class Checked(Protocol):
+    """What check() reads of a derivative (result.Result; check() sits below
+    result.py, which calls it)."""
+
+    @property
+    def expression(self) -> Node: ...
+    @property
+    def function_tree(self) -> Node: ...
+    @property
+    def variable(self) -> Symbol: ...
+    @property
+    def value(self) -> Node: ...
+    @property
+    def differential_tree(self) -> Node: ...
+    @property
+    def symbols(self) -> list[Symbol]: ...
+    @property
+    def kind(self) -> str: ...
+    def lambdify(self) -> Callable[..., Any]: ...
+
+
+class CheckedHessian(Protocol):
+    """What the Hessian check reads (result.Hessian)."""
+
+    @property
+    def function_tree(self) -> Node: ...
+    @property
+    def variable(self) -> Symbol: ...
+    @property
+    def column(self) -> Symbol: ...
+    @property
+    def value(self) -> Node: ...
+    @property
+    def operator_tree(self) -> Node: ...
+    @property
+    def differential_tree(self) -> Node: ...
+    @property
+    def gradient(self) -> Node: ...
+    @property
+    def direction(self) -> Symbol: ...
+    @property
+    def symbols(self) -> list[Symbol]: ...
+    def lambdify(self, form: str = "matrix") -> Callable[..., Any]: ...
+
 
 FIRST_SIZE = 3
 EXACT_TOLERANCE = 1e-7   # between forms that are equal in exact arithmetic
@@ -62,9 +104,9 @@ def size_names(symbols: list[Symbol]) -> list[str]:
     return names
 
 
-# Draws that are no declared structure: positive entries (for logs, roots and
-# fractional powers) and standard normal ones.
-POSITIVE, NORMAL = "positive", "normal"
+# Draws that are no declared structure: positive entries (the functions'
+# POSITIVE domain, fractional powers) and standard normal ones.
+NORMAL = "normal"
 
 
 def domains(expr: Node) -> dict[str, str]:
@@ -146,7 +188,7 @@ def check_result(result: Checked, trials: int = 3, tolerance: float = 1e-5, seed
         return _finish(_at_planned_sizes(_check_at, result, trials, tolerance, seed), raise_on_failure)
 
 
-def check_hessian(result: Checked, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
+def check_hessian(result: CheckedHessian, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
                   raise_on_failure: bool = False) -> CheckReport:
     """Compare H[E] with central differences of the gradient along random E in
     the declared set; the matrix, the operator, d²f and the generated code must
@@ -388,7 +430,7 @@ def _structure(var: Symbol) -> str:
     return structure.name if structure is not None else "declared"
 
 
-def _check_hessian_at(result: Checked, sizes: dict[str, int], trials: int, tolerance: float,
+def _check_hessian_at(result: CheckedHessian, sizes: dict[str, int], trials: int, tolerance: float,
                       seed: int) -> CheckReport:
     expr, row, column = result.function_tree, result.variable, result.column
     matrix_code = result.lambdify()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .nodes import (
     Add, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
-    Transpose,
+    Transpose, split_product,
 )
 from .ops import function
 from .structures import is_orthogonal_symbol, is_symmetric_symbol
@@ -18,7 +18,8 @@ def is_symmetric(node: Node) -> bool:
     """Declared symmetric, the identity, a scalar, a function that makes or
     keeps symmetry (diag(x), sym, expm of a symmetric matrix, entry-wise
     functions of one), an inverse or power of a symmetric matrix, a sum of
-    symmetric terms, a palindromic chain M S Mᵀ."""
+    symmetric terms or of terms paired with their transposes (A + Aᵀ), a
+    palindromic chain M S Mᵀ."""
     if isinstance(node, Symbol):
         return is_symmetric_symbol(node)
     if isinstance(node, Differential):  # directions stay in the declared set
@@ -32,7 +33,9 @@ def is_symmetric(node: Node) -> bool:
         return fn.preserves_symmetry and all(is_symmetric(a) for a in node.args)
     if isinstance(node, (Inverse, MatPower)):
         return is_symmetric(node.children[0])
-    if isinstance(node, (Add, Hadamard)):
+    if isinstance(node, Add):
+        return _symmetric_sum(node.terms)
+    if isinstance(node, Hadamard):
         return all(is_symmetric(t) for t in node.children)
     if isinstance(node, Power):
         return is_symmetric(node.base)
@@ -44,6 +47,33 @@ def is_symmetric(node: Node) -> bool:
         return k > 0 and all(_mirror(chain[i], chain[k - 1 - i]) for i in range(k // 2)) and (
             k % 2 == 0 or is_symmetric(chain[k // 2]))
     return False
+
+
+# Beyond this many unpaired terms a sum is not searched for transpose pairs.
+MAX_PAIRED_TERMS = 32
+
+
+def _symmetric_sum(terms: tuple[Node, ...]) -> bool:
+    """Every term symmetric, or paired with its transpose (c M + c Mᵀ)."""
+    rest = [t for t in terms if not is_symmetric(t)]
+    if len(rest) > MAX_PAIRED_TERMS:
+        return False
+    while rest:
+        a = rest.pop()
+        partner = next((i for i, b in enumerate(rest) if _mirror_terms(a, b)), None)
+        if partner is None:
+            return False
+        del rest[partner]
+    return True
+
+
+def _mirror_terms(a: Node, b: Node) -> bool:
+    """b = aᵀ for terms c·M₁⋯Mₖ: the same coefficient and scalars, the chain
+    reversed and transposed factor by factor ((M₁⋯Mₖ)ᵀ = Mₖᵀ⋯M₁ᵀ)."""
+    ca, sa, chain_a = split_product(a)
+    cb, sb, chain_b = split_product(b)
+    return (ca == cb and sa == sb and len(chain_a) == len(chain_b) > 0
+            and all(_mirror(x, y) for x, y in zip(chain_a, reversed(chain_b))))
 
 
 def _mirror(a: Node, b: Node) -> bool:

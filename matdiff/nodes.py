@@ -595,6 +595,16 @@ def split_product(node: Node) -> tuple[Fraction, list[Node], list[Node]]:
     return coefficient, scalars, chain
 
 
+def leading_coefficient(node: Node) -> tuple[Fraction, Node | None]:
+    """c·rest for a term with a leading number (rest None for a pure number)."""
+    if isinstance(node, Number):
+        return node.value, None
+    if isinstance(node, Mul) and isinstance(node.factors[0], Number):
+        rest = node.factors[1:]
+        return node.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
+    return Fraction(1), node
+
+
 def join_product(coefficient: Fraction, scalars: Sequence[Node], chain: Sequence[Node]) -> Node:
     """The product of a coefficient, scalar factors and a chain (1 when empty),
     as written: the coefficient first, then the scalars, then the chain."""

@@ -9,10 +9,10 @@ Imports nodes, ops and lazy_numpy.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .lazy_numpy import np
 from .nodes import Add, Mul, Node, Number, Symbol, Transpose
@@ -119,7 +119,8 @@ class Structure:
     symmetric: bool = False             # members equal their transpose
     orthogonal: bool = False            # members have XᵀX = I (Xᵀ is X⁻¹)
     invertible: bool = False            # every member is invertible
-    positive_definite: bool = False     # enables Cholesky kernels (inverse, log-determinant)
+    positive_definite: bool = False     # functions use their definite forms (logdet by Cholesky)
+    kernels: Mapping[str, str] = field(default_factory=dict)  # a code kernel role -> the one members use
     # G onto the tangent space at X: (G, X, simplify, is_symmetric) -> an unsimplified node
     project: Callable[[Node, Symbol, Simplify, Predicate], Node] | None = None
     draw: Callable[[Any, int], Any]     # a random member of size n×n
@@ -134,7 +135,8 @@ STRUCTURES: dict[str, Structure] = {s.name: s for s in (
               draw=_draw_symmetric, tangent=lambda E, X: (E + E.T) / 2, normal_part=lambda X, G: (G - G.T) / 2,
               probe=_check_symmetric, directions="symmetric"),
     Structure(name="spd", summary="symmetric positive definite", priority=5, symmetric=True,
-              positive_definite=True, invertible=True, project=_project_symmetric, draw=_draw_spd,
+              positive_definite=True, invertible=True, kernels={"inverse": "spd_inverse"},
+              project=_project_symmetric, draw=_draw_spd,
               tangent=lambda E, X: (E + E.T) / 2, normal_part=lambda X, G: (G - G.T) / 2,
               probe=_check_symmetric, directions="symmetric"),
     Structure(name="diagonal", summary="zero off the diagonal", priority=3, symmetric=True,
@@ -163,8 +165,9 @@ def _records(properties: frozenset[str]) -> tuple[Structure, ...]:
 
 
 def governing(symbol: Symbol) -> Structure | None:
-    """The structure whose tangent space the derivative lives in (spd before
-    symmetric before invertible), or None for an unconstrained symbol."""
+    """The structure whose tangent space the derivative lives in — of several,
+    the one of highest priority (spd, orthogonal, diagonal, symmetric) — or
+    None for an unconstrained symbol (invertible constrains no direction)."""
     for s in structures_of(symbol):
         if s.project is not None:
             return s
@@ -177,6 +180,16 @@ def is_symmetric_symbol(symbol: Symbol) -> bool:
 
 def is_orthogonal_symbol(symbol: Symbol) -> bool:
     return bool(symbol.properties) and any(s.orthogonal for s in structures_of(symbol))
+
+
+def kernel_role(node: Node, role: str) -> str:
+    """The code kernel applied to a node for a role: the one its declared
+    structure enables (the Cholesky inverse of an spd matrix), else the role's own."""
+    if isinstance(node, Symbol):
+        for s in structures_of(node):
+            if role in s.kernels:
+                return s.kernels[role]
+    return role
 
 
 def is_positive_definite(node: Node) -> bool:

@@ -54,7 +54,8 @@ def gradient_of_differential(df: Node, var: Symbol) -> Node:
             found.append(G)
             continue
         rule = ADJOINTS.get(type(node))
-        assert rule is not None, f"{type(node).__name__} is not linear in the differential"
+        if rule is None:
+            raise AssertionError(f"{type(node).__name__} is not linear in the differential")
         stack.extend(reversed(rule(node, G, holds)))
     if not found:
         return Zero(var.shape)
@@ -85,7 +86,8 @@ def _through_filled(node: Filled, G: Node, holds: HoldsDifferential) -> Pullback
 def _through_call(node: Call, G: Node, holds: HoldsDifferential) -> Pullback:
     i = only_holder(node.args, holds)
     fn = function(node.name)
-    assert fn.adjoint is not None, f"{node.name} reached the adjoint pass but is not linear"
+    if fn.adjoint is None:
+        raise AssertionError(f"{node.name} reached the adjoint pass but is not linear")
     return [(node.args[i], fn.adjoint(node, i, G))]
 
 

@@ -119,10 +119,6 @@ def _call(node: Call, d: D) -> Node | None:
     """A function's shortcut (which sees the lazy d), else its element-wise
     derivative f'(u) ∘ du, else its differential rule."""
     fn = function(node.name)
-    if fn.needs_symmetric and not all(is_symmetric(a) for a in node.args):
-        raise DerivativeError(f"{node.name} is differentiated for symmetric matrices only: declare the "
-                              f"matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\", or build it "
-                              f"symmetric (AᵀA + S)")
     if fn.shortcut is not None:
         out = fn.shortcut(node, d)
         if out is not None:
@@ -130,6 +126,10 @@ def _call(node: Call, d: D) -> Node | None:
     dargs = [d(a) for a in node.args]
     if all(da is None for da in dargs):
         return None
+    if fn.needs_symmetric and not all(is_symmetric(a) for a in node.args):
+        raise DerivativeError(f"{node.name} is differentiated for symmetric matrices only: declare the "
+                              f"matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\", or build it "
+                              f"symmetric (AᵀA + S)")
     if fn.derivative is not None:
         (u,), (du,) = node.args, dargs
         slope = fn.derivative(u)

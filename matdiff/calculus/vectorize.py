@@ -66,7 +66,8 @@ def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
     if isinstance(node, Differential):
         return Identity(_size(node))
     rule = VEC_RULES.get(type(node))
-    assert rule is not None, f"{type(node).__name__} is not linear in the differential"
+    if rule is None:
+        raise AssertionError(f"{type(node).__name__} is not linear in the differential")
     return rule(node, holds)
 
 

@@ -76,11 +76,20 @@ class Typed:
 class _InferenceSizes:
     """The registry's size algebra during inference: conflicts become ShapeErrors."""
 
-    def __init__(self, table: SizeTable, span: Span, fresh: Callable[[], SizeVar]):
+    def __init__(self, table: SizeTable, span: Span, fresh: Callable[[], SizeVar], args: list[Typed],
+                 describe: Callable[[IShape], str]):
         self.table = table
         self.span = span
         self.one = table.constant(1)
         self.fresh = fresh  # a new free size (vector(c) has one)
+        self.args = args
+        self._describe = describe
+
+    def argument(self, i: int) -> str:
+        return f"{self.args[i].label} is {self.describe(i)}"
+
+    def describe(self, i: int) -> str:
+        return self._describe(self.args[i].shape)
 
     def unify(self, a: SizeVar, b: SizeVar, what: str) -> None:
         try:
@@ -263,7 +272,8 @@ class Inference:
     def apply(self, fn: Function, args: list[Typed], span: Span, label: str) -> Typed:
         """A function (or construct) of typed arguments: its shape by its rule,
         its node a call or what the construct builds (inv(A) is A⁻¹)."""
-        shape = fn.shape_rule(_InferenceSizes(self.sizes, span, self.fresh), fn.name, [a.shape for a in args])
+        sizes = _InferenceSizes(self.sizes, span, self.fresh, args, self.describe)
+        shape = fn.shape_rule(sizes, fn.name, [a.shape for a in args])
         name, build = fn.name, fn.build
 
         def make(R: Resolve) -> Node:

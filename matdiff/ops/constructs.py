@@ -20,7 +20,7 @@ def _kron_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tup
 def _filled_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     r, c = shapes[0]
     if not (alg.is_one(r) and alg.is_one(c)):
-        alg.fail(f"{name}(c) needs a scalar c, not a {alg.text(r)}×{alg.text(c)} value")
+        alg.fail(f"{name}(c) needs a scalar c, not {alg.describe(0)}")
     return (alg.fresh(), alg.one) if name == "vector" else (alg.fresh(), alg.fresh())
 
 

@@ -10,7 +10,7 @@ from ..lazy_numpy import np
 
 from ..nodes import Add, Call, Hadamard, Mul, Node, Number, Power, Zero, ones_like, split_product
 from .forms import ENTRYWISE_FACTS, entrywise_sympy, sympy_function
-from .registry import Function, call, register
+from .registry import POSITIVE, Function, call, register
 from .signatures import elementwise
 
 CHAIN_RULE = "chain rule, entry by entry"
@@ -82,11 +82,11 @@ register(Function(
 register(Function(
     name="log", arity=1, shape_rule=elementwise, summary="natural logarithm (entry by entry)", source=CHAIN_RULE,
     evaluate=np.log, code="xp.log({0})", latex=r"\log{0}", derivative=lambda u: _pow(u, Fraction(-1)),
-    domain="positive", simplify=_log_of_exp, sympy=sympy_function("log"), **ENTRYWISE_FACTS))
+    domain=POSITIVE, simplify=_log_of_exp, sympy=sympy_function("log"), **ENTRYWISE_FACTS))
 register(Function(
     name="sqrt", arity=1, shape_rule=elementwise, summary="square root (entry by entry)", source=CHAIN_RULE,
     evaluate=np.sqrt, code="xp.sqrt({0})", latex=r"\sqrt{0}",
-    derivative=lambda u: Number(Fraction(1, 2)) * _pow(call("sqrt", u), Fraction(-1)), domain="positive",
+    derivative=lambda u: Number(Fraction(1, 2)) * _pow(call("sqrt", u), Fraction(-1)), domain=POSITIVE,
     nonnegative=True, sympy=sympy_function("sqrt"), **ENTRYWISE_FACTS))
 # tanh' = sech², not 1 - tanh²: the difference loses every digit once tanh(u) rounds to ±1.
 register(Function(

@@ -1,10 +1,12 @@
-"""Small builders the records of this package share: the SymPy form of an
-entry-wise function, and the facts every entry-wise function has."""
+"""Small builders the records of this package share: the SymPy forms of
+entry-wise functions, the marker of functions SymPy has no form of, sizes in
+SymPy, and the facts every entry-wise function has."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from ..nodes import Call
+from ..shapes import Size
 
 ENTRYWISE_FACTS: dict[str, Any] = dict(
     family="elementwise", preserves_symmetry=True, commutes_with_transpose=True,
@@ -25,3 +27,18 @@ def entrywise_sympy(of: Callable[[Any, Any], Any]) -> Callable[[Any, Call, list]
 def sympy_function(name: str) -> Callable[[Any, Call, list], Any]:
     """The SymPy form of an entry-wise function SymPy has under `name`."""
     return entrywise_sympy(lambda sympy, t: getattr(sympy, name)(t))
+
+
+def no_sympy_form(sympy: Any, node: Call, args: list) -> Any:
+    """The SymPy form of a function SymPy has no matrix form of (vec, expm, the
+    eigenvalues): None, so the printer makes an opaque applied function of
+    the right shape. Declared, so that a forgotten form is told apart."""
+    return None
+
+
+def sympy_size(sympy: Any, s: Size) -> Any:
+    """A size as a SymPy integer expression (symbols positive integers)."""
+    out = sympy.Integer(s.coeff)
+    for f in s.factors:
+        out *= sympy.Symbol(f, integer=True, positive=True)
+    return out

@@ -23,7 +23,9 @@ from ..lazy_numpy import np
 from ..errors import DerivativeError, EvaluationError
 from ..nodes import Add, Call, Identity, Inverse, MatPower, Mul, Node, Number, Transpose, Zero, scalars_out
 from . import signatures as sig
+from .forms import no_sympy_form
 from .registry import Function, call, function, register, register_chain_rule
+
 
 MATRIX_FUNCTIONS = {"expm": r"\exp", "logm": r"\log", "sqrtm": r"\sqrt{{\cdot}}"}
 SUMMARIES = {"expm": "matrix exponential", "logm": "principal matrix logarithm",
@@ -235,7 +237,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         source="Fréchet derivative L_f(X)[dX] (Higham, Functions of Matrices, ch. 3)",
         differential=_matrix_function_differential, domain="spd" if f != "expm" else None,
         power_series=True, commutes_with_transpose=True, preserves_symmetry=True,
-        scalar_form=_applies(scalar)))
+        scalar_form=_applies(scalar), sympy=no_sympy_form))
     register(Function(
         name="frechet_" + f, arity=2, shape_rule=_square_pair, summary=f"Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_frechet, f), code=f"_frechet({scipy_name}, {{0}}, {{1}})",
@@ -283,7 +285,7 @@ register(Function(
     name="eigvals", arity=1, shape_rule=sig.spectrum, summary="eigenvalues of a symmetric matrix, ascending",
     evaluate=lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), code="xp.linalg.eigvalsh({0}).reshape(-1, 1)",
     latex=r"\lambda{0}", family="matrix", source="dλᵢ = vᵢᵀ dX vᵢ (18.063 notes)",
-    differential=_eigvals_differential, needs_symmetric=True, scalar_form=lambda a: a))
+    differential=_eigvals_differential, needs_symmetric=True, scalar_form=lambda a: a, sympy=no_sympy_form))
 register(Function(
     name="eigvecs", arity=1, shape_rule=sig.square_to_square,
     summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",

@@ -15,6 +15,7 @@ from ..nodes import (
     Zero, carries_transpose,
 )
 from ..shapes import ONE, Size
+from .forms import no_sympy_form, sympy_size
 from . import signatures as sig
 from .registry import Function, call, function, register
 
@@ -121,10 +122,10 @@ def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:
 
 # -- the functions' own rewrites (each docstring is its identity) ---------------
 def _trace_rules(n: Call) -> Node | None:
-    """tr(Aᵀ⋯) read with fewer transposes (tr M = tr Mᵀ); tr(A + B) = tr A + tr B;
-    tr(X) of a call with a simpler trace (tr L_f(X)[E] = tr(f'(X) E))."""
+    """tr(Aᵀ⋯) and tr(A⁻ᵀ) read with fewer transposes (tr M = tr Mᵀ); tr(A + B)
+    = tr A + tr B; tr(X) of a call with a simpler trace (tr L_f(X)[E] = tr(f'(X) E))."""
     (a,) = n.args
-    if isinstance(a, Mul) and _mostly_transposed(a):
+    if (isinstance(a, Mul) and _mostly_transposed(a)) or (isinstance(a, Inverse) and isinstance(a.arg, Transpose)):
         return trace(Transpose(a))
     if isinstance(a, Add):
         return Add(tuple(trace(t) for t in a.terms))
@@ -213,14 +214,7 @@ def _inner_rules(n: Call) -> Node | None:
 def _entry_sum_sympy(sympy: Any, n: Call, args: list) -> Any:
     (X,) = n.args
     # Σᵢⱼ Xᵢⱼ = tr(1 X) with 1 the all-ones matrix of Xᵀ's shape
-    return sympy.Trace(sympy.OneMatrix(_sympy_size(sympy, X.shape[1]), _sympy_size(sympy, X.shape[0])) * args[0])
-
-
-def _sympy_size(sympy: Any, s: Size) -> Any:
-    out = sympy.Integer(s.coeff)
-    for f in s.factors:
-        out *= sympy.Symbol(f, integer=True, positive=True)
-    return out
+    return sympy.Trace(sympy.OneMatrix(sympy_size(sympy, X.shape[1]), sympy_size(sympy, X.shape[0])) * args[0])
 
 
 def _diag_sympy(sympy: Any, n: Call, args: list) -> Any:
@@ -286,7 +280,8 @@ register(Function(
     family="matrix", source="linear", evaluate=lambda X: X.reshape(-1, 1, order="F"),
     code="{0}.reshape(-1, 1, order='F')", latex=r"\operatorname{{vec}}{0}", linear=True,
     positive_linear=True, adjoint=lambda node, i, G: unvec(G, node.args[0].shape),
-    vec_jacobian=lambda node, i: Identity(node.shape[0]), scalar_form=_identity, simplify=_vec_rules))
+    vec_jacobian=lambda node, i: Identity(node.shape[0]), scalar_form=_identity, simplify=_vec_rules,
+    sympy=no_sympy_form))
 register(Function(
     name="unvec", arity=1, shape_rule=sig.elementwise, summary="the inverse of vec (internal)", family="matrix",
     source="linear", public=False, needs_shape=True, evaluate=lambda G, shape: G.reshape(shape, order="F"),
@@ -316,7 +311,7 @@ register(Function(
     latex=r"\left\langle {0}, {1}\right\rangle", differential=_inner_differential, linear=True,
     positive_linear=True, adjoint=lambda node, i, G: G * node.args[1 - i],
     vec_jacobian=lambda node, i: Transpose(vec(node.args[1 - i])), simplify=_inner_rules,
-    sympy=lambda sympy, n, a: sympy.Trace(sympy.Transpose(a[0]) * a[1])))
+    sympy=lambda sympy, n, a: a[0] * a[1] if n.args[0].is_scalar else sympy.Trace(sympy.Transpose(a[0]) * a[1])))
 register(Function(
     name="sym", arity=1, shape_rule=sig.square_to_square, summary="symmetric part (X + Xᵀ)/2 (internal)",
     family="matrix", source="linear", public=False, evaluate=lambda X: 0.5 * (X + X.T),

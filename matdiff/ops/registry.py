@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeAlias, Union
 
 from ..errors import closest
 from ..nodes import Call, Node
-from ..shapes import ONE, Shape, Size
+from ..shapes import ONE, Shape, Size, shape_text
 from .signatures import ShapeRule
 
 Array = Any  # a numpy.ndarray (NumPy is imported lazily)
@@ -74,13 +74,14 @@ class Function:
     evaluate: Callable[..., Array] | None = None
     needs_shape: bool = False      # evaluate(*args, shape=(rows, cols)) gets the output shape
     code: CodeForm | None = None   # the array-namespace template every backend spells
-    definite_code: CodeForm | None = None  # the form for a positive definite argument (Cholesky)
-    backend_code: Mapping[str, CodeForm] = field(default_factory=dict)  # where a backend differs
     helpers: tuple[Callable, ...] = ()  # functions whose source the generated module ships with `code`
+    definite_code: CodeForm | None = None  # the form for a positive definite argument (Cholesky)
+    # where a backend differs: backend name -> (its template, the helpers it ships)
+    backend_code: Mapping[str, tuple[CodeForm, tuple[Callable, ...]]] = field(default_factory=dict)
     latex: str | None = None       # LaTeX, '{0}' for the argument
     text: str | None = None        # how the text printer writes it, if not `name(...)`
     sympy: SympyForm | None = None  # None: an opaque applied function of the right shape
-    domain: str | None = None      # what check() draws for its argument: 'positive', 'invertible', 'spd'
+    domain: str | None = None      # what check() draws for its argument: POSITIVE or a structure's name
 
     def value(self, args: Sequence[Array], shape: tuple[int, int]) -> Array:
         """The numeric value at argument arrays; `shape` is the output's (rows, cols)."""
@@ -91,12 +92,17 @@ class Function:
         assert self.latex is not None, f"{self.name} has no LaTeX form"
         return self.latex
 
-    def code_for(self, backend: str) -> CodeForm:
-        """The code form of this function for a backend."""
-        form = self.backend_code.get(backend, self.code)
-        assert form is not None, f"{self.name} has no code"
-        return form
+    def code_for(self, backend: str) -> tuple[CodeForm, tuple[Callable, ...]]:
+        """The code template of this function for a backend, and the helpers it ships."""
+        if backend in self.backend_code:
+            return self.backend_code[backend]
+        assert self.code is not None, f"{self.name} has no code"
+        return self.code, self.helpers
 
+
+# The domain of a function whose argument check() must draw with positive
+# entries (log, sqrt); any other domain names a structure (structures.py).
+POSITIVE = "positive"
 
 REGISTRY: dict[str, Function] = {}
 _ALIASES: dict[str, str] = {}
@@ -115,6 +121,7 @@ def register(fn: Function) -> Function:
     numeric, code or LaTeX form, is a bug)."""
     assert fn.name not in REGISTRY and fn.name not in _ALIASES, f"{fn.name} is registered twice"
     assert fn.build is not None or all(getattr(fn, f) is not None for f in REQUIRED), f"{fn.name} lacks a form"
+    assert fn.linear or not fn.positive_linear, f"{fn.name} is positive linear but not linear"
     if fn.linear and fn.arity == 1 and fn.differential is None:
         fn = replace(fn, differential=_linear_differential)
     REGISTRY[fn.name] = fn
@@ -161,6 +168,9 @@ class _ResolvedSizes:
 
     one = ONE
 
+    def __init__(self, shapes: Sequence[Shape]):
+        self.shapes = shapes
+
     def unify(self, a: Size, b: Size, what: str) -> None:
         assert a == b, what
 
@@ -179,8 +189,11 @@ class _ResolvedSizes:
     def fresh(self) -> Size:
         raise AssertionError("a resolved shape has no free sizes")
 
+    def argument(self, i: int) -> str:
+        return f"argument {i + 1} is {self.describe(i)}"
 
-_RESOLVED = _ResolvedSizes()
+    def describe(self, i: int) -> str:
+        return shape_text(self.shapes[i])
 
 
 def call(name: str, *args: Node, shape: Shape | None = None) -> Node:
@@ -189,7 +202,8 @@ def call(name: str, *args: Node, shape: Shape | None = None) -> Node:
     own node (inv(A) is A⁻¹)."""
     fn = function(name)
     if shape is None:
-        shape = fn.shape_rule(_RESOLVED, name, [a.shape for a in args])
+        shapes = [a.shape for a in args]
+        shape = fn.shape_rule(_ResolvedSizes(shapes), name, shapes)
     if fn.build is not None:
         return fn.build(tuple(args), shape)
     return Call(name, tuple(args), shape)

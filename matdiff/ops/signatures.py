@@ -18,6 +18,8 @@ class SizeAlgebra(Protocol, Generic[D]):
     def fail(self, message: str) -> None: ...
     def text(self, a: D) -> str: ...
     def fresh(self) -> D: ...
+    def argument(self, i: int) -> str: ...  # "A is a 2×3 matrix": argument i for messages
+    def describe(self, i: int) -> str: ...  # "a 2×3 matrix": the shape of argument i
 
 
 ShapeRule = Callable[["SizeAlgebra", str, Sequence[tuple]], tuple]
@@ -28,8 +30,8 @@ def _square(alg: SizeAlgebra, name: str, shape: tuple) -> None:
     if alg.is_one(r) and alg.is_one(c):
         return
     if alg.is_one(c) or alg.is_one(r):
-        alg.fail(f"{name} needs a square matrix, but its argument is a vector")
-    alg.unify(r, c, f"{name} needs a square matrix, but its argument is {alg.text(r)}×{alg.text(c)}")
+        alg.fail(f"{name} needs a square matrix, but {alg.argument(0)}")
+    alg.unify(r, c, f"{name} needs a square matrix, but {alg.argument(0)}")
 
 
 def elementwise(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
@@ -70,15 +72,19 @@ def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     return (shapes[0][0], alg.one)
 
 
+def _same_shape(alg: SizeAlgebra, name: str, r1, c1, r2, c2) -> None:
+    what = f"the two arguments of {name} must have the same shape, but {alg.argument(0)} and {alg.argument(1)}"
+    alg.unify(r1, r2, what)
+    alg.unify(c1, c2, what)
+
+
 def entrywise_pair(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     (r1, c1), (r2, c2) = shapes
-    alg.unify(r1, r2, f"the two arguments of {name} must have the same shape")
-    alg.unify(c1, c2, f"the two arguments of {name} must have the same shape")
+    _same_shape(alg, name, r1, c1, r2, c2)
     return shapes[0]
 
 
 def pairing(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     (r1, c1), (r2, c2) = shapes
-    alg.unify(r1, r2, f"the two arguments of {name} must have the same shape")
-    alg.unify(c1, c2, f"the two arguments of {name} must have the same shape")
+    _same_shape(alg, name, r1, c1, r2, c2)
     return (alg.one, alg.one)

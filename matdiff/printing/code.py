@@ -24,14 +24,12 @@ from ..nodes import (
 )
 from ..ops import function
 from ..shapes import Shape, Size, shape_text, value_kind
-from ..structures import is_positive_definite, probes
+from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
 from .namespace import Namespace
-from .numpy_spelling import NUMPY
+from . import numpy_spelling  # noqa: F401  (registers the NumPy backend)
 from .precedence import is_negative_term, is_reciprocal, negated
-from .spelling import Spelling
-
-BACKENDS: dict[str, Spelling] = {NUMPY.name: NUMPY}
+from .spelling import BACKENDS, Spelling
 
 
 
@@ -165,7 +163,7 @@ class CodePrinter(Printer):
             sign, factors = "-", factors[1:]
         scalars = [f for f in factors if f.is_scalar and not is_reciprocal(f)]
         divisors = [f for f in factors if f.is_scalar and is_reciprocal(f)]
-        chain = [f for f in factors if not f.is_scalar]
+        chain = list(n.chain)
         pieces = [self.wrap(s, P_POW) for s in scalars]
         if chain:
             pieces.append(self.chain(chain) if not pieces else f"({self.chain(chain)})")
@@ -251,8 +249,9 @@ class CodePrinter(Printer):
         return self.wrap(n.arg, P_ATOM) + ".T", P_ATOM
 
     def _Inverse(self, n: Inverse) -> tuple[str, int]:
-        if is_positive_definite(n.arg):
-            return f"{self.kernel('spd_inverse')}({self.expr(n.arg)[0]})", P_ATOM
+        role = kernel_role(n.arg, "inverse")  # the Cholesky inverse of an spd matrix
+        if role != "inverse":
+            return f"{self.kernel(role)}({self.expr(n.arg)[0]})", P_ATOM
         if isinstance(n.arg, Transpose):
             return f"{self.kernel('inverse')}({self.expr(n.arg.arg)[0]}).T", P_ATOM
         return f"{self.kernel('inverse')}({self.expr(n.arg)[0]})", P_ATOM
@@ -271,7 +270,7 @@ class CodePrinter(Printer):
 
     def _Call(self, n: Call) -> tuple[str, int]:
         fn = function(n.name)
-        form = fn.code_for(self.spelling.name)
+        form, helpers = fn.code_for(self.spelling.name)
         if fn.definite_code is not None and is_positive_definite(n.args[0]):
             form = fn.definite_code  # a Cholesky kernel for a declared positive definite argument
         template = form(n, self.size) if callable(form) else form
@@ -279,7 +278,7 @@ class CodePrinter(Printer):
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
-        for helper in fn.helpers:
+        for helper in helpers:
             self.ship(helper)
         # Every code template is a call or parenthesised, so it binds like an atom.
         return self.spell(template).format(*args), P_ATOM

@@ -6,9 +6,9 @@ printing.spelling.
 from __future__ import annotations
 
 from .. import kernels
-from .spelling import Spelling
+from .spelling import Spelling, register_spelling
 
-NUMPY = Spelling(
+NUMPY = register_spelling(Spelling(
     name="numpy", module="numpy", alias="np",
     kernels={
         "as_array": kernels._as_array, "inverse": kernels._inv, "spd_inverse": kernels._spd_inverse,
@@ -17,4 +17,4 @@ NUMPY = Spelling(
         "shaped": kernels._shaped,
     },
     optional_imports={"scipy": "import scipy.linalg"},
-)
+))

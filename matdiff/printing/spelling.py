@@ -3,7 +3,9 @@ is spelled for one array library. The planner writes array operations on a
 namespace `xp` (xp.eye, xp.zeros, xp.kron, xp.linalg.matrix_power, `@`, `.T`,
 indexing) and calls kernels by role; a spelling names the module `xp` stands
 for, the imports, and the kernel of each role, whose source ships into the
-generated module. Adding a backend is one module defining one Spelling.
+generated module. Adding a backend is one module registering one Spelling
+(imported by printing/code.py); a function whose template differs for it
+says so in its record's `backend_code`.
 Imports nothing of matdiff.
 """
 from __future__ import annotations
@@ -37,3 +39,14 @@ class Spelling:
 
     def import_line(self) -> str:
         return f"import {self.module} as {self.alias}"
+
+
+# The registered backends by name (each spelling module registers its own).
+BACKENDS: dict[str, Spelling] = {}
+
+
+def register_spelling(spelling: Spelling) -> Spelling:
+    assert spelling.name not in BACKENDS, f"the backend {spelling.name} is registered twice"
+    assert set(spelling.kernels) == set(KERNEL_ROLES), f"{spelling.name} lacks a kernel"
+    BACKENDS[spelling.name] = spelling
+    return spelling

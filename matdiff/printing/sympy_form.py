@@ -13,6 +13,7 @@ from ..nodes import (
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
+from ..ops.forms import sympy_size
 from ..shapes import Size
 from .base import Printer
 
@@ -28,10 +29,7 @@ class SympyPrinter(Printer):
         self.opaque = applied_matrix_function()
 
     def size(self, s: Size) -> Any:
-        out = self.sympy.Integer(s.coeff)
-        for f in s.factors:
-            out *= self.sympy.Symbol(f, integer=True, positive=True)
-        return out
+        return sympy_size(self.sympy, s)
 
     def _Symbol(self, n: Symbol) -> Any:
         if n.is_scalar:

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from ..facts import is_orthogonal, is_symmetric
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
-    Power, Transpose, Zero, carries_transpose, flatten_mul, product, scalars_out,
+    Power, Transpose, Zero, carries_transpose, flatten_mul, leading_coefficient, product, scalars_out,
 )
 from ..ops import CHAIN_RULES, call, function
 
@@ -82,16 +82,6 @@ def transpose_of_entrywise(n: Transpose) -> Node | None:
 
 
 # ------------------------------------------------------------------ products
-def _coefficient(n: Node) -> tuple[Fraction, Node | None]:
-    """Split c·rest; rest None for a pure number."""
-    if isinstance(n, Number):
-        return n.value, None
-    if isinstance(n, Mul) and isinstance(n.factors[0], Number):
-        rest = n.factors[1:]
-        return n.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
-    return Fraction(1), n
-
-
 def _base_exponent(n: Node) -> tuple[Node, Node]:
     if isinstance(n, Power) and (n.base.is_scalar or not n.is_scalar):
         return n.base, n.exponent
@@ -224,7 +214,7 @@ def sum_normal_form(n: Add) -> Node | None:
     for t in terms:
         if isinstance(t, Zero):
             continue
-        c, rest = _coefficient(t)
+        c, rest = leading_coefficient(t)
         key = None if rest is None else collection_key(rest)
         first.setdefault(key, rest)
         groups[key] = groups.get(key, Fraction(0)) + c
@@ -311,10 +301,10 @@ def _pull_factor_scalars(factors: list[Node], scalars: list[Node]) -> list[Node]
     """(c A) ∘ B = c (A ∘ B): move scalar factors of products out (into `scalars`)."""
     out: list[Node] = []
     for f in factors:
-        if isinstance(f, Mul) and any(g.is_scalar for g in f.factors):
-            scalars.extend(g for g in f.factors if g.is_scalar)
-            chain = tuple(g for g in f.factors if not g.is_scalar)
-            f = chain[0] if len(chain) == 1 else Mul(chain)
+        pulled = scalars_out(f)
+        if pulled is not None:
+            scalars.extend(pulled[0])
+            f = pulled[1]
         out.append(f)
     return out
 
@@ -341,12 +331,10 @@ def kron_normal_form(n: Kron) -> Node | None:
         if f.is_scalar:
             scalars.append(f)
             continue
-        if isinstance(f, Mul):
-            lead = list(f.scalars)
-            if lead:
-                scalars.extend(lead)
-                chain = tuple(g for g in f.factors if not g.is_scalar)
-                f = chain[0] if len(chain) == 1 else Mul(chain)
+        pulled = scalars_out(f)
+        if pulled is not None:
+            scalars.extend(pulled[0])
+            f = pulled[1]
         if rest and isinstance(f, Identity) and isinstance(rest[-1], Identity):
             rest[-1] = Identity(rest[-1].n * f.n)
             continue
