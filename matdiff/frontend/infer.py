@@ -91,11 +91,11 @@ class _InferenceSizes:
     def describe(self, i: int) -> str:
         return self._describe(self.args[i].shape)
 
-    def unify(self, a: SizeVar, b: SizeVar, what: str) -> None:
+    def unify(self, a: SizeVar, b: SizeVar, what: Callable[[], str]) -> None:
         try:
             self.table.unify(a, b)
         except SizeConflict:
-            raise ShapeError(what, self.span) from None
+            raise ShapeError(what(), self.span) from None
 
     def is_one(self, a: SizeVar) -> bool:
         return self.table.is_one(a)

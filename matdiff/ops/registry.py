@@ -171,8 +171,9 @@ class _ResolvedSizes:
     def __init__(self, shapes: Sequence[Shape]):
         self.shapes = shapes
 
-    def unify(self, a: Size, b: Size, what: str) -> None:
-        assert a == b, what
+    def unify(self, a: Size, b: Size, what: Callable[[], str]) -> None:
+        if a != b:
+            raise AssertionError(what())
 
     def is_one(self, a: Size) -> bool:
         return a.is_one

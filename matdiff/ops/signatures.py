@@ -12,7 +12,7 @@ D = TypeVar("D")
 class SizeAlgebra(Protocol, Generic[D]):
     one: D
 
-    def unify(self, a: D, b: D, what: str) -> None: ...
+    def unify(self, a: D, b: D, what: Callable[[], str]) -> None: ...  # what: the message, made on failure
     def is_one(self, a: D) -> bool: ...
     def product(self, a: D, b: D) -> D: ...
     def fail(self, message: str) -> None: ...
@@ -31,7 +31,7 @@ def _square(alg: SizeAlgebra, name: str, shape: tuple) -> None:
         return
     if alg.is_one(c) or alg.is_one(r):
         alg.fail(f"{name} needs a square matrix, but {alg.argument(0)}")
-    alg.unify(r, c, f"{name} needs a square matrix, but {alg.argument(0)}")
+    alg.unify(r, c, lambda: f"{name} needs a square matrix, but {alg.argument(0)}")
 
 
 def elementwise(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
@@ -73,7 +73,8 @@ def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
 
 
 def _same_shape(alg: SizeAlgebra, name: str, r1, c1, r2, c2) -> None:
-    what = f"the two arguments of {name} must have the same shape, but {alg.argument(0)} and {alg.argument(1)}"
+    def what() -> str:
+        return f"the two arguments of {name} must have the same shape, but {alg.argument(0)} and {alg.argument(1)}"
     alg.unify(r1, r2, what)
     alg.unify(c1, c2, what)
 
