@@ -13,8 +13,8 @@ from typing import Callable
 
 from ..errors import ParseError, ShapeError, Span
 from ..nodes import (
-    Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol,
-    Transpose, Call, negate, product, symbols_of,
+    Add, Call, Filled, Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, negate,
+    product, symbols_of,
 )
 from ..ops import REGISTRY, Function, function, lookup, suggest
 from ..ops.constructs import KRONECKER
@@ -298,33 +298,36 @@ class Inference:
 
     # -- sums and products -----------------------------------------------------
     def sum(self, syn: SynChain) -> Typed:
-        acc = self.expr(syn.first)  # type: ignore[arg-type]
-        terms: list[tuple[str, Typed]] = [("+", acc)]
+        """Terms of one shape; a scalar term among vectors or matrices acts on
+        every entry (1 + exp(x) is vector(1) + exp(x), as in MATLAB and NumPy)."""
+        first = self.expr(syn.first)  # type: ignore[arg-type]
+        terms: list[tuple[str, Typed]] = [("+", first)]
+        shaped: Typed | None = None if self.is_scalar(first.shape) else first  # the term that fixes the shape
         for op, op_span, operand in zip(syn.ops, syn.op_spans, syn.operands):
             right = self.expr(operand)
-            self.check_same_shape(acc, right, op, op_span)
+            if not self.is_scalar(right.shape):
+                if shaped is None:
+                    shaped = right
+                else:
+                    self.check_same_shape(shaped, right, op, op_span)
             terms.append((op, right))
-        shape = acc.shape
+        shape = shaped.shape if shaped is not None else first.shape
+        broadcast = shaped is not None
 
         def make(R: Resolve) -> Node:
-            from ..nodes import Add
             out: list[Node] = []
+            size = (R(shape[0]), R(shape[1]))
             for op, t in terms:
                 node = t.make(R)
                 node = negate(node) if op == "-" else node
+                if broadcast and node.is_scalar and not (size[0].is_one and size[1].is_one):
+                    node = Filled(node, size)  # c + X: c on every entry
                 out.extend(node.terms if isinstance(node, Add) else (node,))
             return Add(tuple(out))
         return Typed(shape, self.label(syn), make)
 
     def check_same_shape(self, left: Typed, right: Typed, op: str, span: Span) -> None:
         verb = "add" if op == "+" else "subtract"
-        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
-        if ls != rs:
-            scalar, other = (left, right) if ls else (right, left)
-            ctor = "vector" if self.sizes.is_one(other.shape[1]) else "matrix"
-            raise ShapeError(f"cannot {verb} the scalar {scalar.label} and {self.describe(other.shape)}, "
-                             f"{other.label}: a scalar is not broadcast; write {operand(scalar.label)}*{ctor}(1)",
-                             span)
         message = lambda: (f"cannot {verb} {left.label} ({self.describe(left.shape)}) "  # noqa: E731
                            f"and {right.label} ({self.describe(right.shape)}): the shapes differ")
         self.unify(left.shape[0], right.shape[0], message, span)

@@ -98,7 +98,25 @@ register(Function(
     summary="hyperbolic secant 1/cosh(u) (the derivative of tanh is sech²)",
     source=CHAIN_RULE, evaluate=lambda u: 1.0 / np.cosh(u), code="(1.0 / xp.cosh({0}))",
     latex=r"\operatorname{{sech}}{0}", derivative=lambda u: -Hadamard((call("sech", u), call("tanh", u))),
-    nonnegative=True, public=False, sympy=sympy_function("sech"), **ENTRYWISE_FACTS))
+    nonnegative=True, sympy=sympy_function("sech"), **ENTRYWISE_FACTS))
+register(Function(
+    name="sinh", arity=1, shape_rule=elementwise, summary="hyperbolic sine", source=CHAIN_RULE, evaluate=np.sinh,
+    code="xp.sinh({0})", latex=r"\sinh{0}", derivative=lambda u: call("cosh", u), sympy=sympy_function("sinh"),
+    **ENTRYWISE_FACTS))
+register(Function(
+    name="cosh", arity=1, shape_rule=elementwise, summary="hyperbolic cosine", source=CHAIN_RULE, evaluate=np.cosh,
+    code="xp.cosh({0})", latex=r"\cosh{0}", derivative=lambda u: call("sinh", u), nonnegative=True,
+    sympy=sympy_function("cosh"), **ENTRYWISE_FACTS))
+register(Function(
+    name="log1p", arity=1, shape_rule=elementwise, summary="log(1 + u), accurate for small u (u > -1)",
+    source="log1p' = 1/(1 + u)", evaluate=np.log1p, code="xp.log1p({0})", latex=r"\operatorname{{log1p}}{0}",
+    derivative=lambda u: _pow(ones_like(u) + u, Fraction(-1)), domain=POSITIVE,
+    sympy=entrywise_sympy(lambda sympy, t: sympy.log(1 + t)), **ENTRYWISE_FACTS))
+register(Function(
+    name="expm1", arity=1, shape_rule=elementwise, summary="exp(u) − 1, accurate for small u",
+    source="expm1' = exp", evaluate=np.expm1, code="xp.expm1({0})", latex=r"\operatorname{{expm1}}{0}",
+    derivative=lambda u: call("exp", u), sympy=entrywise_sympy(lambda sympy, t: sympy.exp(t) - 1),
+    **ENTRYWISE_FACTS))
 register(Function(
     name="abs", arity=1, shape_rule=elementwise, summary="absolute value (differentiable away from 0)",
     source="d|u| = sign(u) du entry by entry", evaluate=np.abs, code="xp.abs({0})", latex=r"\left|{0}\right|",
@@ -121,7 +139,7 @@ register(Function(
 register(Function(
     name="step", arity=1, shape_rule=elementwise, summary="unit step: 1 where u > 0, else 0 (the derivative of relu)",
     source="constant away from 0", evaluate=lambda u: (u > 0).astype(float), code="(({0}) > 0).astype(float)",
-    latex=r"\operatorname{{step}}{0}", derivative=lambda u: Zero(u.shape), nonnegative=True, public=False,
+    latex=r"\operatorname{{step}}{0}", derivative=lambda u: Zero(u.shape), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.Heaviside(t, 0)), **ENTRYWISE_FACTS))
 
 

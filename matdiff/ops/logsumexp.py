@@ -12,13 +12,13 @@ d hypot(a, b) = (a da + b db)/hypot(a, b).
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..lazy_numpy import np
 
 from ..nodes import Add, Call, Filled, Hadamard, Mul, Node, Number, Power, Transpose, product
 from . import signatures as sig
-from .forms import ENTRYWISE_FACTS, entrywise_sympy
+from .forms import ENTRYWISE_FACTS, entrywise_sympy, sympy_size
 from .registry import Function, call, register, register_stable_form
 
 ONE, MINUS_ONE = Fraction(1), Fraction(-1)
@@ -86,6 +86,25 @@ def _hypot_differential(node: Call, d: Sequence[Node | None]) -> Node:
     return Hadamard((inner, scale)) if not node.is_scalar else Mul((inner, scale))
 
 
+def _exp_sum(sympy: Any, node: Call, args: list) -> Any:
+    """Σ exp of the entries: tr(1 exp(U)) with 1 the all-ones matrix of Uᵀ's shape."""
+    (U,) = node.args
+    if U.is_scalar:
+        return sympy.exp(args[0])
+    t = sympy.Dummy("t")
+    ones = sympy.OneMatrix(sympy_size(sympy, U.shape[1]), sympy_size(sympy, U.shape[0]))
+    return sympy.Trace(ones * args[0].applyfunc(sympy.Lambda(t, sympy.exp(t))))
+
+
+def _logsumexp_sympy(sympy: Any, node: Call, args: list) -> Any:
+    return sympy.log(_exp_sum(sympy, node, args))
+
+
+def _softmax_sympy(sympy: Any, node: Call, args: list) -> Any:
+    t = sympy.Dummy("t")
+    return args[0].applyfunc(sympy.Lambda(t, sympy.exp(t))) / _exp_sum(sympy, node, args)
+
+
 def _softmax_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     r, c = shapes[0]
     if not alg.is_one(c):
@@ -97,12 +116,12 @@ register(Function(
     name="logsumexp", arity=1, shape_rule=sig.any_to_scalar, summary="log Σ exp of all entries, evaluated stably",
     family="reduction", source="d logsumexp(u) = softmax(u)ᵀ du", evaluate=lambda U: _scalar_of(_logsumexp(U)),
     code="_logsumexp({0})", helpers=(_logsumexp,), latex=r"\operatorname{{logsumexp}}{0}",
-    differential=_logsumexp_differential, transpose_invariant=True, public=False))
+    differential=_logsumexp_differential, transpose_invariant=True, sympy=_logsumexp_sympy))
 register(Function(
     name="softmax", arity=1, shape_rule=_softmax_shape, summary="exp(u)/Σ exp(u) of a vector, evaluated stably",
     family="matrix", source="d s = (diag(s) − s sᵀ) du", evaluate=_softmax, code="_softmax({0})",
     helpers=(_softmax,), latex=r"\operatorname{{softmax}}{0}", differential=_softmax_differential,
-    nonnegative=True, public=False))
+    nonnegative=True, sympy=_softmax_sympy))
 register(Function(
     name="logaddexp", arity=2, shape_rule=sig.entrywise_pair, summary="log(eᵃ + eᵇ) entry by entry, evaluated stably",
     family="elementwise", source="d L = e^(a−L) da + e^(b−L) db", evaluate=lambda a, b: np.logaddexp(a, b),
@@ -118,7 +137,7 @@ register(Function(
 register(Function(
     name="softplus", arity=1, shape_rule=sig.elementwise, summary="log(1 + exp(u)) entry by entry, evaluated stably",
     source="softplus' = sigmoid", evaluate=lambda u: np.logaddexp(0.0, u), code="xp.logaddexp(0.0, {0})",
-    latex=r"\operatorname{{softplus}}{0}", derivative=lambda u: call("sigmoid", u), nonnegative=True, public=False,
+    latex=r"\operatorname{{softplus}}{0}", derivative=lambda u: call("sigmoid", u), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.log(1 + sympy.exp(t))), **ENTRYWISE_FACTS))
 
 
@@ -184,10 +203,14 @@ def _one_plus_exp(total: Node) -> Node | None:
 
 def log_of_sums_of_exponentials(n: Node) -> Node | None:
     """log(sum(exp(U))) = logsumexp(U); log(1 + exp(u)) = softplus(u);
-    log(Σ exp(uᵢ) + Σ cⱼ) = logaddexp over uᵢ and log cⱼ."""
+    log(Σ exp(uᵢ) + Σ cⱼ) = logaddexp over uᵢ and log cⱼ; log(softmax(u)) =
+    u − logsumexp(u) (which neither underflows to log 0 nor divides)."""
     if not (isinstance(n, Call) and n.name == "log"):
         return None
     (a,) = n.args
+    if isinstance(a, Call) and a.name == "softmax":
+        x = a.args[0]
+        return Add((x, Filled(Mul((MINUS_ONE_NODE, call("logsumexp", x))), x.shape)))
     if isinstance(a, Call) and a.name == "sum" and _exp_argument(a.args[0]) is not None:
         return call("logsumexp", a.args[0].args[0])  # type: ignore[attr-defined]
     u = _one_plus_exp(a)

@@ -10,7 +10,10 @@ from ..nodes import (
 )
 from ..ops import function
 from .base import Printer
-from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, precedence
+from .precedence import (
+    ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
+    precedence, quotient_order, written_terms,
+)
 
 T = r"\mathsf{T}"
 
@@ -69,8 +72,9 @@ class LatexPrinter(Printer):
         return rf"K_{{{n.m},{n.n}}}"
 
     def _Add(self, n: Add) -> str:
-        parts = [self.wrap(n.terms[0], SUM)]
-        for t in n.terms[1:]:
+        terms = positive_first(written_terms(n))
+        parts = [self.wrap(terms[0], SUM)]
+        for t in terms[1:]:
             if is_negative_term(t):
                 parts.append(" - " + self.wrap(negated(t), PRODUCT))
             else:
@@ -93,8 +97,9 @@ class LatexPrinter(Printer):
         return sign + top
 
     def _Hadamard(self, n: Hadamard) -> str:
-        text = self.wrap(n.factors[0], POWER)
-        for f in n.factors[1:]:
+        factors = quotient_order(n.factors)
+        text = self.wrap(factors[0], POWER)
+        for f in factors[1:]:
             if is_reciprocal(f):
                 text += r" \oslash " + self.wrap(f.base, POWER)  # type: ignore[attr-defined]
             else:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Call, Hadamard, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
+    Add, Call, Filled, Hadamard, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
 )
 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
@@ -37,6 +37,32 @@ def is_reciprocal(node: Node) -> bool:
     """A factor printed after a division sign: b⁻¹ for a scalar b (or .^-1 entry-wise)."""
     return (isinstance(node, Power) and isinstance(node.exponent, Number)
             and node.exponent.value == -1)
+
+
+def quotient_order(factors: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Entry-wise factors with the reciprocals last, read as quotients:
+    x ⊘ (1 + x∘²) rather than (1 + x∘²)∘⁻¹ ∘ x (a Hadamard product commutes)."""
+    plain = tuple(f for f in factors if not is_reciprocal(f))
+    return plain + tuple(f for f in factors if is_reciprocal(f)) if plain else factors
+
+
+def positive_first(terms: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Terms for people: a sum that begins with a minus begins with its first
+    positive term instead (sum(y) s − y, not −y + sum(y) s). Only the printers
+    for people use it; the input form keeps the tree's order."""
+    if not is_negative_term(terms[0]):
+        return terms
+    i = next((k for k, t in enumerate(terms) if not is_negative_term(t)), None)
+    return terms if i is None else (terms[i],) + terms[:i] + terms[i + 1:]
+
+
+def written_terms(node: Add) -> tuple[Node, ...]:
+    """The terms of a sum as written: a scalar spread over every entry (c in
+    X - c, a Filled term) is written as the scalar where another term carries
+    the shape, as the input language broadcasts it back."""
+    if node.is_scalar or all(isinstance(t, Filled) for t in node.terms):
+        return node.terms
+    return tuple(t.value if isinstance(t, Filled) else t for t in node.terms)
 
 
 def precedence(node: Node) -> int:

@@ -12,7 +12,10 @@ from ..nodes import (
 )
 from ..ops import function
 from .base import Printer
-from .precedence import ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, precedence
+from .precedence import (
+    ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
+    precedence, quotient_order, written_terms,
+)
 
 _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -59,8 +62,11 @@ class InputPrinter(Printer):
 
     # -- sums and products -----------------------------------------------------
     def _Add(self, node: Add) -> str:
-        parts = [self.wrap(node.terms[0], SUM + 1 if isinstance(node.terms[0], Add) else SUM)]
-        for term in node.terms[1:]:
+        return self.join_terms(written_terms(node))
+
+    def join_terms(self, terms: tuple[Node, ...]) -> str:
+        parts = [self.wrap(terms[0], SUM + 1 if isinstance(terms[0], Add) else SUM)]
+        for term in terms[1:]:
             if is_negative_term(term):
                 parts.append(" - " + self.wrap(negated(term), PRODUCT))
             else:
@@ -151,6 +157,12 @@ class TextPrinter(InputPrinter):
         plain = tuple(f for f in node.factors if not (f.is_scalar and is_reciprocal(f)))
         recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
         return super()._Mul(Mul(plain + recip) if plain and recip else node)
+
+    def _Add(self, node: Add) -> str:
+        return self.join_terms(positive_first(written_terms(node)))
+
+    def _Hadamard(self, node: Hadamard) -> str:
+        return super()._Hadamard(Hadamard(quotient_order(node.factors)))
 
     def _Number(self, node: Number) -> str:
         return format_number(node.value, exact=False)
