@@ -16,7 +16,7 @@ from ..nodes import (
     Add, Call, Filled, Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, negate,
     product, symbols_of,
 )
-from ..ops import REGISTRY, Function, function, lookup, suggest
+from ..ops import REGISTRY, SOLVE, Function, function, lookup, suggest
 from ..ops.constructs import KRONECKER
 from ..shapes import Size, SizeConflict, SizeTable, SizeVar
 from .declarations import Declaration
@@ -84,6 +84,14 @@ class _InferenceSizes:
         self.fresh = fresh  # a new free size (vector(c) has one)
         self.args = args
         self._describe = describe
+
+    def smaller(self, a: SizeVar, b: SizeVar) -> SizeVar | None:
+        if self.table.same(a, b):
+            return a
+        va, vb = self.table.find(a).value, self.table.find(b).value
+        if va is not None and vb is not None:
+            return a if va <= vb else b
+        return a if va == 1 else b if vb == 1 else None
 
     def argument(self, i: int) -> str:
         return f"{self.args[i].label} is {self.describe(i)}"
@@ -344,6 +352,8 @@ class Inference:
                 acc = self.multiply(acc, right, op, op_span, span, label)
             elif op == "/":
                 acc = self.divide(acc, right, op_span, label)
+            elif op == "\\":  # A \ B solves
+                acc = self.apply(function(SOLVE), [acc, right], span, label)
             elif op in (".*", "∘", "./"):
                 acc = self.hadamard(acc, right, op, op_span, label)
             else:

@@ -31,7 +31,7 @@ def _op_text(tok: Token) -> str:
     text = str(tok)
     if text in _MINUS:
         return "-"
-    return {"·": "*"}.get(text, text)
+    return {"·": "*", ".+": "+", ".-": "-"}.get(text, text)
 
 
 class _Builder(Transformer):
@@ -284,7 +284,6 @@ def _habit(text: str, pos: int) -> tuple[str, int, int] | None:
         if word is not None and len(word.group(0)) >= 3:
             return (f"'\\{word.group(0)}' is LaTeX; matdiff writes A' for a transpose, inv(A) for an inverse "
                     f"and plain names for symbols", pos, pos + 1 + len(word.group(0)))
-        return "'\\' (solve) is not yet part of matdiff: write inv(A)*b", pos, pos + 1
     if ch in "{}":
         return f"'{ch}' is LaTeX grouping; matdiff groups with parentheses: A^(-1), x'*(A + B)*x", pos, pos + 1
     if ch == "@":

@@ -3,8 +3,9 @@ entry-wise functions, the marker of functions SymPy has no form of, sizes in
 SymPy, and the facts every entry-wise function has."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from ..errors import DerivativeError, EvaluationError
 from ..nodes import Call
 from ..shapes import Size
 
@@ -42,3 +43,23 @@ def sympy_size(sympy: Any, s: Size) -> Any:
     for f in s.factors:
         out *= sympy.Symbol(f, integer=True, positive=True)
     return out
+
+
+def checked(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """The interpreter's form of a kernel that refuses values (a repeated
+    eigenvalue, a singular matrix) with a ValueError, as generated code does:
+    the same refusal as an EvaluationError."""
+    def evaluate(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return kernel(*args, **kwargs)
+        except ValueError as e:
+            raise EvaluationError(str(e)) from None
+    return evaluate
+
+
+def no_derivative(what: str) -> Callable[[Call, Sequence[Any]], Any]:
+    """The differential rule of a function that has none matdiff can write
+    (the eigenvectors: second derivatives of eigenvalues are not available)."""
+    def rule(node: Call, d: Sequence[Any]) -> Any:
+        raise DerivativeError(f"the derivative of {what} is not available")
+    return rule

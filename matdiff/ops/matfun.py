@@ -23,7 +23,7 @@ from ..lazy_numpy import np
 from ..errors import DerivativeError, EvaluationError
 from ..nodes import Add, Call, Identity, Inverse, MatPower, Mul, Node, Number, Transpose, Zero, scalars_out
 from . import signatures as sig
-from .forms import no_sympy_form
+from .forms import checked, no_derivative, no_sympy_form
 from .registry import Function, call, function, register, register_chain_rule
 
 
@@ -135,12 +135,6 @@ def _frechet2_differential(node: Call, d: Sequence[Node | None]) -> Node:
     if dE2 is not None:
         terms.append(call(node.name, X, E1, dE2, shape=node.shape))
     return terms[0] if len(terms) == 1 else terms[0] + terms[1]
-
-
-def _no_derivative(what: str):
-    def rule(node: Call, d: Sequence[Node | None]) -> Node:
-        raise DerivativeError(f"the derivative of {what} is not available")
-    return rule
 
 
 def derivative_at_identity(f: str, X: Node) -> Node:
@@ -259,7 +253,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}})",
         latex=rf"K_{{{{{tex}}}}}{{0}}", text=f"K_{f}({{0}})", family="matrix",
-        source="vec(L_f(X)[E]) = K_f(X) vec(E)", differential=_no_derivative(f"K_{f}"),
+        source="vec(L_f(X)[E]) = K_f(X) vec(E)", differential=no_derivative(f"K_{f}"),
         public=False, helpers=HELPERS))
     register(Function(
         name="kron_form2_" + f, arity=2, shape_rule=_flattened_square,
@@ -267,18 +261,11 @@ def _register_matrix_function(f: str, tex: str) -> None:
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}}, {{1}})",
         latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"K²_{f}({{0}})[{{1}}]",
         family="matrix", source="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
-        differential=_no_derivative(f"K²_{f}"), public=False, helpers=HELPERS))
+        differential=no_derivative(f"K²_{f}"), public=False, helpers=HELPERS))
 
 
 for _f, _tex in MATRIX_FUNCTIONS.items():
     _register_matrix_function(_f, _tex)
-
-
-def _eigenvectors_checked(X: np.ndarray) -> np.ndarray:
-    try:
-        return _eigenvectors(X)
-    except ValueError as e:
-        raise EvaluationError(str(e)) from None
 
 
 register(Function(
@@ -289,8 +276,8 @@ register(Function(
 register(Function(
     name="eigvecs", arity=1, shape_rule=sig.square_to_square,
     summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",
-    evaluate=_eigenvectors_checked, code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
-    source="numpy.linalg.eigh", differential=_no_derivative("eigenvectors (second derivatives of eigvals)"),
+    evaluate=checked(_eigenvectors), code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
+    source="numpy.linalg.eigh", differential=no_derivative("eigenvectors (second derivatives of eigvals)"),
     public=False, helpers=(_eigenvectors,), orthogonal_result=True))
 
 

@@ -1,6 +1,8 @@
 """Matrix functions and reductions: trace, determinant, log-determinant,
-adjugate, diag, vec, sum, norms and the inner product (the true matrix
-functions and eigenvalues live in matfun.py).
+adjugate, diag, vec, sum, norms, the inner product, the extreme entries, the
+count and the mean of the entries (the true matrix functions and eigenvalues
+live in matfun.py, solves in linalg.py, extreme eigenvalues and singular
+values in spectral.py).
 Equation numbers refer to The Matrix Cookbook (Petersen & Pedersen, 2012).
 """
 from __future__ import annotations
@@ -11,11 +13,11 @@ from typing import Any, Callable, Sequence
 from ..lazy_numpy import np
 
 from ..nodes import (
-    Add, Call, Commutation, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
-    Zero, carries_transpose,
+    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
+    Power, Symbol, Transpose, Zero, carries_transpose,
 )
 from ..shapes import ONE, Size
-from .forms import no_sympy_form, sympy_size
+from .forms import checked, no_sympy_form, sympy_size
 from . import signatures as sig
 from .registry import Function, call, function, register
 
@@ -257,7 +259,7 @@ register(Function(
     name="logdet", arity=1, shape_rule=sig.square_to_scalar, summary="log of the determinant (defined where det > 0)",
     family="reduction", source="Cookbook (43): d log det X = tr(X⁻¹ dX)", domain="spd",
     evaluate=lambda X: _scalar(_logdet(X)), code="_logdet({0})", definite_code="_logdet_spd({0})",
-    helpers=(_logdet, _logdet_spd), latex=r"\log\det{0}", differential=_logdet_differential,
+    helpers=(_logdet,), definite_helpers=(_logdet_spd,), latex=r"\log\det{0}", differential=_logdet_differential,
     transpose_invariant=True, scalar_form=lambda a: call("log", a),
     sympy=lambda sympy, n, a: sympy.log(sympy.Determinant(a[0]))))
 register(Function(
@@ -347,3 +349,102 @@ def diagonal(M: Node) -> Node:
 
 def symmetric_part(M: Node) -> Node:
     return call("sym", M)
+
+
+def norm2(M: Node) -> Node:
+    return call("norm2", M)
+
+
+# -- extreme entries, counts and means --------------------------------------------------
+def _onehot(U, largest):
+    """The indicator of the largest (or smallest) entry of U, refused at a tie
+    (there max and min are not differentiable)."""
+    target = np.max(U) if largest else np.min(U)
+    hits = np.argwhere(U == target)
+    if len(hits) > 1:
+        where = ", ".join("(%d, %d)" % (i + 1, j + 1) for i, j in hits[:3])
+        raise ValueError("%s is attained at %d entries at these values (a tie at %s%s), and is not "
+                         "differentiable there" % ("the largest entry" if largest else "the smallest entry",
+                                                   len(hits), where, ", ..." if len(hits) > 3 else ""))
+    out = np.zeros_like(U, dtype=float)
+    out[tuple(hits[0])] = 1.0
+    return out
+
+
+def _extreme_differential(node: Call, d: Sequence[Node | None]) -> Node:
+    """d max(U) = ⟨e, dU⟩ with e the indicator of the arg max (a simple one)."""
+    (U,), (dU,) = node.args, d
+    e = call("onehot_max" if node.name == "max" else "onehot_min", U)
+    return call("inner", e, dU)  # type: ignore[arg-type]
+
+
+def _constant(node: Call, d: Callable[[Node], Node | None]) -> Node:
+    return Zero(node.shape)  # piecewise constant: no derivative where it is defined
+
+
+def _count_code(node: Call, size: Callable[[Size], str]) -> str:
+    rows, cols = node.args[0].shape
+    return f"float({size(rows * cols)})"
+
+
+def _count_rules(n: Call) -> Node | None:
+    """numel(U) depends on U's shape only: a number for known sizes, else the
+    count of the first symbol of that shape inside U (numel(X w − y) = numel(y))."""
+    (U,) = n.args
+    count = U.shape[0] * U.shape[1]
+    if count.value is not None:
+        return Number(Fraction(count.value))
+    if isinstance(U, Symbol):
+        return None
+    for node in U.walk():
+        if isinstance(node, Symbol) and node.shape == U.shape:
+            return call("numel", node)
+        if isinstance(node, Differential) and node.var.shape == U.shape:
+            return call("numel", node.var)
+    return None
+
+
+def _count_sympy(sympy: Any, n: Call, args: list) -> Any:
+    rows, cols = n.args[0].shape
+    return sympy_size(sympy, rows * cols)
+
+
+def _mean_rules(n: Call) -> Node | None:
+    """mean(U) = sum(U) / numel(U)."""
+    (U,) = n.args
+    return Mul((entry_sum(U), Power(call("numel", U), Number(Fraction(-1)))))
+
+
+def _extreme_value(largest: bool) -> Callable[[Any], Any]:
+    return lambda U: _scalar(np.max(U) if largest else np.min(U))
+
+
+def _onehot_of(largest: bool) -> Callable[[Any], Any]:
+    return lambda U: _onehot(U, largest)
+
+
+for _name, _largest in (("max", True), ("min", False)):
+    register(Function(
+        name=_name, arity=1, shape_rule=sig.any_to_scalar, family="reduction",
+        summary=f"{'largest' if _largest else 'smallest'} entry", source="d max(U) = ⟨e, dU⟩, e the indicator "
+        "of the arg max (where it is unique)", evaluate=_extreme_value(_largest),
+        code=f"xp.{_name}({{0}})", latex=rf"\{_name}{{0}}", differential=_extreme_differential,
+        transpose_invariant=True, scalar_form=_identity,
+        sympy=no_sympy_form))
+    register(Function(
+        name=f"onehot_{_name}", arity=1, shape_rule=sig.elementwise, family="matrix", public=False,
+        summary=f"the indicator of the {'largest' if _largest else 'smallest'} entry (internal)",
+        source="numpy.argmax", evaluate=checked(_onehot_of(_largest)),
+        code=f"_onehot({{0}}, {_largest})", helpers=(_onehot,), latex=rf"e_{{{{\arg\{_name}}}}}{{0}}",
+        shortcut=_constant, nonnegative=True, sympy=no_sympy_form))
+register(Function(
+    name="numel", arity=1, shape_rule=sig.any_to_scalar, summary="the number of entries", family="reduction",
+    source="constant", evaluate=lambda U: _scalar(float(U.size)), code=_count_code,
+    latex=r"\operatorname{{numel}}{0}", shortcut=_constant, simplify=_count_rules, nonnegative=True,
+    transpose_invariant=True, sympy=_count_sympy))
+register(Function(
+    name="mean", arity=1, shape_rule=sig.any_to_scalar, summary="the average of the entries", family="reduction",
+    source="mean(U) = sum(U) / numel(U)", evaluate=lambda U: _scalar(np.mean(U)), code="xp.mean({0})",
+    latex=r"\operatorname{{mean}}{0}", linear=True, positive_linear=True, transpose_invariant=True,
+    scalar_form=_identity, simplify=_mean_rules,
+    sympy=lambda sympy, n, a: _entry_sum_sympy(sympy, n, a) / _count_sympy(sympy, n, a)))

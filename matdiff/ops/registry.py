@@ -76,10 +76,13 @@ class Function:
     code: CodeForm | None = None   # the array-namespace template every backend spells
     helpers: tuple[Callable, ...] = ()  # functions whose source the generated module ships with `code`
     definite_code: CodeForm | None = None  # the form for a positive definite argument (Cholesky)
+    definite_helpers: tuple[Callable, ...] = ()  # the helpers `definite_code` ships
     # where a backend differs: backend name -> (its template, the helpers it ships)
     backend_code: Mapping[str, tuple[CodeForm, tuple[Callable, ...]]] = field(default_factory=dict)
     latex: str | None = None       # LaTeX, '{0}' for the argument
     text: str | None = None        # how the text printer writes it, if not `name(...)`
+    infix: bool = False            # text and LaTeX are an operator between the arguments (A \ B)
+    reads_as_product: bool = False  # its text is a product (U(X) V(X)ᵀ): parenthesised as one
     sympy: SympyForm | None = None  # None: an opaque applied function of the right shape
     domain: str | None = None      # what check() draws for its argument: POSITIVE or a structure's name
 
@@ -189,6 +192,13 @@ class _ResolvedSizes:
 
     def fresh(self) -> Size:
         raise AssertionError("a resolved shape has no free sizes")
+
+    def smaller(self, a: Size, b: Size) -> Size | None:
+        if a == b:
+            return a
+        if a.value is not None and b.value is not None:
+            return a if a.value <= b.value else b
+        return a if a.is_one else b if b.is_one else None
 
     def argument(self, i: int) -> str:
         return f"argument {i + 1} is {self.describe(i)}"

@@ -18,6 +18,7 @@ class SizeAlgebra(Protocol, Generic[D]):
     def fail(self, message: str) -> None: ...
     def text(self, a: D) -> str: ...
     def fresh(self) -> D: ...
+    def smaller(self, a: D, b: D) -> D | None: ...  # min(a, b) where the sizes tell it, else None
     def argument(self, i: int) -> str: ...  # "A is a 2×3 matrix": argument i for messages
     def describe(self, i: int) -> str: ...  # "a 2×3 matrix": the shape of argument i
 
@@ -25,7 +26,7 @@ class SizeAlgebra(Protocol, Generic[D]):
 ShapeRule = Callable[["SizeAlgebra", str, Sequence[tuple]], tuple]
 
 
-def _square(alg: SizeAlgebra, name: str, shape: tuple) -> None:
+def square(alg: SizeAlgebra, name: str, shape: tuple) -> None:
     r, c = shape
     if alg.is_one(r) and alg.is_one(c):
         return
@@ -39,12 +40,12 @@ def elementwise(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
 
 
 def square_to_scalar(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
-    _square(alg, name, shapes[0])
+    square(alg, name, shapes[0])
     return (alg.one, alg.one)
 
 
 def square_to_square(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
-    _square(alg, name, shapes[0])
+    square(alg, name, shapes[0])
     return shapes[0]
 
 
@@ -63,12 +64,12 @@ def diagonal(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
         return (r, r)
     if alg.is_one(r):
         alg.fail("diag needs a column vector or a square matrix, not a row vector (transpose it first)")
-    _square(alg, name, shapes[0])
+    square(alg, name, shapes[0])
     return (r, alg.one)
 
 
 def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
-    _square(alg, name, shapes[0])
+    square(alg, name, shapes[0])
     return (shapes[0][0], alg.one)
 
 

@@ -272,7 +272,7 @@ class CodePrinter(Printer):
         fn = function(n.name)
         form, helpers = fn.code_for(self.spelling.name)
         if fn.definite_code is not None and is_positive_definite(n.args[0]):
-            form = fn.definite_code  # a Cholesky kernel for a declared positive definite argument
+            form, helpers = fn.definite_code, fn.definite_helpers  # Cholesky for a declared spd argument
         template = form(n, self.size) if callable(form) else form
         # An argument that is a call's sole content, "f({0})", needs no parentheses;
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.

@@ -32,6 +32,8 @@ class LatexPrinter(Printer):
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
             return POWER
+        if isinstance(node, Call) and (function(node.name).infix or function(node.name).reads_as_product):
+            return PRODUCT
         return precedence(node)
 
     def wrap(self, node: Node, level: int) -> str:
@@ -129,6 +131,9 @@ class LatexPrinter(Printer):
     def _Call(self, n: Call) -> str:
         fn = function(n.name)
         template = fn.latex_form()
+        if fn.infix:  # A \backslash B
+            left, right = n.args
+            return template.format(self.wrap(left, PRODUCT), self.wrap(right, POWER))
         args = [self.doprint(a) for a in n.args]
         if fn.arity == 1 and r"\left" not in template:
             return template.format(rf"\left({args[0]}\right)")

@@ -138,6 +138,11 @@ class InputPrinter(Printer):
         return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
 
 
+def _reads_as_product(node: Call) -> bool:
+    fn = function(node.name)
+    return fn.infix or fn.reads_as_product
+
+
 class TextPrinter(InputPrinter):
     """Unicode text as a person writes it: Aᵀ Bᵀ, (A + Aᵀ) x, -X⁻¹ dX X⁻¹."""
 
@@ -150,6 +155,8 @@ class TextPrinter(InputPrinter):
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
             return POWER  # a scalar chain (xᵀ A y) reads unambiguously by juxtaposition
+        if isinstance(node, Call) and _reads_as_product(node):
+            return PRODUCT
         return precedence(node)
 
     def _Mul(self, node: Mul) -> str:
@@ -168,9 +175,13 @@ class TextPrinter(InputPrinter):
         return format_number(node.value, exact=False)
 
     def _Call(self, node: Call) -> str:
-        form = function(node.name).text  # internal functions have a mathematical form: L_expm(X)[E]
+        fn = function(node.name)
+        form = fn.text  # internal functions have a mathematical form: L_expm(X)[E]
         if form is None:
             return super()._Call(node)
+        if fn.infix:  # A \ B: left-associative at the level of products
+            left, right = node.args
+            return form.format(self.wrap(left, PRODUCT), self.wrap(right, POWER))
         return form.format(*(self.doprint(a) for a in node.args))
 
     def _Filled(self, node: Filled) -> str:
