@@ -15,6 +15,11 @@ inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
 sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
 
 
+def _softmax(u: np.ndarray) -> np.ndarray:
+    e = np.exp(u - u.max())
+    return e / e.sum()
+
+
 def draw(spec: str, seed: int) -> dict[str, np.ndarray | float]:
     """'A:3x4 x:4 a:s X:4x4:inv S:3x3:spd p:4:pos' -> seeded values."""
     g = np.random.default_rng(seed)
@@ -287,6 +292,87 @@ ROWS = [
      None, None),
     ("diag-gradient", "sum(diag(x) .* A)", "x", None, "x:3 A:3x3", lambda d: np.sum(np.diag(d["x"]) * d["A"]),
      lambda d: np.diag(d["A"]), "diag(A)"),
+    # ---- SPEC §6: broadcasting of scalars in sums
+    ("bc-scalar-minus-vector", "c - x", "x", None, "c:s x:4", lambda d: d["c"] - d["x"], lambda d: -np.eye(4), "-I"),
+    ("bc-inner-plus-vector", "x'*y + z", "x", None, "x:3 y:3 z:5", lambda d: d["x"] @ d["y"] + d["z"],
+     lambda d: np.outer(np.ones(5), d["y"]), "vector(1) yᵀ"),
+    ("bc-matrix-minus-scalar", "sum((X - c).^2)", "c", None, "X:3x4 c:s", lambda d: np.sum((d["X"] - d["c"]) ** 2),
+     lambda d: -2 * np.sum(d["X"] - d["c"]), None),
+    ("bc-dot-operators", "sum(exp(X .- c) .+ 1)", "X", None, "X:3x4 c:s", lambda d: np.sum(np.exp(d["X"] - d["c"]) + 1),
+     lambda d: np.exp(d["X"] - d["c"]), "exp(X - c)"),
+    ("bc-logistic-bias", "sum(log(1 + exp(-y.*(X*w + c))))", "c", None, "X:6x3 y:6 w:3 c:s",
+     lambda d: np.sum(np.log1p(np.exp(-d["y"] * (d["X"] @ d["w"] + d["c"])))),
+     lambda d: -np.sum(d["y"] * sig(-d["y"] * (d["X"] @ d["w"] + d["c"]))), "-sum(sigmoid(-(y ∘ (X w + c))) ∘ y)"),
+    # ---- SPEC §6: new entry-wise functions (derivatives written by hand)
+    ("fn-sinh", "sum(sinh(x) .* y)", "x", None, "x:4 y:4", lambda d: np.sinh(d["x"]) @ d["y"],
+     lambda d: np.cosh(d["x"]) * d["y"], "cosh(x) ∘ y"),
+    ("fn-cosh", "sum(cosh(A*x))", "x", None, "A:5x3 x:3", lambda d: np.sum(np.cosh(d["A"] @ d["x"])),
+     lambda d: d["A"].T @ np.sinh(d["A"] @ d["x"]), "Aᵀ sinh(A x)"),
+    ("fn-log1p", "sum(log1p(x))", "x", None, "x:4:pos", lambda d: np.sum(np.log1p(d["x"])),
+     lambda d: 1 / (1 + d["x"]), "(1 + x)∘⁻¹"),
+    ("fn-expm1", "sum(expm1(X) .* A)", "X", None, "X:3x4 A:3x4", lambda d: np.sum(np.expm1(d["X"]) * d["A"]),
+     lambda d: np.exp(d["X"]) * d["A"], "exp(X) ∘ A"),
+    ("fn-softplus", "sum(softplus(X*w))", "w", None, "X:6x3 w:3", lambda d: np.sum(np.logaddexp(0, d["X"] @ d["w"])),
+     lambda d: d["X"].T @ sig(d["X"] @ d["w"]), "Xᵀ sigmoid(X w)"),
+    ("fn-sech", "sum(sech(x))", "x", None, "x:4", lambda d: np.sum(1 / np.cosh(d["x"])),
+     lambda d: -np.tanh(d["x"]) / np.cosh(d["x"]), "-(sech(x) ∘ tanh(x))"),
+    ("fn-step", "sum(step(x) .* x)", "x", None, "x:4", lambda d: np.sum((d["x"] > 0) * d["x"]),
+     lambda d: (d["x"] > 0).astype(float), "step(x)"),
+    # ---- SPEC §6: log-sum-exp and softmax (the textbook forms)
+    ("fn-logsumexp-vector", "logsumexp(x)", "x", None, "x:5", lambda d: np.log(np.sum(np.exp(d["x"]))),
+     lambda d: np.exp(d["x"]) / np.sum(np.exp(d["x"])), "softmax(x)"),
+    ("fn-logsumexp-matrix", "logsumexp(X)", "X", None, "X:3x4", lambda d: np.log(np.sum(np.exp(d["X"]))),
+     lambda d: np.exp(d["X"]) / np.sum(np.exp(d["X"])), "exp(X - logsumexp(X))"),
+    ("fn-softmax-jacobian", "softmax(x)", "x", None, "x:5", lambda d: np.exp(d["x"]) / np.sum(np.exp(d["x"])),
+     lambda d: np.diag(_softmax(d["x"])) - np.outer(_softmax(d["x"]), _softmax(d["x"])),
+     "diag(softmax(x)) - softmax(x) softmax(x)ᵀ"),
+    ("fn-cross-entropy", "-y'*log(softmax(z))", "z", None, "y:5:pos z:5", lambda d: -d["y"] @ np.log(_softmax(d["z"])),
+     lambda d: np.sum(d["y"]) * _softmax(d["z"]) - d["y"], "sum(y) softmax(z) - y"),
+    ("fn-softmax-layer", "y'*log(softmax(W*x))", "W", None, "y:4 W:4x3 x:3",
+     lambda d: d["y"] @ np.log(_softmax(d["W"] @ d["x"])),
+     lambda d: np.outer(d["y"] - np.sum(d["y"]) * _softmax(d["W"] @ d["x"]), d["x"]), None),
+    # ---- SPEC §6: extreme entries and means
+    ("fn-max", "max(A*x)", "x", None, "A:5x3 x:3", lambda d: np.max(d["A"] @ d["x"]),
+     lambda d: d["A"][np.argmax(d["A"] @ d["x"])], "Aᵀ onehot_max(A x)"),
+    ("fn-min", "min(X)", "X", None, "X:3x4", lambda d: np.min(d["X"]),
+     lambda d: (d["X"] == d["X"].min()).astype(float), "onehot_min(X)"),
+    ("fn-mean", "mean((X*w - y).^2)", "w", None, "X:6x3 w:3 y:6", lambda d: np.mean((d["X"] @ d["w"] - d["y"]) ** 2),
+     lambda d: 2 * d["X"].T @ (d["X"] @ d["w"] - d["y"]) / 6, "2 Xᵀ (X w - y) / numel(y)"),
+    ("fn-numel", "numel(X) * tr(A)", "A", None, "X:3x4 A:2x2", lambda d: 12 * np.trace(d["A"]),
+     lambda d: 12 * np.eye(2), "numel(X) I"),
+    # ---- SPEC §6: solves, never an inverse the user did not write
+    ("fn-solve-rhs", "solve(A, B)", "B", None, "A:3x3:inv B:3x4", lambda d: np.linalg.solve(d["A"], d["B"]),
+     lambda d: np.kron(np.eye(4), inv(d["A"])), "I ⊗ A⁻¹"),
+    ("fn-solve-matrix", "y'*solve(A, x)", "A", None, "A:3x3:inv x:3 y:3",
+     lambda d: d["y"] @ np.linalg.solve(d["A"], d["x"]),
+     lambda d: -np.outer(np.linalg.solve(d["A"].T, d["y"]), np.linalg.solve(d["A"], d["x"])), "-(Aᵀ \\ y) (A \\ x)ᵀ"),
+    ("fn-backslash", "x'*(A \\ x)", "x", None, "A:4x4:inv x:4", lambda d: d["x"] @ np.linalg.solve(d["A"], d["x"]),
+     lambda d: np.linalg.solve(d["A"], d["x"]) + np.linalg.solve(d["A"].T, d["x"]), "A \\ x + Aᵀ \\ x"),
+    ("fn-gp-nlml", "0.5*y'*solve(K, y) + sum(log(diag(chol(K))))", "y", "K: matrix(n,n) spd", "K:4x4:spd y:4",
+     lambda d: 0.5 * d["y"] @ np.linalg.solve(d["K"], d["y"]) + np.sum(np.log(np.diag(np.linalg.cholesky(d["K"])))),
+     lambda d: np.linalg.solve(d["K"], d["y"]), "K \\ y"),
+    # ---- SPEC §6: the Cholesky factor (2 Σ log Lᵢᵢ = log det S)
+    ("fn-chol-logdet", "2*sum(log(diag(chol(S))))", "S", "S: matrix(n,n) spd", "S:4x4:spd",
+     lambda d: np.linalg.slogdet(d["S"])[1], lambda d: inv(d["S"]), None),
+    # ---- SPEC §6: extreme eigenvalues and singular values
+    ("fn-eigmax", "eigmax(S)", "S", "S: matrix(n,n) symmetric", "S:4x4:sym", lambda d: np.linalg.eigvalsh(d["S"])[-1],
+     lambda d: np.outer(np.linalg.eigh(d["S"])[1][:, -1], np.linalg.eigh(d["S"])[1][:, -1]), "v_max(S) v_max(S)ᵀ"),
+    ("fn-eig-spread", "eigmax(S) - eigmin(S)", "S", "S: matrix(n,n) symmetric", "S:4x4:sym",
+     lambda d: np.ptp(np.linalg.eigvalsh(d["S"])),
+     lambda d: (lambda V: np.outer(V[:, -1], V[:, -1]) - np.outer(V[:, 0], V[:, 0]))(np.linalg.eigh(d["S"])[1]),
+     "v_max(S) v_max(S)ᵀ - v_min(S) v_min(S)ᵀ"),
+    ("fn-nucnorm", "nucnorm(X)", "X", None, "X:4x3", lambda d: np.linalg.svd(d["X"], compute_uv=False).sum(),
+     lambda d: (lambda U, s, Vt: U @ Vt)(*np.linalg.svd(d["X"], full_matrices=False)), "U(X) V(X)ᵀ"),
+    ("fn-opnorm", "opnorm(X)", "X", None, "X:3x5", lambda d: np.linalg.norm(d["X"], 2),
+     lambda d: (lambda U, s, Vt: np.outer(U[:, 0], Vt[0]))(*np.linalg.svd(d["X"])), "u₁(X) v₁(X)ᵀ"),
+    ("fn-opnorm-vector", "opnorm(x)", "x", None, "x:4", lambda d: np.linalg.norm(d["x"]),
+     lambda d: d["x"] / np.linalg.norm(d["x"]), "x / norm2(x)"),
+    ("fn-svdvals", "svdvals(X)'*y", "X", "X: matrix(4,3)", "X:4x3 y:3",
+     lambda d: np.linalg.svd(d["X"], compute_uv=False) @ d["y"],
+     lambda d: (lambda U, s, Vt: U @ np.diag(d["y"]) @ Vt)(*np.linalg.svd(d["X"], full_matrices=False)),
+     "U(X) diag(y) V(X)ᵀ"),
+    ("fn-svdvals-jacobian", "svdvals(X)", "X", "X: matrix(3,4)", "X:3x4",
+     lambda d: np.linalg.svd(d["X"], compute_uv=False), None, None),
 ]
 
 
