@@ -12,9 +12,10 @@ by replacing subexpressions with same-shaped parts.
 
 Conventions of the translation: every value is a 2-D array (scalars 1×1);
 sizes are named m, n, p (set to distinct integers when evaluated). Domains are
-respected by construction: log, sqrt and fractional powers see x∘x + 1,
-inverses and determinants see T Tᵀ + I or I + 0.1 tanh(T), matrix functions
-bounded or positive definite arguments, eigvals a T Tᵀ + S with S symmetric.
+respected by construction: log, sqrt, log1p and fractional powers see x∘x + 1
+(or x∘x), inverses, solves and determinants see T Tᵀ + I or I + 0.1 tanh(T),
+matrix functions and chol bounded or positive definite arguments, eigvals,
+eigmax and eigmin a T Tᵀ + S with S symmetric; sinh, cosh, expm1 see tanh(u).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import Any, Callable, Sequence
 SIZES = ("m", "n", "p")
 SIZE_VALUES = {"m": 3, "n": 4, "p": 5}
 ENTRYWISE = ("sin", "cos", "tan", "arcsin", "arccos", "arctan", "exp", "log", "sqrt", "tanh", "abs", "sign",
-             "relu", "sigmoid")
+             "relu", "sigmoid", "sinh", "cosh", "log1p", "expm1", "softplus", "sech")
 # Names that generated code uses for its own purposes (sizes, temporaries,
 # modules, builtins, Python keywords): symbols renamed to them must not clash.
 CODE_NAMES = ("n", "m", "p", "t0", "np", "t1", "q", "scipy", "float", "lambda", "value", "k", "in", "s", "t")
@@ -257,12 +258,18 @@ class Generator:
         return Expr(text, code, rows, cols, kids, rebuild, frozenset(features))
 
     def sum(self, rows, cols, depth):
-        op = self.c.choice(("+", "-"))
+        op = self.c.choice(("+", "-", ".+", ".-"))
+        scalar_first = (rows, cols) != ("1", "1") and self.c.chance(0.25)  # c + X: c on every entry
+        scalar_second = (rows, cols) != ("1", "1") and not scalar_first and self.c.chance(0.2)
 
         def build(k):
-            return self._node(f"({k[0].text} {op} {k[1].text})", f"({k[0].code} {op} {k[1].code})", rows, cols, k,
-                              build)
-        return build((self.expr(rows, cols, depth), self.expr(rows, cols, depth)))
+            a, b = k
+            plain = op.lstrip(".")
+            return self._node(f"({a.text} {op} {b.text})", f"({a.code} {plain} {b.code})", rows, cols, k, build,
+                              "broadcast" if a.shape != b.shape else "")
+        first = self.expr("1", "1", depth) if scalar_first else self.expr(rows, cols, depth)
+        second = self.expr("1", "1", depth) if scalar_second else self.expr(rows, cols, depth)
+        return build((first, second))
 
     def product(self, rows, cols, depth):
         inner = self.c.choice(("1",) + SIZES)
@@ -318,8 +325,14 @@ class Generator:
                 text, code = f"{name}(({u}) .* ({u}) + {one})", f"np.{name}({t} * {t} + 1)"
             elif name in ("arcsin", "arccos", "tan"):
                 text, code = f"{name}(0.5*tanh({u}))", f"np.{name}(0.5 * np.tanh({t}))"
-            elif name == "exp":
-                text, code = f"exp(tanh({u}))", f"np.exp(np.tanh({t}))"
+            elif name in ("exp", "sinh", "cosh", "expm1"):
+                text, code = f"{name}(tanh({u}))", f"np.{name}(np.tanh({t}))"
+            elif name == "log1p":
+                text, code = f"log1p(({u}) .* ({u}))", f"np.log1p({t} * {t})"
+            elif name == "softplus":
+                text, code = f"softplus({u})", f"np.logaddexp(0.0, {t})"
+            elif name == "sech":
+                text, code = f"sech({u})", f"(1 / np.cosh({t}))"
             elif name == "relu":
                 text, code = f"relu({u})", f"np.maximum({t}, 0.0)"
             elif name == "sigmoid":
@@ -372,10 +385,12 @@ class Generator:
 
     def square(self, rows, cols, depth):
         k = rows
-        options = ["inv", "power", "negative_power", "adj", "diag", "identity_sum"]
+        options = ["inv", "power", "negative_power", "adj", "diag", "identity_sum", "chol", "solve"]
         if not self.oracle_only:
             options += ["expm", "logm", "sqrtm"]
         what = self.c.choice(options)
+        if what == "solve":
+            return self.solve(k, k, depth)
         if what == "diag":
             def build(kids):
                 return self._node(f"diag({kids[0].text})", f"np.diag({kids[0].code}[:, 0])", k, k, kids, build,
@@ -399,6 +414,11 @@ class Generator:
                                   kids, build, "expm")
             return build((self.expr(k, k, depth),))
         inner = self.invertible(k, depth) if what in ("inv", "negative_power", "adj") else self.spd(k, depth)
+        if what == "chol":
+            def build(kids):
+                return self._node(f"chol({kids[0].text})", f"np.linalg.cholesky({kids[0].code})", k, k, kids, build,
+                                  "chol")
+            return build((inner,))
 
         def build(kids):
             t, c = kids[0].text, kids[0].code
@@ -412,9 +432,33 @@ class Generator:
             return self._node(text, code, k, k, kids, build, what)
         return build((inner,))
 
+    def solve(self, rows, cols, depth):
+        """A \\ B or solve(A, B) with A invertible by construction."""
+        infix = self.c.chance(0.5)
+
+        def build(kids):
+            a, b = kids
+            text = f"({a.text} \\ ({b.text}))" if infix else f"solve({a.text}, {b.text})"
+            return self._node(text, f"np.linalg.solve({a.code}, {b.code})", rows, cols, kids, build, "solve")
+        return build((self.invertible(rows, depth), self.expr(rows, cols, depth)))
+
     def vector(self, rows, cols, depth):
-        what = self.c.choice(("diag", "eigvals", "filled"))
+        what = self.c.choice(("diag", "eigvals", "filled", "softmax", "svdvals", "solve"))
         k = rows
+        if what == "solve":
+            return self.solve(k, "1", depth)
+        if what == "softmax":
+            def build(kids):
+                t = kids[0].code
+                return self._node(f"softmax({kids[0].text})", f"(np.exp({t}) / np.sum(np.exp({t})))", k, "1", kids,
+                                  build, "softmax")
+            return build((self.expr(k, "1", depth),))
+        if what == "svdvals":
+            def build(kids):  # + I makes the argument square to matdiff too (undeclared vectors have own sizes)
+                return self._node(f"svdvals({kids[0].text} + I)",
+                                  f"np.linalg.svd({kids[0].code} + np.eye({_n(k)}), compute_uv=False).reshape(-1, 1)",
+                                  k, "1", kids, build, "svdvals")
+            return build((self.expr(k, k, depth),))
         if what == "diag":
             def build(kids):
                 return self._node(f"diag({kids[0].text})", f"np.diag({kids[0].code}).reshape(-1, 1)", k, "1", kids,
@@ -437,7 +481,8 @@ class Generator:
 
     def reduction(self, rows, cols, depth):
         what = self.c.choice(("tr", "det", "logdet", "log_det", "sum", "norm1", "norm2", "norm2_squared",
-                              "inner", "dot", "kron_trace", "kron_sum", "vec_sum", "eigvals_sum"))
+                              "inner", "dot", "kron_trace", "kron_sum", "vec_sum", "eigvals_sum", "logsumexp",
+                              "mean", "max", "min", "nucnorm", "opnorm", "eigmax", "eigmin"))
         k = self.c.choice(SIZES)
         j = self.c.choice(SIZES)
 
@@ -472,6 +517,16 @@ class Generator:
                 return self._node(*scalar(f"tr(({a.text}) ⊗ ({b.text}))", f"np.trace(np.kron({a.code}, {b.code}))"),
                                   "1", "1", kids, build, "kron")
             return build((self.expr(k, k, depth), self.expr(j, j, depth)))
+        if what in ("eigmax", "eigmin"):
+            spd, symmetric = self.spd(k, depth), self.symbol(k, k, "symmetric")
+
+            def build(kids):
+                a, s = kids
+                index = -1 if what == "eigmax" else 0
+                return self._node(*scalar(f"{what}({a.text} + {s.text})",
+                                          f"np.linalg.eigh({a.code} + {s.code})[0][{index}]"), "1", "1", kids, build,
+                                  what)
+            return build((spd, symmetric))
         if what == "eigvals_sum":
             vec = self.vector(k, "1", depth)
 
@@ -489,6 +544,12 @@ class Generator:
                 "norm2": (f"norm2({t})", f"np.sqrt(np.sum({c} * {c}))"),
                 "norm2_squared": (f"norm2({t})^2", f"np.sum({c} * {c})"),
                 "vec_sum": (f"sum(vec({t}) .* vec({t}))", f"np.sum({c}.T.reshape(-1) ** 2)"),
+                "logsumexp": (f"logsumexp({t})", f"np.log(np.sum(np.exp({c})))"),
+                "mean": (f"mean({t})", f"np.mean({c})"),
+                "max": (f"max({t})", f"np.max({c})"),
+                "min": (f"min({t})", f"np.min({c})"),
+                "nucnorm": (f"nucnorm({t})", f"np.sum(np.linalg.svd({c}, compute_uv=False))"),
+                "opnorm": (f"opnorm({t})", f"np.linalg.svd({c}, compute_uv=False)[0]"),
             }[what]
             return self._node(*scalar(text, code), "1", "1", kids, build, what)
         return build((self.expr(*shape, depth),))

@@ -2,7 +2,8 @@
 operator table allows, written from that table alone (not from matdiff's
 printers): sums 1, products 2 (juxtaposition, *, /, .*, ./, ⊗), unary minus 3,
 powers and postfix operators 4; one level associates to the left; the right
-operand of juxtaposition is a power, of the other product operators a unary.
+operand of juxtaposition is a power, of the other product operators a unary;
+a scalar in a sum acts on every entry.
 
 Products are written by juxtaposition, and a symbol is put right before a
 parenthesis where it may be (A(B + C)), so printing and parsing back tests
@@ -61,8 +62,13 @@ class FewestParentheses:
 
     # -- level 1 -----------------------------------------------------------------------
     def _Add(self, n: Add) -> tuple[str, int]:
-        parts = [self.at(n.terms[0], SUM)]
-        for t in n.terms[1:]:
+        # A scalar added to a vector or matrix acts on every entry (the table's level 1):
+        # a filled term is written as its scalar where another term carries the shape.
+        terms = n.terms
+        if not n.is_scalar and not all(isinstance(t, Filled) for t in terms):
+            terms = tuple(t.value if isinstance(t, Filled) else t for t in terms)
+        parts = [self.at(terms[0], SUM)]
+        for t in terms[1:]:
             negative = _negated(t)
             if negative is not None:
                 parts.append(" - " + self.at(negative, PRODUCT))

@@ -262,7 +262,8 @@ LATEX_MACROS = {
     r"\left", r"\right", r"\operatorname", r"\mathsf", r"\otimes", r"\circ", r"\oslash", r"\frac", r"\sqrt",
     r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\arcsin", r"\arccos", r"\arctan", r"\tanh",
     r"\nabla", r"\partial", r"\lambda", r"\langle", r"\rangle", r"\|", r"\mathbf", r"\cdot", r"\sigma",
-    r"\mathrm", r"\mathbb", r"\odot", r"\mathit",
+    r"\mathrm", r"\mathbb", r"\odot", r"\mathit", r"\backslash", r"\sinh", r"\cosh", r"\max", r"\min",
+    r"\arg", r"\Phi",
 }
 
 

@@ -389,19 +389,20 @@ def _count_code(node: Call, size: Callable[[Size], str]) -> str:
 
 def _count_rules(n: Call) -> Node | None:
     """numel(U) depends on U's shape only: a number for known sizes, else the
-    count of the first symbol of that shape inside U (numel(X w − y) = numel(y))."""
+    count of the first symbol of that shape inside U (numel(X w − y) = numel(y)),
+    else of a matrix of ones (so that no differential hides in a constant)."""
     (U,) = n.args
     count = U.shape[0] * U.shape[1]
     if count.value is not None:
         return Number(Fraction(count.value))
-    if isinstance(U, Symbol):
+    if isinstance(U, (Symbol, Filled)):
         return None
     for node in U.walk():
         if isinstance(node, Symbol) and node.shape == U.shape:
             return call("numel", node)
         if isinstance(node, Differential) and node.var.shape == U.shape:
             return call("numel", node.var)
-    return None
+    return call("numel", Filled(Number(Fraction(1)), U.shape))
 
 
 def _count_sympy(sympy: Any, n: Call, args: list) -> Any:

@@ -88,8 +88,8 @@ def _fewer(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> Any:
     r, c = shapes[0]
     k = alg.smaller(r, c)
     if k is None:
-        alg.fail(f"{name} of {alg.argument(0)} has min of its two sizes entries, which the sizes do not tell: "
-                 f"declare them, e.g. where \"X: matrix(4,3)\" or \"X: matrix(n,n)\"")
+        alg.fail(f"{name} of an m×n matrix has min(m, n) entries, but {alg.argument(0)} whose sizes do not "
+                 f"tell which is smaller: declare them, e.g. where \"X: matrix(4,3)\" or \"X: matrix(n,n)\"")
     return k
 
 
