@@ -14,9 +14,10 @@ from .terminal import Terminal, flush_or_fail, unwritable
 
 OPERATORS = """\
 operators, loosest first (one level associates to the left, as in MATLAB):
-  a + b, a - b            sum, difference (shapes must agree; scalars are not broadcast)
+  a + b, a - b, .+, .-    sum, difference (shapes agree, or a scalar acts on every entry: 1 + exp(x))
   A * B, A B, 2x          matrix product; a scalar factor scales
   A / c                   division by a scalar
+  A \\ B                   solve(A, B) = A⁻¹B for a square A
   A .* B, A ∘ B, A ./ B   entry-wise product and quotient
   A ⊗ B, kron(A, B)       Kronecker product
   -a                      negation (-x^2 is -(x^2))
@@ -36,13 +37,14 @@ declarations: EXPR where A: matrix(n,n) symmetric, x: vector(n), c: scalar
 def function_help() -> str:
     from .ops import REGISTRY
     lines = ["functions:"]
+    width = max(len(name) for name, fn in REGISTRY.items() if fn.public) + 1
     for fam, title in (("elementwise", "entry-wise"), ("reduction", "to scalars"), ("matrix", "matrix"),
                        ("construct", "constructors")):
         lines.append(f"  {title}:")
         for name, fn in REGISTRY.items():
             if fn.public and fn.family == fam:
                 alias = f" (also {', '.join(fn.aliases)})" if fn.aliases else ""
-                lines.append(f"    {name:8s} {fn.summary}{alias}")
+                lines.append(f"    {name:{width}s}{fn.summary}{alias}")
     return "\n".join(lines)
 
 
