@@ -6,16 +6,21 @@ import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .calculus.adjoint import gradient_of_differential
+from .calculus.adjoint import gradient_of_differential, pairing
 from .calculus.differential import differential
 from .calculus.hessian import hessian_block, second_differential
+from .calculus.reverse import backward, written_out
 from .calculus.structured import project_gradient
 from .calculus.vectorize import jacobian_of_differential
 from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, Span
 from .frontend.declarations import read_declarations
 from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
-from .nodes import Node, Symbol, symbols_of, unfixed_size_note, unfixed_sizes, written_size
+from .nodes import (
+    Differential, Node, Symbol, bound_in_order, nesting_depth, symbols_of, unfixed_size_note, unfixed_sizes,
+    written_size,
+)
+from .printing.program import Backprop
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
 from .simplify import factor, simplify, stable_forms
@@ -30,6 +35,7 @@ class Parsed:
     notes: tuple[str, ...]
     extra: dict[str, Symbol]          # symbols named in wrt that f does not contain
     read: frozenset[str] = frozenset()  # every symbol of the text, also those that drop out (X^0)
+    defined: tuple[str, ...] = ()     # the names a program defines
 
 
 def parse(text: str, where: "str | Sequence[str] | None" = None) -> Node:
@@ -69,7 +75,9 @@ def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...]
         raise e.with_text(text) from None
     except RecursionError:
         raise ParseError("the expression is nested too deeply", None, text) from None
-    return Parsed(text, expr, tuple(inference.notes()), inference.extra, inference.read)
+    # a symbol read only in an unused definition does not "drop out" of f (as X^0 does): it is not in f
+    read = frozenset() if inference.unused else inference.read
+    return Parsed(text, expr, tuple(inference.notes()), inference.extra, read, tuple(inference.defined))
 
 
 def declared_names(where: "str | Sequence[str] | None") -> list[str]:
@@ -132,13 +140,17 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
         notes.append(f"{unfixed_size_note(unfixed)}: no values of the symbols determine f")
     variables = []
     for name in names:
+        if name in parsed.defined:
+            inputs = ", ".join(s.name for s in symbols_of(parsed.expr))
+            raise DerivativeError(f"{name} is defined by the program; derivatives are taken with respect to its "
+                                  f"inputs ({inputs})")
         if name in found:
             variables.append(found[name])
         else:
             variables.append(parsed.extra[name])
             dropped = " (it appears only where it drops out, as in X^0 = I)" if name in parsed.read else ""
             notes.append(f"f does not depend on {name}{dropped}: its derivative is zero")
-    return Parsed(text, parsed.expr, tuple(notes), parsed.extra, parsed.read), variables
+    return Parsed(text, parsed.expr, tuple(notes), parsed.extra, parsed.read, parsed.defined), variables
 
 
 # Written out (shared parts counted each time), results beyond these sizes are
@@ -158,10 +170,14 @@ def bounded(node: Node, what: str, limit: int) -> Node:
     return node
 
 
-def derive(text: str, expr: Node, var: Symbol) -> Result:
-    """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression."""
+def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -> Result:
+    """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
+    a scalar program's gradient comes from its backward pass (`shared` when
+    several variables share one)."""
     try:
         f = stable_forms(expr)
+        if expr.is_scalar and bound_in_order(f):
+            return _program_gradient(text, expr, f, var, shared or program_backprop(f, [var]))
         df = simplify(differential(f, var))
         if expr.is_scalar:
             G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
@@ -170,6 +186,35 @@ def derive(text: str, expr: Node, var: Symbol) -> Result:
         return Result(text, expr, var, "jacobian", df, factor(J), function=f)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
+
+
+# A program's differential is shown written out through its definitions while
+# it nests at most this deep; a longer chain shows df = ⟨∇f, dX⟩ instead.
+SHOWN_DIFFERENTIAL_DEPTH = 120
+
+
+def program_backprop(f: Node, variables: Sequence[Symbol]) -> Backprop:
+    """One backward pass of the scalar program f for every variable, each
+    gradient projected onto its variable's set."""
+    try:
+        found = backward(f, variables)
+    except RecursionError:
+        raise DerivativeError("the program is nested too deeply to differentiate") from None
+    gradients = {v.name: bounded(project_gradient(found.gradients[v.name], v), "the gradient", RESULT_LIMIT)
+                 for v in variables}
+    return Backprop(f, found.adjoints, gradients)
+
+
+def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Backprop) -> Result:
+    """∇f of a scalar program: the backward pass's gradient (the plan for
+    code), and its closed form with the adjoints written out where shorter."""
+    plan = backprop.gradients[var.name]
+    value = factor(simplify(written_out(plan)))
+    df = differential(f, var)
+    deep = nesting_depth(df) > SHOWN_DIFFERENTIAL_DEPTH
+    shown = simplify(pairing(value, Differential(var)) if deep else df)
+    return Result(text, expr, var, "gradient", shown, value, function=f, plan=plan,
+                  backprop_pass=backprop)
 
 
 def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient: Node | None = None) -> Hessian:
@@ -216,7 +261,10 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     separated by commas / given as a list: then one Result each)."""
     parsed, variables = _with_variables(text, where, wrt)
     try:
-        results = [derive(text, parsed.expr, v).noted(parsed.notes) for v in variables]
+        shared = None
+        if parsed.defined and parsed.expr.is_scalar:  # one backward pass for every variable
+            shared = program_backprop(stable_forms(parsed.expr), variables)
+        results = [derive(text, parsed.expr, v, shared).noted(parsed.notes) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None
     _warn(parsed.notes)

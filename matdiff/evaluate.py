@@ -12,8 +12,8 @@ import numpy as np
 
 from .errors import EvaluationError
 from .nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero, is_permutation, permutation_factors, symbols_of,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Number, Power, Symbol, Transpose, Zero, bound_in_order, is_permutation, permutation_factors, symbols_of,
 )
 from .kernels import _as_array, _commutation, _inv, _permutation
 from .ops import function
@@ -103,6 +103,14 @@ class Interpreter:
 
     def _Symbol(self, n: Symbol) -> np.ndarray:
         return self.arrays[n.name]
+
+    def _Bound(self, n: Bound) -> np.ndarray:
+        """A program's name: its definition's value, the names it uses first (in
+        program order, so long programs do not recurse)."""
+        for name in bound_in_order(n):
+            if name not in self.memo:
+                self.memo[name] = self(name.definition)
+        return self.memo[n]
 
     def _Differential(self, n: Differential) -> np.ndarray:
         return self.directions[n.var.name]

@@ -7,7 +7,7 @@ and structures.
 from __future__ import annotations
 
 from .nodes import (
-    Add, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
+    Add, Bound, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
     Transpose, split_product,
 )
 from .ops import function
@@ -19,7 +19,9 @@ def is_symmetric(node: Node) -> bool:
     keeps symmetry (diag(x), sym, expm of a symmetric matrix, entry-wise
     functions of one), an inverse or power of a symmetric matrix, a sum of
     symmetric terms or of terms paired with their transposes (A + Aᵀ), a
-    palindromic chain M S Mᵀ."""
+    palindromic chain M S Mᵀ; a program's name whose definition is."""
+    if isinstance(node, Bound):
+        return is_symmetric(node.definition)
     if isinstance(node, Symbol):
         return is_symmetric_symbol(node)
     if isinstance(node, Differential):  # directions stay in the declared set

@@ -156,6 +156,18 @@ class Symbol(Node):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Bound(Symbol):
+    """A name a program defines (`a = W x + b`) or an adjoint its backward pass
+    defines (ā): a leaf that every pass treats as a symbol, standing for its
+    definition. Its value, its differential and its code come from the
+    definition (computed once); the name is what the printers show. Two are
+    equal when name and definition are."""
+
+    definition: Node = field(kw_only=True, repr=False)
+    adjoint_of: str | None = field(default=None, kw_only=True)  # ā is the adjoint of a
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Number(Node):
     """An exact rational constant."""
 
@@ -407,7 +419,7 @@ class Call(Node):
 
 # Every kind of node: each pass and printer has one rule per kind (tests check they are complete).
 NODE_KINDS: tuple[type, ...] = (
-    Symbol, Number, Identity, Zero, Filled, Commutation, Differential, Add, Mul, Hadamard, Kron, Transpose,
+    Symbol, Bound, Number, Identity, Zero, Filled, Commutation, Differential, Add, Mul, Hadamard, Kron, Transpose,
     Inverse, MatPower, Power, Call,
 )
 
@@ -437,14 +449,42 @@ def number(value: int | str | Fraction) -> Number:
 
 
 def symbols_of(node: Node) -> list[Symbol]:
-    """The distinct symbols of a tree, in order of first appearance."""
+    """The distinct input symbols of a tree, in order of first appearance (a
+    program's definitions first, in program order; defined names are not
+    inputs)."""
     seen: dict[str, Symbol] = {}
-    for n in node.walk():
-        if isinstance(n, Symbol) and n.name not in seen:
-            seen[n.name] = n
-        elif isinstance(n, Differential) and n.var.name not in seen:
-            seen[n.var.name] = n.var
+    for tree in [b.definition for b in bound_in_order(node)] + [node]:
+        for n in tree.walk():
+            if isinstance(n, Bound):
+                continue
+            if isinstance(n, Symbol) and n.name not in seen:
+                seen[n.name] = n
+            elif isinstance(n, Differential) and n.var.name not in seen:
+                seen[n.var.name] = n.var
     return list(seen.values())
+
+
+def bound_in_order(node: Node) -> list[Bound]:
+    """The names a tree uses, directly or through definitions, each before
+    every name whose definition uses it (iterative: programs may be long)."""
+    order: list[Bound] = []
+    done: set[Bound] = set()
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    visited: set[Node] = set()
+    while stack:
+        n, ready = stack.pop()
+        if ready:
+            if isinstance(n, Bound) and n not in done:
+                done.add(n)
+                order.append(n)
+            continue
+        if n in visited:
+            continue
+        visited.add(n)
+        stack.append((n, True))
+        kids = (n.definition,) if isinstance(n, Bound) else n.children
+        stack.extend((c, False) for c in reversed(kids) if c not in visited)
+    return order
 
 
 def written_size(node: Node) -> int:
@@ -462,6 +502,23 @@ def written_size(node: Node) -> int:
             stack.append((n, True))
             stack.extend((c, False) for c in n.children if c not in sizes)
     return sizes[node]
+
+
+def nesting_depth(node: Node) -> int:
+    """The number of levels of the tree (a leaf has one), in linear time
+    over the shared graph and without recursion."""
+    depths: dict[Node, int] = {}
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if n in depths:
+            continue
+        if ready:
+            depths[n] = 1 + max((depths[c] for c in n.children), default=0)
+        else:
+            stack.append((n, True))
+            stack.extend((c, False) for c in n.children if c not in depths)
+    return depths[node]
 
 
 def sizes_of(node: Node) -> set[str]:

@@ -6,13 +6,14 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from .errors import EvaluationError
+from .errors import DerivativeError, EvaluationError
 from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.namespace import Namespace
 from .printing.code import CodeFunction, generate_module
-from .printing.text import to_input, to_text
+from .printing.program import Backprop, definitions_used, program_input, where_latex, where_text
+from .printing.text import to_text
 from .shapes import shape_text
 from .structures import direction_properties
 
@@ -38,6 +39,9 @@ class Result:
     notes: tuple[str, ...] = field(default=(), kw_only=True)  # what the input may not have meant
     # f in the form its numbers are computed from (log(sum(exp(x))) as logsumexp(x): no overflow)
     function: Node | None = field(default=None, kw_only=True)
+    # the derivative as code computes it (a program's backward pass), when not the closed form
+    plan: Node | None = field(default=None, kw_only=True)
+    backprop_pass: "Backprop | None" = field(default=None, kw_only=True)
 
     @property
     def function_tree(self) -> Node:
@@ -53,6 +57,28 @@ class Result:
 
     def __repr__(self) -> str:
         return f"<matdiff {self.kind} wrt {self.variable.name}: {self}>"
+
+    @property
+    def definitions(self) -> list:
+        """The program's names (Bound nodes) that the closed form and the
+        differential use, in program order: empty for a single expression."""
+        return definitions_used(self.value, self.differential_tree)
+
+    @property
+    def where(self) -> str:
+        """What the names of the result stand for ('a = W1 x + b1, ...'), or ''."""
+        return where_text(self.definitions)
+
+    @property
+    def backprop(self) -> Backprop:
+        """The reverse-mode program: forward definitions, one adjoint per
+        definition from f back to the inputs, the gradient (a single
+        expression's is its gradient alone)."""
+        if self.backprop_pass is not None:
+            return self.backprop_pass
+        if self.kind != "gradient":
+            raise DerivativeError("the backward pass is for scalar functions; this result is a Jacobian")
+        return Backprop(self.function_tree, [], {self.variable.name: self.value})
 
     @property
     def differential(self) -> str:
@@ -78,7 +104,9 @@ class Result:
             lhs = rf"\nabla_{{{x}}} f"
         else:
             lhs = rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}} {x}}}"
-        return f"{lhs} = {to_latex(self.value)}"
+        where = self.definitions
+        tail = rf" \quad \text{{where }} {where_latex(where)}" if where else ""
+        return f"{lhs} = {to_latex(self.value)}{tail}"
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -94,8 +122,8 @@ class Result:
         """The derivative as one function of a generated module."""
         doc = (f"{self.kind.capitalize()} of {self.input.strip()} with respect to {self.variable.name}: "
                f"{to_text(self.value)}.")
-        return CodeFunction(self.value, self.symbols, self.function_name(), doc, self._output(),
-                            self._output_shape())
+        tree = self.value if self.plan is None else self.plan
+        return CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
 
     def _output(self) -> str:
         if self.kind != "gradient":
@@ -131,16 +159,20 @@ class Result:
         latex, code (and notes when there are any), as a dict."""
         out: dict[str, Any] = {
             "input": self.input,
-            "expression": to_input(self.expression),
+            "expression": program_input(definitions_used(self.expression), self.expression),
             "wrt": self.variable.name,
             "kind": self.kind,
             "shape": self.shape,
             "differential": self.differential,
             "result": str(self),
-            "result_input": to_input(self.value),
+            "result_input": program_input(self.definitions, self.value),
             "latex": self.latex(),
             "code": self.code(),
         }
+        if self.definitions:
+            out["where"] = [{"name": b.name, "value": to_text(b.definition)} for b in self.definitions]
+        if self.backprop_pass is not None:
+            out["backprop"] = self.backprop_pass.to_dict()
         if self.notes:
             out["notes"] = list(self.notes)
         return out

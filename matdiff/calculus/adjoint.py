@@ -42,24 +42,30 @@ class HoldsDifferential:
 
 def gradient_of_differential(df: Node, var: Symbol) -> Node:
     """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX."""
-    assert df.is_scalar, "a gradient needs a scalar function"
+    found = cotangents(df, Number(Fraction(1))).get(var.name)
+    if not found:
+        return Zero(var.shape)
+    return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
+
+
+def cotangents(df: Node, G: Node) -> dict[str, list[Node]]:
+    """The pullback of the cotangent G through a linear map df: for each
+    differential d(u) in df, the terms of ū with ⟨G, df⟩ = Σᵤ ⟨ū, du⟩."""
     holds = HoldsDifferential()
-    found: list[Node] = []
-    stack: list[tuple[Node, Node]] = [(df, Number(Fraction(1)))]
+    found: dict[str, list[Node]] = {}
+    stack: list[tuple[Node, Node]] = [(df, G)]
     while stack:
         node, G = stack.pop()
         if not holds(node):
             continue
         if isinstance(node, Differential):
-            found.append(G)
+            found.setdefault(node.var.name, []).append(G)
             continue
         rule = ADJOINTS.get(type(node))
         if rule is None:
             raise AssertionError(f"{type(node).__name__} is not linear in the differential")
         stack.extend(reversed(rule(node, G, holds)))
-    if not found:
-        return Zero(var.shape)
-    return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
+    return found
 
 
 def only_holder(items: tuple[Node, ...], holds: HoldsDifferential) -> int:

@@ -5,13 +5,13 @@ own rules from the registry. Imports nodes, ops and facts.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Collection
 
 from ..errors import DerivativeError
 from ..facts import is_symmetric
 from ..nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
-    Node, Number, Power, Symbol, Transpose, Zero, product,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
+    Node, Number, Power, Symbol, Transpose, Zero, bound_in_order, product,
 )
 from ..ops import function, log
 
@@ -20,22 +20,39 @@ D = Callable[[Node], "Node | None"]  # the differential of a subtree, memoised (
 
 def differential(expr: Node, var: Symbol) -> Node:
     """The differential of `expr` in the direction dX of the variable `var`
-    (a Zero of expr's shape when expr does not depend on it)."""
-    memo: dict[Node, Node | None] = {}
+    (a Zero of expr's shape when expr does not depend on it). A program's
+    names are differentiated through their definitions, each once."""
     dX = Differential(var)
+    d = _differentiator(lambda s: dX if s.name == var.name else None, through_definitions=True)
+    for name in bound_in_order(expr):  # in program order: no recursion along the program
+        d(name)
+    out = d(expr)
+    return Zero(expr.shape) if out is None else out
+
+
+def local_differential(expr: Node, leaves: Collection[str]) -> Node | None:
+    """The differential of one definition's expression in the directions d(u)
+    of the names `leaves` (inputs or defined names) it uses directly; every
+    other name is held constant. None when it uses none of them."""
+    d = _differentiator(lambda s: Differential(s) if s.name in leaves else None, through_definitions=False)
+    return d(expr)
+
+
+def _differentiator(leaf: Callable[[Symbol], "Node | None"], through_definitions: bool) -> D:
+    memo: dict[Node, Node | None] = {}
 
     def d(node: Node) -> Node | None:
         if node in memo:
             return memo[node]
         if isinstance(node, Symbol):
-            out: Node | None = dX if node.name == var.name else None
+            out = leaf(node)
+            if out is None and through_definitions and isinstance(node, Bound):
+                out = d(node.definition)
         else:
             out = DIFFERENTIALS[type(node)](node, d)
         memo[node] = out
         return out
-
-    out = d(expr)
-    return Zero(expr.shape) if out is None else out
+    return d
 
 
 def _sum(terms: list[Node]) -> Node | None:

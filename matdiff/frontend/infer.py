@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from ..errors import ParseError, ShapeError, Span
+from ..errors import DeclarationError, MatdiffError, ParseError, ShapeError, Span
 from ..nodes import (
-    Add, Call, Filled, Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, negate,
-    product, symbols_of,
+    Add, Bound, Call, Filled, Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol, Transpose,
+    negate, product, symbols_of,
 )
 from ..ops import REGISTRY, SOLVE, Function, function, lookup, suggest
 from ..ops.constructs import KRONECKER
 from ..shapes import Size, SizeConflict, SizeTable, SizeVar
 from .declarations import Declaration
-from .syntax import TERMS, Syn, SynCall, SynChain, SynName, SynNumber, SynPostfix, SynPower, SynPrefix
+from .syntax import (
+    TERMS, Syn, SynCall, SynChain, SynDefinition, SynName, SynNumber, SynPostfix, SynPower, SynPrefix, SynProgram,
+)
 
 MAX_MATRIX_POWER = 1024
 MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
@@ -131,12 +133,19 @@ class Inference:
         self.order: list[SizeVar] = []
         self.extra: dict[str, Symbol] = {}
         self.read: frozenset[str] = frozenset()
+        # programs: the names defined so far, those defined later, the one being defined
+        self.defined: dict[str, Typed] = {}
+        self.later: dict[str, Span] = {}
+        self.defining: str | None = None
+        self.near_misses: dict[str, str] = {}  # input name -> the defined name one edit away
+        self.unused: list[str] = []  # defined names no later statement uses
+        self.bound: dict[tuple[int, str], Bound] = {}  # (builder run, name) -> its node
 
     # -- entry -----------------------------------------------------------------
     def run(self, syn: Syn, also: tuple[str, ...] = ()) -> Node:
         """The typed tree; `also` names symbols that need a shape without
         appearing (a variable f does not depend on), found in `self.extra`."""
-        typed = self.expr(syn)
+        typed = self.program(syn) if isinstance(syn, SynProgram) else self.expr(syn)
         self.read = frozenset(self.symbols)  # every symbol of the text, also those that drop out (X^0)
         draft = typed.make(lambda v: self.sizes.resolve(v, {}))
         tree_symbols = symbols_of(draft)
@@ -151,10 +160,92 @@ class Inference:
                       for name, shape in extra.items()}
         return typed.make(resolve)
 
+    # -- programs --------------------------------------------------------------
+    def program(self, syn: SynProgram) -> Typed:
+        """The statements in order, each definition typed once; the last
+        statement's expression is the function."""
+        self.later = {}
+        for statement in syn.statements:
+            if isinstance(statement, SynDefinition):
+                self.later.setdefault(statement.name, statement.name_span)
+        typed: Typed | None = None
+        used: set[str] = set()
+        for statement in syn.statements:
+            value = statement.value if isinstance(statement, SynDefinition) else statement
+            if isinstance(statement, SynDefinition):
+                self.check_definable(statement)
+                self.defining = statement.name
+            try:
+                typed = self.expr(value)  # type: ignore[arg-type]
+            except MatdiffError as e:
+                raise self.with_near_miss(e) from None
+            used |= {n.name for n in _names_in(value)}  # type: ignore[arg-type]
+            if isinstance(statement, SynDefinition):
+                self.defined[statement.name] = typed
+                del self.later[statement.name]
+                self.defining = None
+        assert typed is not None
+        last = syn.statements[-1]
+        self.unused = [s.name for s in syn.statements[:-1]
+                       if isinstance(s, SynDefinition) and s.name not in used]
+        if isinstance(last, SynDefinition) and last.name in used:
+            raise AssertionError("the last definition was used before it")  # pragma: no cover (use before definition)
+        return typed
+
+    def check_definable(self, syn: SynDefinition) -> None:
+        name = syn.name
+        if name in self.defined:
+            raise ParseError(f"{name} is defined twice: a program defines each name once; give the new value "
+                             f"another name", syn.name_span)
+        if lookup(name) is not None or name in IDENTITY_NAMES:
+            what = "the identity" if name in IDENTITY_NAMES else "a function"
+            raise ParseError(f"{name} is {what} and cannot be defined; choose another name", syn.name_span)
+        if name in self.declarations:
+            raise DeclarationError(f"{name} is defined by the program, so its kind and shape come from its "
+                                   f"definition: declare the inputs in 'where', not {name}", syn.name_span)
+
+    def defined_name(self, syn: SynName) -> Typed | None:
+        """A reference to a name the program defines, or None for an input."""
+        name = syn.name
+        if name == self.defining:
+            raise ParseError(f"{name} is defined in terms of itself; a definition uses inputs and names "
+                             f"defined before it", syn.span)
+        if name in self.later:
+            raise ParseError(f"{name} is used before its definition; statements run in order, so define "
+                             f"{name} first", syn.span)
+        typed = self.defined.get(name)
+        if typed is None:
+            if self.defined or self.later:
+                guess = _one_edit_away(name, list(self.defined) + list(self.later))
+                if guess is not None:
+                    self.near_misses[name] = guess
+            return None
+        definition = typed
+
+        def make(R: Resolve) -> Node:
+            key = (id(R), name)
+            node = self.bound.get(key)
+            if node is None:
+                value = definition.make(R)
+                node = self.bound[key] = Bound(name, value.shape, definition=value)
+            return node
+        return Typed(definition.shape, name, make, definition.power)
+
+    def with_near_miss(self, error: MatdiffError) -> MatdiffError:
+        """The error, with a 'did you mean' for an input one edit away from a defined name."""
+        if not self.near_misses:
+            return error
+        name, guess = next(iter(self.near_misses.items()))
+        return type(error)(f"{error.message} ({name} is an input: no statement defines it; did you mean "
+                           f"{guess}?)", error.span, error.text)
+
     def notes(self) -> list[str]:
         """What the reading of the text may not have meant: a name such as Ax
-        made of letters that are symbols themselves is one name, not a product."""
-        out = []
+        made of letters that are symbols themselves is one name, not a product;
+        an input one edit away from a name the program defines."""
+        out = [f"{name} is an input (no statement defines it); did you mean {guess}?"
+               for name, guess in self.near_misses.items()]
+        out += [f"{name} is defined but not used: f does not depend on it" for name in self.unused]
         for name in self.symbols:
             if name in self.declarations or len(name) < 2 or not name.isalpha():
                 continue
@@ -239,6 +330,9 @@ class Inference:
             return Typed(shape, name, lambda R: Identity(R(shape[0])))
         if lookup(name) is not None:
             raise ParseError(f"{name} is a function: write {name}(...)", syn.span)
+        reference = self.defined_name(syn)
+        if reference is not None:
+            return reference
         shape = self.symbol_shape(name)
         props = self.properties(name)
         span = syn.span
@@ -486,6 +580,42 @@ def integer_literal(syn: Syn) -> int | None:
     if isinstance(syn, SynPrefix) and syn.op == "-" and syn.operand is not None:
         inner = integer_literal(syn.operand)
         return -inner if inner is not None else None
+    return None
+
+
+def _names_in(syn: Syn) -> list[SynName]:
+    """The names a statement's syntax mentions (iteratively)."""
+    found: list[SynName] = []
+    stack: list[Syn | None] = [syn]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, SynName):
+            found.append(node)
+        elif isinstance(node, SynCall):
+            stack.extend(node.args)
+        elif isinstance(node, SynChain):
+            stack.append(node.first)
+            stack.extend(node.operands)
+        elif isinstance(node, (SynPrefix, SynPostfix)):
+            stack.append(node.operand)
+        elif isinstance(node, SynPower):
+            stack.extend((node.base, node.exponent))
+    return found
+
+
+def _one_edit_away(word: str, names: list[str]) -> str | None:
+    """A defined name that one inserted or deleted character, or (in names of
+    three or more characters) one changed character, turns into word: hh for
+    h, hiden for hidden. Short names differing in one character (b1, h1) are
+    the usual names of different things and are not reported."""
+    for name in names:
+        if name == word or abs(len(name) - len(word)) > 1 or (len(name) == len(word) and len(word) < 3):
+            continue
+        i = 0
+        while i < min(len(name), len(word)) and name[i] == word[i]:
+            i += 1
+        if name[i + 1:] == word[i + 1:] or name[i:] == word[i + 1:] or name[i + 1:] == word[i:]:
+            return name
     return None
 
 

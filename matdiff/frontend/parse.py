@@ -14,8 +14,8 @@ from .grammar import (
     VisitError, parse,
 )
 from .syntax import (
-    Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynName, SynNumber, SynPostfix,
-    SynPower, SynPrefix, FACTORS, TERMS, deeper,
+    Syn, SynCall, SynChain, SynDeclaration, SynDeclWord, SynDefinition, SynName, SynNumber, SynPostfix,
+    SynPower, SynPrefix, SynProgram, FACTORS, TERMS, deeper,
 )
 
 _SUM_OPS = {"+", "-"}
@@ -127,6 +127,25 @@ class _Builder(Transformer):
     def start(self, children: list[Any]) -> tuple[Syn, tuple[SynDeclaration, ...]]:
         return (children[0], children[1] if len(children) > 1 else ())
 
+    # -- programs ----------------------------------------------------------
+    def definition(self, children: list[Any]) -> Syn:
+        name, _equals, value = children
+        span = _tok_span(name).cover(value.span)
+        return SynDefinition(span, name=str(name), name_span=_tok_span(name), value=value, depth=value.depth)
+
+    def program(self, children: list[Any]) -> Syn:
+        """One bare expression is itself; anything else is a program whose
+        statements before the last are definitions."""
+        statements = tuple(c for c in children if isinstance(c, Syn))
+        if len(statements) == 1 and not isinstance(statements[0], SynDefinition):
+            return statements[0]
+        for statement in statements[:-1]:
+            if not isinstance(statement, SynDefinition):
+                raise ParseError("only the last statement of a program may be a bare expression; give this one "
+                                 "a name (name = ...) or remove it", statement.span)
+        span = statements[0].span.cover(statements[-1].span)
+        return SynProgram(span, statements=statements, depth=max(s.depth for s in statements))
+
     def declarations_only(self, children: list[Any]) -> tuple[SynDeclaration, ...]:
         return children[0]
 
@@ -145,11 +164,53 @@ def parse_syntax(text: str, symbols: Iterable[str] = ()) -> tuple[Syn, tuple[Syn
         start = len(text) - len(stripped)
         raise ParseError("the expression before 'where' is missing", Span(start, start + 5), text)
     known = frozenset(symbols)
-    syntax, declarations = _run("start", text, known)
+    broken = statement_breaks(text)
+    syntax, declarations = _run("start", broken, known, text)
     inline = {d.name for d in declarations} - known
     if any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}[ \t]*\(", text) for name in inline):
-        syntax, declarations = _run("start", text, known | inline)
+        syntax, declarations = _run("start", broken, known | inline, text)
     return syntax, declarations
+
+
+# A line ending in one of these goes on to the next line; any other line
+# break at the top level ends a statement (as ';' does).
+_CONTINUES = set("+-*/\\^∘⊗·−=,(;.")
+
+
+def statement_breaks(text: str) -> str:
+    """The text with every line break that ends a statement written as ';'
+    (one character for one: spans stay right). A
+    break inside parentheses, after an operator, before 'where' or at either
+    end of the text is white space; nothing after 'where' changes."""
+    chars = list(text)
+    depth, i, n = 0, 0, len(text)
+    last = ""  # the last character that is not white space
+    while i < n:
+        ch = chars[i]
+        if ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif depth == 0 and ch == "w" and text.startswith("where", i) and _word_at(text, i, 5):
+            break
+        elif ch == "\n" and depth == 0 and last and last not in _CONTINUES:
+            following = _NEXT_WORD.match(text, i + 1)
+            word = following.group(1) if following else ""
+            if word and not (word.startswith("where") and _word_at(word, 0, 5)):
+                chars[i] = ";"
+                ch = ";"
+        if not ch.isspace():
+            last = ch
+        i += 1
+    return "".join(chars)
+
+
+_NEXT_WORD = re.compile(r"\s*(\S+)")
+
+
+def _word_at(text: str, i: int, length: int) -> bool:
+    """text[i:i+length] stands alone (no letter, digit or '_' on either side)."""
+    def part(c: str) -> bool:
+        return c.isalnum() or c == "_"
+    return not (i > 0 and part(text[i - 1])) and not (i + length < len(text) and part(text[i + length]))
 
 
 def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
@@ -161,20 +222,25 @@ def parse_declarations(text: str) -> tuple[SynDeclaration, ...]:
     return _run("declarations_only", text)
 
 
-def _run(start: str, text: str, symbols: frozenset[str] = frozenset()) -> Any:
+def _run(start: str, text: str, symbols: frozenset[str] = frozenset(), written: str | None = None) -> Any:
+    """Parse `text`; errors show `written`, the text as the user wrote it
+    (statement_breaks changes line breaks only, so every span is the same)."""
+    shown = text if written is None else written
     try:
         return parse(text, start, _Builder, symbols)
     except VisitError as e:  # an error raised inside a callback arrives wrapped
         inner = e.orig_exc
         if isinstance(inner, MatdiffError):
-            raise inner.with_text(text) from None
+            raise inner.with_text(shown) from None
         raise
     except MatdiffError as e:
-        raise e.with_text(text) from None
+        raise e.with_text(shown) from None
     except UnexpectedInput as e:
-        raise _translate(e, text, start) from None
+        error = _translate(e, text, start)
+        error.text = shown
+        raise error from None
     except LarkError as e:  # pragma: no cover - any other Lark failure is still the input's
-        raise ParseError(f"cannot read the input ({e})", None, text) from None
+        raise ParseError(f"cannot read the input ({e})", None, shown) from None
 
 
 # Inputs are read up to this length (some 7,000 terms, answered in about 3 s).
@@ -206,7 +272,7 @@ _TOKEN_WORDS = {
     "DOTSLASH": "'./'", "CIRC": "'∘'", "OTIMES": "'⊗'", "CARET": "'^'", "DOTCARET": "'.^'",
     "QUOTE": "a transpose (')", "SUP_T": "'ᵀ'", "SUP_INV_T": "'⁻ᵀ'", "SUP_INT": "a superscript power",
     "LPAR": "'('", "RPAR": "')'", "NUMBER": "a number", "NAME": "a name", "CALLEE": "a name",
-    "WHERE": "'where'", "COMMA": "','", "COLON": "':'",
+    "WHERE": "'where'", "COMMA": "','", "COLON": "':'", "SEMI": "';' or a new line", "EQUALS": "'='",
 }
 _BINARY = {"PLUS", "MINUS", "STAR", "SLASH", "DOTSTAR", "DOTSLASH", "CIRC", "OTIMES", "CARET", "DOTCARET"}
 
@@ -222,6 +288,9 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
             return ParseError(message, Span(first, after), text)
         return ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X}); it is not part of the matdiff language"
                           if ch else "unexpected character", Span(pos, pos + 1), text)
+    empty = _empty_definition(e, text)
+    if empty is not None:
+        return empty
     if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
         last = _last_token(text)
         if last is not None:
@@ -250,6 +319,12 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
             return ParseError("',' separates the arguments of a function only", span, text)
         if tok.type == "WHERE":
             return ParseError("'where' must follow a complete expression", span, text)
+        if tok.type == "EQUALS":
+            if text[:tok.start_pos or 0].endswith("="):
+                return ParseError("'==' compares, and matdiff has no comparisons", Span(span.start - 1, span.end),
+                                  text)
+            return ParseError("'=' defines a name and stands right after it (a = W*x); what is left of "
+                              "this '=' is not a name", span, text)
         expected = sorted({_TOKEN_WORDS.get(t, t) for t in e.expected if not t.startswith("__")})
         hint = f" (expected {', '.join(expected[:6])})" if expected and len(expected) <= 6 else ""
         return ParseError(f"unexpected {shown!r} in the {what}{hint}", span, text)
@@ -310,6 +385,23 @@ def _callee_before(text: str, pos: int) -> str | None:
             found = re.search(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*$", text[:i])
             return found.group(1) if found else None
     return None
+
+
+def _empty_definition(e: UnexpectedInput, text: str) -> ParseError | None:
+    """'a = ;', 'a =' at the end or 'a = where ...': a definition without its expression."""
+    if not isinstance(e, (UnexpectedToken, UnexpectedEOF)):
+        return None
+    ends = isinstance(e, UnexpectedEOF) or e.token.type == "$END"
+    at = len(text) if ends else (e.token.start_pos or 0)
+    found = None
+    if ends or e.token.type in ("SEMI", "WHERE"):
+        found = re.search(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*=[ \t\n]*$", text[:at])
+    if found is None:  # the lexer reads 'where' after '=' as a name
+        found = re.search(r"([A-Za-z][A-Za-z0-9_]*)[ \t]*=\s*(?=where\b)", text[:at])
+    if found is None:
+        return None
+    return ParseError(f"the definition of {found.group(1)} is empty: write {found.group(1)} = an expression",
+                      Span(found.start(1), found.end(0)), text)
 
 
 def _last_token(text: str) -> tuple[int, str] | None:

@@ -76,6 +76,23 @@ class SynPower(Syn):
 
 
 @dataclass(frozen=True, slots=True)
+class SynDefinition(Syn):
+    """A statement `name = value` of a program."""
+
+    name: str = ""
+    name_span: Span = Span(0, 0)
+    value: Syn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SynProgram(Syn):
+    """Statements in order: definitions, the last of which (or a bare last
+    expression) is the function."""
+
+    statements: tuple[Syn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SynDeclaration:
     name: str
     span: Span

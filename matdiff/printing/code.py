@@ -19,8 +19,8 @@ from fractions import Fraction
 
 from ..facts import diagonal_vector, is_nonnegative
 from ..nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero, fraction_to_float, is_permutation,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
 )
 from ..ops import function
 from ..shapes import Shape, Size, shape_text, value_kind
@@ -125,6 +125,9 @@ class CodePrinter(Printer):
 
     def _Symbol(self, n: Symbol) -> tuple[str, int]:
         return self.namespace.symbol(n.name), P_ATOM
+
+    def _Bound(self, n: Bound) -> tuple[str, int]:
+        raise AssertionError(f"{n.name} was used before the statement that computes it")
 
     def _Differential(self, n: Differential) -> tuple[str, int]:
         raise AssertionError("a differential reached the code generator")
@@ -419,6 +422,10 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
                     body.append(f"    {s} = {p}.shape[{axis}]")
                     bound.add(size.factors[0])
     arguments_checked = len(body)
+    for name in bound_in_order(fn.tree):  # a program's names, forward then adjoints, each computed once
+        text, _ = printer.expr(name.definition)
+        printer.names[name] = namespace.claim(name.name)
+        body.append(f"    {printer.names[name]} = {text}")
     for i, node in enumerate(shared_subexpressions(fn.tree)):
         text, _ = printer.expr(node)
         printer.names[node] = namespace.claim(f"t{i}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
@@ -42,6 +42,12 @@ class LatexPrinter(Printer):
 
     def _Symbol(self, n: Symbol) -> str:
         return latex_name(n.name)
+
+    def _Bound(self, n: Bound) -> str:
+        if n.adjoint_of is None:
+            return latex_name(n.name)
+        return (rf"\bar{{{n.adjoint_of}}}" if len(n.adjoint_of) == 1
+                else rf"\overline{{{latex_name(n.adjoint_of)}}}")
 
     def _Differential(self, n: Differential) -> str:
         return rf"\mathrm{{d}}{latex_name(n.var.name)}"

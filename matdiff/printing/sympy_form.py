@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
@@ -35,6 +35,9 @@ class SympyPrinter(Printer):
         if n.is_scalar:
             return self.sympy.Symbol(n.name)
         return self.sympy.MatrixSymbol(n.name, self.size(n.shape[0]), self.size(n.shape[1]))
+
+    def _Bound(self, n: Bound) -> Any:
+        return self(n.definition)  # SymPy has no definitions: the name's value written out
 
     def _Differential(self, n: Differential) -> Any:
         return self(Symbol("d" + n.var.name, n.var.shape))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
+    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
     Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
 )
 from ..ops import function
@@ -40,6 +40,9 @@ class InputPrinter(Printer):
     # -- leaves ----------------------------------------------------------------
     def _Symbol(self, node: Symbol) -> str:
         return node.name
+
+    def _Bound(self, node: Bound) -> str:
+        return node.name  # an adjoint's identifier (a_bar)
 
     def _Number(self, node: Number) -> str:
         return format_number(node.value)
@@ -174,6 +177,9 @@ class TextPrinter(InputPrinter):
     def _Number(self, node: Number) -> str:
         return format_number(node.value, exact=False)
 
+    def _Bound(self, node: Bound) -> str:
+        return display_name(node)
+
     def _Call(self, node: Call) -> str:
         fn = function(node.name)
         form = fn.text  # internal functions have a mathematical form: L_expm(X)[E]
@@ -223,6 +229,14 @@ class TextPrinter(InputPrinter):
         if isinstance(node, Number) and node.value == Fraction(-1, 2):
             return "(-1/2)"
         return super().exponent(node)
+
+
+BAR = "\u0304"  # combining macron: ā, the adjoint of a
+
+
+def display_name(node: Bound) -> str:
+    """A program's name as text: itself, or ā for the adjoint of a."""
+    return node.name if node.adjoint_of is None else node.adjoint_of + BAR
 
 
 to_input = InputPrinter()

@@ -6,25 +6,34 @@ driver applies them in one bottom-up pass, memoised.
 """
 from __future__ import annotations
 
-from ..nodes import Node
+from dataclasses import replace
+
+from ..nodes import Bound, Node, bound_in_order
 from ..ops import STABLE_FORMS
 
 MAX_REWRITES_AT_A_NODE = 8  # each rule makes a kernel of a pattern; none undoes another
 
 
 def stable_forms(node: Node) -> Node:
-    """`node` with the overflowing patterns replaced by stable kernels."""
+    """`node` with the overflowing patterns replaced by stable kernels (in the
+    definitions of a program's names too, each within its own definition)."""
     memo: dict[Node, Node] = {}
 
     def visit(n: Node) -> Node:
         hit = memo.get(n)
         if hit is None:
-            kids = n.children
-            new = tuple(visit(c) for c in kids)
-            hit = _rewrite(n if new == kids else n.with_children(new))
+            if isinstance(n, Bound):
+                definition = visit(n.definition)
+                hit = n if definition is n.definition else replace(n, definition=definition)
+            else:
+                kids = n.children
+                new = tuple(visit(c) for c in kids)
+                hit = _rewrite(n if all(a is b for a, b in zip(new, kids)) else n.with_children(new))
             memo[n] = hit
         return hit
 
+    for name in bound_in_order(node):  # in program order: no recursion along the program
+        visit(name)
     return visit(node)
 
 
