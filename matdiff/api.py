@@ -190,7 +190,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -
 
 # A program's differential is shown written out through its definitions while
 # it nests at most this deep; a longer chain shows df = ⟨∇f, dX⟩ instead.
-SHOWN_DIFFERENTIAL_DEPTH = 120
+SHOWN_DIFFERENTIAL_DEPTH = 40
 
 
 def program_backprop(f: Node, variables: Sequence[Symbol]) -> Backprop:

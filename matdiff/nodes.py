@@ -8,6 +8,7 @@ Imports only matdiff.shapes and matdiff.errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from fractions import Fraction
 from typing import Callable, ClassVar, Iterator, Sequence
 
@@ -464,9 +465,11 @@ def symbols_of(node: Node) -> list[Symbol]:
     return list(seen.values())
 
 
-def bound_in_order(node: Node) -> list[Bound]:
+@lru_cache(maxsize=256)
+def bound_in_order(node: Node) -> tuple[Bound, ...]:
     """The names a tree uses, directly or through definitions, each before
-    every name whose definition uses it (iterative: programs may be long)."""
+    every name whose definition uses it (iterative: programs may be long;
+    remembered for the trees most recently asked about, as every pass asks)."""
     order: list[Bound] = []
     done: set[Bound] = set()
     stack: list[tuple[Node, bool]] = [(node, False)]
@@ -484,7 +487,7 @@ def bound_in_order(node: Node) -> list[Bound]:
         stack.append((n, True))
         kids = (n.definition,) if isinstance(n, Bound) else n.children
         stack.extend((c, False) for c in reversed(kids) if c not in visited)
-    return order
+    return tuple(order)
 
 
 def written_size(node: Node) -> int:

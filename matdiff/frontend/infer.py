@@ -138,8 +138,11 @@ class Inference:
         self.later: dict[str, Span] = {}
         self.defining: str | None = None
         self.near_misses: dict[str, str] = {}  # input name -> the defined name one edit away
+        self.near_names = NearNames()
+        self.inputs_seen: set[str] = set()
         self.unused: list[str] = []  # defined names no later statement uses
         self.bound: dict[tuple[int, str], Bound] = {}  # (builder run, name) -> its node
+        self.references: dict[str, Typed] = {}  # a reference to each defined name, in program order
 
     # -- entry -----------------------------------------------------------------
     def run(self, syn: Syn, also: tuple[str, ...] = ()) -> Node:
@@ -147,7 +150,7 @@ class Inference:
         appearing (a variable f does not depend on), found in `self.extra`."""
         typed = self.program(syn) if isinstance(syn, SynProgram) else self.expr(syn)
         self.read = frozenset(self.symbols)  # every symbol of the text, also those that drop out (X^0)
-        draft = typed.make(lambda v: self.sizes.resolve(v, {}))
+        draft = self.build(typed, lambda v: self.sizes.resolve(v, {}))
         tree_symbols = symbols_of(draft)
         extra = {name: self.symbol_shape(name) for name in also if name not in {s.name for s in tree_symbols}}
         # Unnamed sizes are called m, n, p, ... in the order their symbols appear
@@ -158,6 +161,13 @@ class Inference:
         resolve: Resolve = lambda v: self.sizes.resolve(v, names)  # noqa: E731
         self.extra = {name: Symbol(name, (resolve(shape[0]), resolve(shape[1])), self.properties(name))
                       for name, shape in extra.items()}
+        return self.build(typed, resolve)
+
+    def build(self, typed: Typed, resolve: Resolve) -> Node:
+        """The tree, a program's names built first in program order (so that
+        building never recurses along the program)."""
+        for reference in self.references.values():
+            reference.make(resolve)
         return typed.make(resolve)
 
     # -- programs --------------------------------------------------------------
@@ -167,6 +177,8 @@ class Inference:
         self.later = {}
         for statement in syn.statements:
             if isinstance(statement, SynDefinition):
+                if statement.name not in self.later:
+                    self.near_names.add(statement.name)
                 self.later.setdefault(statement.name, statement.name_span)
         typed: Typed | None = None
         used: set[str] = set()
@@ -182,6 +194,7 @@ class Inference:
             used |= {n.name for n in _names_in(value)}  # type: ignore[arg-type]
             if isinstance(statement, SynDefinition):
                 self.defined[statement.name] = typed
+                self.references[statement.name] = self.reference(statement.name, typed)
                 del self.later[statement.name]
                 self.defining = None
         assert typed is not None
@@ -213,15 +226,17 @@ class Inference:
         if name in self.later:
             raise ParseError(f"{name} is used before its definition; statements run in order, so define "
                              f"{name} first", syn.span)
-        typed = self.defined.get(name)
-        if typed is None:
-            if self.defined or self.later:
-                guess = _one_edit_away(name, list(self.defined) + list(self.later))
+        if name not in self.defined:
+            if name not in self.inputs_seen:
+                self.inputs_seen.add(name)
+                guess = self.near_names.near(name)
                 if guess is not None:
                     self.near_misses[name] = guess
             return None
-        definition = typed
+        return self.references[name]
 
+    def reference(self, name: str, definition: Typed) -> Typed:
+        """What a use of a defined name builds: its Bound node, made once per build."""
         def make(R: Resolve) -> Node:
             key = (id(R), name)
             node = self.bound.get(key)
@@ -603,20 +618,42 @@ def _names_in(syn: Syn) -> list[SynName]:
     return found
 
 
-def _one_edit_away(word: str, names: list[str]) -> str | None:
-    """A defined name that one inserted or deleted character, or (in names of
-    three or more characters) one changed character, turns into word: hh for
-    h, hiden for hidden. Short names differing in one character (b1, h1) are
-    the usual names of different things and are not reported."""
-    for name in names:
-        if name == word or abs(len(name) - len(word)) > 1 or (len(name) == len(word) and len(word) < 3):
-            continue
-        i = 0
-        while i < min(len(name), len(word)) and name[i] == word[i]:
-            i += 1
-        if name[i + 1:] == word[i + 1:] or name[i:] == word[i + 1:] or name[i + 1:] == word[i:]:
-            return name
-    return None
+class NearNames:
+    """The defined names, indexed by their one-character deletions, to find
+    the one a misspelt input means in constant time per query (the
+    symmetric-delete scheme of spelling correctors)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, list[str]] = {}
+
+    def add(self, name: str) -> None:
+        for key in {name} | _deletions(name):
+            self.index.setdefault(key, []).append(name)
+
+    def near(self, word: str) -> str | None:
+        """A name that one inserted or deleted character, or (in names of three
+        or more characters) one changed character, turns into word: hh for h,
+        hiden for hidden, hidnen for hidden. Names that differ in their first
+        letter or in a trailing index (W3 and h3, a and a1) are the usual names
+        of different things."""
+        if not self.index:
+            return None
+        candidates = dict.fromkeys(n for key in {word} | _deletions(word) for n in self.index.get(key, ()))
+        for name in candidates:
+            if name == word or name[0] != word[0] or abs(len(name) - len(word)) > 1:
+                continue
+            if name.rstrip("0123456789") == word.rstrip("0123456789") or (len(name) == len(word) < 3):
+                continue
+            i = 0
+            while i < min(len(name), len(word)) and name[i] == word[i]:
+                i += 1
+            if name[i + 1:] == word[i + 1:] or name[i:] == word[i + 1:] or name[i + 1:] == word[i:]:
+                return name
+        return None
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def default_kind(name: str) -> str:
