@@ -20,7 +20,7 @@ from .nodes import (
     Differential, Node, Symbol, bound_in_order, nesting_depth, symbols_of, unfixed_size_note, unfixed_sizes,
     written_size,
 )
-from .printing.program import Backprop
+from .backprop import Backprop
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
 from .simplify import factor, simplify, stable_forms
@@ -177,7 +177,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -
     try:
         f = stable_forms(expr)
         if expr.is_scalar and bound_in_order(f):
-            return _program_gradient(text, expr, f, var, shared or program_backprop(f, [var]))
+            return _program_gradient(text, expr, f, var, shared or program_backprop(text, f, [var]))
         df = simplify(differential(f, var))
         if expr.is_scalar:
             G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
@@ -193,7 +193,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -
 SHOWN_DIFFERENTIAL_DEPTH = 40
 
 
-def program_backprop(f: Node, variables: Sequence[Symbol]) -> Backprop:
+def program_backprop(text: str, f: Node, variables: Sequence[Symbol]) -> Backprop:
     """One backward pass of the scalar program f for every variable, each
     gradient projected onto its variable's set."""
     try:
@@ -202,7 +202,7 @@ def program_backprop(f: Node, variables: Sequence[Symbol]) -> Backprop:
         raise DerivativeError("the program is nested too deeply to differentiate") from None
     gradients = {v.name: bounded(project_gradient(found.gradients[v.name], v), "the gradient", RESULT_LIMIT)
                  for v in variables}
-    return Backprop(f, found.adjoints, gradients)
+    return Backprop(f, found.adjoints, gradients, variables, text)
 
 
 def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Backprop) -> Result:
@@ -263,7 +263,7 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     try:
         shared = None
         if parsed.defined and parsed.expr.is_scalar:  # one backward pass for every variable
-            shared = program_backprop(stable_forms(parsed.expr), variables)
+            shared = program_backprop(text, stable_forms(parsed.expr), variables)
         results = [derive(text, parsed.expr, v, shared).noted(parsed.notes) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None

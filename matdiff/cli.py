@@ -31,6 +31,10 @@ names: a-g scalars, h-z column vectors, A-Z matrices unless declared;
 declarations: EXPR where A: matrix(n,n) symmetric, x: vector(n), c: scalar
   kinds scalar, vector(n), matrix(m,n); properties symmetric, spd, diagonal,
   orthogonal, invertible.
+programs: definitions separated by ';' or new lines, the last one (or a bare
+  last expression) is f:  a = W1*x + b1; h = tanh(a); r = W2*h - y; f = r'*r
+  A line that ends in an operator or inside parentheses goes on to the next.
+  Derivatives are with respect to the inputs; --backprop shows the backward pass.
 """
 
 
@@ -60,9 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
                "  matdiff \"norm2(A*x - y)^2\" --wrt x --check\n"
                "  matdiff \"tr(X' A X)\" --wrt X --hessian\n"
                "  matdiff \"-x'*x\" --wrt x        (an expression may begin with -)\n"
-               "  matdiff \"tr(expm(X))\" --wrt X    (expm, logm, sqrtm need SciPy)\n",
+               "  matdiff \"tr(expm(X))\" --wrt X    (expm, logm, sqrtm need SciPy)\n"
+               "  matdiff \"a = W*x; h = tanh(a); f = sum(h)\" --wrt W --backprop\n"
+               "  matdiff --file net.txt --wrt W1 --wrt b1   (a program in a file; - reads standard input)\n",
         formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False)
-    p.add_argument("expression", help="the matrix expression, e.g. \"tr(A X B)\"")
+    p.add_argument("expression", nargs="?",
+                   help="the matrix expression, e.g. \"tr(A X B)\", or a program (a = W*x; f = a'*a)")
+    p.add_argument("--file", metavar="PATH",
+                   help="read the expression or program from a file (- for standard input) instead")
     p.add_argument("--wrt", action="append", metavar="X",
                    help="the variable to differentiate with respect to (repeat or separate by commas "
                         "for several); without it, matdiff shows the parsed expression and its shape")
@@ -78,11 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hessian", action="store_true",
                    help="the second derivative of a scalar f: d²f, the Hessian operator H[dX] and its "
                         "matrix against column-major vec (block by block for several --wrt)")
+    p.add_argument("--backprop", action="store_true",
+                   help="the reverse-mode program of a scalar f: its definitions, one adjoint per definition "
+                        "from f back to the inputs, then each --wrt variable's gradient (one shared pass)")
     p.add_argument("--version", action="version", version=f"matdiff {__version__}")
     return p
 
 
-NEEDS_WRT = ("check", "code", "hessian")
+NEEDS_WRT = ("check", "code", "hessian", "backprop")
 
 
 def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -106,13 +118,14 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(_expression_first(sys.argv[1:] if argv is None else argv, parser))
-    if args.expression.startswith(" -"):
+    if args.expression is not None and args.expression.startswith(" -"):
         args.expression = args.expression[1:]
     terminal = Terminal()
     try:
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always", MatdiffWarning)
             try:
+                args.expression = _input_text(args)
                 status = _run(args, terminal)
             except MatdiffError as e:
                 terminal.err(e.render())
@@ -179,6 +192,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         terminal.out(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=not terminal.unicode,
                                 indent=2))
         return status
+    if args.backprop:
+        return _backprop(results, args, terminal)
     if args.code:
         from .printing.code import generate_module
         terminal.out(generate_module([r.code_function() for r in results]), end="")
@@ -200,8 +215,62 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
             terminal.out(f"f  = {show(r.expression)}    ({r.shape})")
             terminal.out(f"df = {show(r.differential_tree)}")
             terminal.out(f"{name} = {show(r.value)}")
+        if r.definitions and not args.latex:
+            terminal.out(f"  where {_where(r, terminal)}")
         status |= _checks([r], args.check, terminal)
     return status
+
+
+def _where(result, terminal: Terminal) -> str:
+    """The definitions a result uses, in the terminal's form."""
+    from .printing.program import display_name
+    return ", ".join(f"{display_name(b) if terminal.unicode else b.name} = {terminal.expression(b.definition)}"
+                     for b in result.definitions)
+
+
+def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> int:
+    """The backward pass, once for all the variables that share it."""
+    from .backprop import Backprop
+    from .result import Hessian
+    if any(isinstance(r, Hessian) for r in results):
+        raise UsageError("--backprop shows the backward pass of a gradient; leave out --hessian")
+    if any(r.kind != "gradient" for r in results):
+        raise UsageError("--backprop is for a scalar f; this one's derivative is a Jacobian")
+    shared = {id(r.backprop_pass): r.backprop_pass for r in results if r.backprop_pass is not None}
+    gradients = {r.variable.name: r.value for r in results}
+    passes = list(shared.values()) or [Backprop(results[0].function_tree, [], gradients,
+                                                [r.variable for r in results], results[0].input)]
+    for i, backward in enumerate(passes):
+        if i:
+            terminal.out()
+        if args.json:
+            terminal.out(json.dumps(backward.to_dict(), ensure_ascii=not terminal.unicode, indent=2))
+        elif args.code:
+            terminal.out(backward.code(), end="")
+        elif args.latex:
+            terminal.out(backward.latex())
+        else:
+            terminal.out(backward.text(ascii=not terminal.unicode))
+    return _checks(results, args.check, terminal)
+
+
+def _input_text(args: argparse.Namespace) -> str:
+    """The expression of the command line, or the text of --file (- is standard input)."""
+    if args.file is None:
+        if args.expression is None:
+            raise UsageError("give an expression, e.g. matdiff \"tr(A X B)\" --wrt X, or a file with --file")
+        return args.expression
+    if args.expression is not None:
+        raise UsageError("give the expression or --file, not both")
+    try:
+        if args.file == "-":
+            return sys.stdin.read()
+        with open(args.file, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as e:
+        raise UsageError(f"cannot read {args.file}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {args.file}: it is not UTF-8 text") from None
 
 
 def _note_unused(declared: list[str], symbols: list, variables: list) -> None:

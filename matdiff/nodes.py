@@ -27,10 +27,11 @@ class Node:
     _fields: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
-        names = type(self)._fields
+        cls = type(self)
+        names = cls.__dict__.get("_fields")  # each class its own (a subclass has more fields)
         if not names:
             names = tuple(f.name for f in fields(self) if f.init and f.compare and f.name != "span")
-            type(self)._fields = names
+            cls._fields = names
         key = tuple(getattr(self, n) for n in names)
         shape = self.compute_shape()
         object.__setattr__(self, "_key", key)

@@ -6,13 +6,14 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from .errors import DerivativeError, EvaluationError
+from .errors import DerivativeError
 from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
-from .printing.namespace import Namespace
-from .printing.code import CodeFunction, generate_module
-from .printing.program import Backprop, definitions_used, program_input, where_latex, where_text
+from .printing.code import CodeFunction, generate_module, output_kind
+from .backprop import Backprop
+from .compiled import compile_function
+from .printing.program import definitions_used, program_input, where_latex, where_text
 from .printing.text import to_text
 from .shapes import shape_text
 from .structures import direction_properties
@@ -78,7 +79,7 @@ class Result:
             return self.backprop_pass
         if self.kind != "gradient":
             raise DerivativeError("the backward pass is for scalar functions; this result is a Jacobian")
-        return Backprop(self.function_tree, [], {self.variable.name: self.value})
+        return Backprop(self.function_tree, [], {self.variable.name: self.value}, [self.variable], self.input)
 
     @property
     def differential(self) -> str:
@@ -120,18 +121,13 @@ class Result:
 
     def code_function(self) -> CodeFunction:
         """The derivative as one function of a generated module."""
-        doc = (f"{self.kind.capitalize()} of {self.input.strip()} with respect to {self.variable.name}: "
+        doc = (f"{self.kind.capitalize()} of {' '.join(self.input.split())} with respect to {self.variable.name}: "
                f"{to_text(self.value)}.")
         tree = self.value if self.plan is None else self.plan
         return CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
 
     def _output(self) -> str:
-        if self.kind != "gradient":
-            return "matrix"
-        var = self.variable
-        if var.is_scalar:
-            return "scalar"
-        return "vector" if var.shape[1].is_one else "matrix"
+        return output_kind(self.variable.shape) if self.kind == "gradient" else "matrix"
 
     def _output_shape(self):
         if self.kind == "gradient":
@@ -141,7 +137,7 @@ class Result:
 
     def lambdify(self) -> Callable[..., Any]:
         """A NumPy callable taking every symbol of the input as a keyword argument."""
-        return _compile(self.code(), self.function_name(), self.symbols)
+        return compile_function(self.code(), self.function_name(), self.symbols)
 
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:
@@ -182,36 +178,6 @@ class Result:
         from .printing.sympy_form import to_sympy
         return to_sympy(self.value)
 
-
-
-def _compile(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any]:
-    """The function `name` of a generated module, behind argument checks."""
-    namespace: dict[str, Any] = {}
-    exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
-    compiled = namespace[name]
-
-    from .evaluate import bind
-    expected = {s.name for s in symbols}
-    names = Namespace(s.name for s in symbols)
-    renamed = [(s.name, names.symbol(s.name)) for s in symbols]
-
-    def function(*positional: Any, **values: Any) -> Any:
-        if positional:
-            keywords = ", ".join(f"{s.name}=..." for s in symbols)
-            raise EvaluationError(f"pass the symbols by name: {name}({keywords})")
-        if values.keys() != expected:
-            bind(symbols, values)  # says which argument is missing or unknown
-        try:
-            return compiled(**{py: values[name] for name, py in renamed})
-        except np.linalg.LinAlgError as e:  # before ValueError, which it is a subclass of
-            raise EvaluationError(f"linear algebra failed at these values: {e}") from None
-        except ValueError as e:
-            bind(symbols, values)  # a misshapen argument, in the words of the API
-            raise EvaluationError(str(e)) from None
-
-    function.__name__ = name
-    function.__doc__ = compiled.__doc__
-    return function
 
 
 @dataclass(frozen=True)
@@ -281,7 +247,7 @@ class Hessian(Result):
         if form == "matrix":
             return super().lambdify()
         source = self.code(form)
-        return _compile(source, self.function_name() + "_operator", self.symbols + [self.direction])
+        return compile_function(source, self.function_name() + "_operator", self.symbols + [self.direction])
 
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:

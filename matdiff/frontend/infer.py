@@ -141,7 +141,7 @@ class Inference:
         self.near_names = NearNames()
         self.inputs_seen: set[str] = set()
         self.unused: list[str] = []  # defined names no later statement uses
-        self.bound: dict[tuple[int, str], Bound] = {}  # (builder run, name) -> its node
+        self.bound: dict[str, Bound] = {}  # name -> its node, in the build under way
         self.references: dict[str, Typed] = {}  # a reference to each defined name, in program order
 
     # -- entry -----------------------------------------------------------------
@@ -166,6 +166,7 @@ class Inference:
     def build(self, typed: Typed, resolve: Resolve) -> Node:
         """The tree, a program's names built first in program order (so that
         building never recurses along the program)."""
+        self.bound = {}
         for reference in self.references.values():
             reference.make(resolve)
         return typed.make(resolve)
@@ -238,11 +239,10 @@ class Inference:
     def reference(self, name: str, definition: Typed) -> Typed:
         """What a use of a defined name builds: its Bound node, made once per build."""
         def make(R: Resolve) -> Node:
-            key = (id(R), name)
-            node = self.bound.get(key)
+            node = self.bound.get(name)
             if node is None:
                 value = definition.make(R)
-                node = self.bound[key] = Bound(name, value.shape, definition=value)
+                node = self.bound[name] = Bound(name, value.shape, definition=value)
             return node
         return Typed(definition.shape, name, make, definition.power)
 

@@ -342,8 +342,9 @@ def _cheapest_order(chain: list[Node]):
     return best[0, k - 1][1]
 
 
-def shared_subexpressions(root: Node) -> list[Node]:
-    """Non-trivial subtrees used more than once, children before parents."""
+def shared_subexpressions(*roots: Node) -> list[Node]:
+    """Non-trivial subtrees used more than once (in one tree or across the
+    trees), children before parents."""
     counts: dict[Node, int] = {}
     order: list[Node] = []
 
@@ -356,7 +357,8 @@ def shared_subexpressions(root: Node) -> list[Node]:
             visit(c)
         order.append(node)
 
-    visit(root)
+    for root in roots:
+        visit(root)
     return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled)]
 
 
@@ -371,6 +373,8 @@ class CodeFunction:
     doc: str
     output: str
     out_shape: Shape
+    # further results returned with the first as a tuple, sharing its work: (tree, output, out_shape)
+    also: tuple[tuple[Node, str, Shape], ...] = ()
 
 
 def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -> str:
@@ -394,6 +398,23 @@ def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -
     lines += [f"{modules[m]} = {m}" for m in sorted(optional) if modules[m] != m]
     shipped = "".join("\n\n" + _source(f) for f in helpers.values())
     return "\n".join(lines) + "\n" + shipped + "".join("\n\n" + d for d in defs)
+
+
+def output_kind(shape: Shape) -> str:
+    """How a value of this shape is returned: 'scalar', 'vector' (1-D) or 'matrix'."""
+    if shape[0].is_one and shape[1].is_one:
+        return "scalar"
+    return "vector" if shape[1].is_one else "matrix"
+
+
+def _returned(printer: CodePrinter, tree: Node, output: str, shape: Shape) -> str:
+    """A result in the API's conventions: a float, a 1-D vector or a matrix."""
+    value, _ = printer.expr(tree)
+    if output == "scalar":
+        return f"{printer.kernel('scalar')}({value})"
+    if output == "vector":
+        return f"{printer.kernel('column')}({value}, {printer.size(shape[0])})"
+    return f"{printer.kernel('shaped')}({value}, ({printer.size(shape[0])}, {printer.size(shape[1])}))"
 
 
 def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
@@ -422,22 +443,19 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
                     body.append(f"    {s} = {p}.shape[{axis}]")
                     bound.add(size.factors[0])
     arguments_checked = len(body)
-    for name in bound_in_order(fn.tree):  # a program's names, forward then adjoints, each computed once
+    results = ((fn.tree, fn.output, fn.out_shape),) + fn.also
+    roots = [tree for tree, _, _ in results]
+    names = dict.fromkeys(name for root in roots for name in bound_in_order(root))
+    for name in names:  # a program's names, forward then adjoints, each computed once
         text, _ = printer.expr(name.definition)
         printer.names[name] = namespace.claim(name.name)
         body.append(f"    {printer.names[name]} = {text}")
-    for i, node in enumerate(shared_subexpressions(fn.tree)):
+    for i, node in enumerate(shared_subexpressions(*roots)):
         text, _ = printer.expr(node)
         printer.names[node] = namespace.claim(f"t{i}")
         body.append(f"    {printer.names[node]} = {text}")
-    value, _ = printer.expr(fn.tree)
-    if fn.output == "scalar":
-        body.append(f"    return {printer.kernel('scalar')}({value})")
-    elif fn.output == "vector":
-        body.append(f"    return {printer.kernel('column')}({value}, {printer.size(fn.out_shape[0])})")
-    else:
-        body.append(f"    return {printer.kernel('shaped')}({value}, ({printer.size(fn.out_shape[0])}, "
-                    f"{printer.size(fn.out_shape[1])}))")
+    returned = [_returned(printer, tree, output, shape) for tree, output, shape in results]
+    body.append(f"    return {returned[0]}" if len(returned) == 1 else f"    return ({', '.join(returned)})")
     unbound = sorted(printer.sizes_used - bound)
     if unbound:  # e.g. vector(c) or I whose size no argument fixes
         body.insert(arguments_checked, f"    _unfixed({unbound[0]!r})")

@@ -1,0 +1,105 @@
+"""The reverse-mode program of a scalar f, as a result: forward definitions,
+one adjoint per definition from f back to the inputs, then each variable's
+gradient — in text, LaTeX, JSON and as one generated function that shares
+the forward and backward passes among all variables. Imports nodes,
+printing and compiled.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from .compiled import compile_function
+from .nodes import Bound, Node, Symbol, bound_in_order, symbols_of
+from .printing.code import CodeFunction, generate_module, output_kind
+from .printing.latex import latex_name, to_latex
+from .printing.text import display_name, to_input, to_text
+
+
+class Backprop:
+    """The reverse-mode program of a scalar f: the forward definitions it
+    uses, the adjoints in the order the backward pass computes them, and each
+    variable's gradient as an expression of them (several variables share
+    the pass)."""
+
+    def __init__(self, function: Node, adjoints: Sequence[Bound], gradients: Mapping[str, Node],
+                 variables: Sequence[Symbol], input: str = ""):
+        self.function = function
+        self.forward = list(bound_in_order(function))
+        self.adjoints = list(adjoints)
+        self.gradients = dict(gradients)
+        self.variables = list(variables)
+        self.input = input
+
+    @property
+    def symbols(self) -> list[Symbol]:
+        """The arguments of the code: f's inputs, then variables f does not use."""
+        found = symbols_of(self.function)
+        return found + [v for v in self.variables if v.name not in {s.name for s in found}]
+
+    def function_name(self) -> str:
+        return "gradients_" + "_".join(v.name for v in self.variables)
+
+    def code_function(self) -> CodeFunction:
+        """One function computing the forward values once and the backward pass
+        once, returning every variable's gradient (a tuple for several)."""
+        results = [(self.gradients[v.name], output_kind(v.shape), v.shape) for v in self.variables]
+        names = ", ".join(v.name for v in self.variables)
+        doc = f"Gradients with respect to {names} of {' '.join(self.input.split())}, by one backward pass."
+        (tree, output, shape), *also = results
+        return CodeFunction(tree, self.symbols, self.function_name(), doc, output, shape, tuple(also))
+
+    def code(self, backend: str = "numpy") -> str:
+        """A standalone module defining the backward pass as one function."""
+        return generate_module([self.code_function()], backend)
+
+    def lambdify(self) -> Callable[..., Any]:
+        """The backward pass as a callable of the symbols by name: the gradient,
+        or a tuple of gradients in the order of the variables."""
+        return compile_function(self.code(), self.function_name(), self.symbols)
+
+    def uses(self, name: str) -> list[Bound]:
+        """The adjoints the gradient of `name` is computed from, in backward order."""
+        used = {b for b in bound_in_order(self.gradients[name]) if b.adjoint_of is not None}
+        return [b for b in self.adjoints if b in used]
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self, ascii: bool = False) -> str:
+        """The program in Unicode text, or (ascii) in the input language with
+        adjoints named a_bar and gradients grad_X."""
+        show = to_input if ascii else to_text
+        name = (lambda b: b.name) if ascii else display_name
+        nabla = "grad_" if ascii else "∇"
+        lines = ["forward:"]
+        lines += [f"  {b.name} = {show(b.definition)}" for b in self.forward]
+        lines.append(f"  f = {show(self.function)}")
+        lines.append("backward:")
+        lines += [f"  {name(b)} = {show(b.definition)}" for b in self.adjoints]
+        for wrt, gradient in self.gradients.items():
+            used = ", ".join(name(b) for b in self.uses(wrt))
+            lines.append(f"  {nabla}{wrt} f = {show(gradient)}" + (f"    (uses {used})" if used else ""))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<matdiff backprop: {len(self.forward)} definitions, {len(self.adjoints)} adjoints>"
+
+    def latex(self) -> str:
+        """The program as the body of an `aligned` environment."""
+        rows = [f"{to_latex(b)} &= {to_latex(b.definition)}" for b in self.forward]
+        rows.append(f"f &= {to_latex(self.function)}")
+        rows += [f"{to_latex(b)} &= {to_latex(b.definition)}" for b in self.adjoints]
+        rows += [rf"\nabla_{{{latex_name(name)}}} f &= {to_latex(g)}" for name, g in self.gradients.items()]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """forward, backward (each adjoint with the name it is the adjoint of)
+        and gradients (each with the adjoints it uses), as a dict."""
+        return {
+            "forward": [{"name": b.name, "value": to_text(b.definition)} for b in self.forward]
+            + [{"name": "f", "value": to_text(self.function)}],
+            "backward": [{"name": display_name(b), "identifier": b.name, "adjoint_of": b.adjoint_of,
+                          "value": to_text(b.definition)} for b in self.adjoints],
+            "gradients": [{"wrt": name, "value": to_text(g), "uses": [display_name(b) for b in self.uses(name)]}
+                          for name, g in self.gradients.items()],
+        }
