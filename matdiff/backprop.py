@@ -12,6 +12,7 @@ from .compiled import compile_function
 from .nodes import Bound, Node, Symbol, bound_in_order, symbols_of
 from .printing.code import CodeFunction, generate_module, output_kind
 from .printing.latex import latex_name, to_latex
+from .printing.program import one_line
 from .printing.text import display_name, to_input, to_text
 
 
@@ -44,7 +45,7 @@ class Backprop:
         once, returning every variable's gradient (a tuple for several)."""
         results = [(self.gradients[v.name], output_kind(v.shape), v.shape) for v in self.variables]
         names = ", ".join(v.name for v in self.variables)
-        doc = f"Gradients with respect to {names} of {' '.join(self.input.split())}, by one backward pass."
+        doc = f"Gradients with respect to {names} of {one_line(self.input)}, by one backward pass."
         (tree, output, shape), *also = results
         return CodeFunction(tree, self.symbols, self.function_name(), doc, output, shape, tuple(also))
 

@@ -13,7 +13,8 @@ import numpy as np
 from .errors import CheckError, EvaluationError
 from .evaluate import Interpreter, Magnitudes, size_value
 from .nodes import (
-    Add, Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, unfixed_size_note, unfixed_sizes,
+    Add, Bound, Call, Inverse, MatPower, Node, Number, Power, Symbol, Transpose, depends_on, unfixed_size_note,
+    unfixed_sizes, walk_program,
 )
 from .ops import function
 from .ops.registry import POSITIVE
@@ -114,7 +115,7 @@ def domains(expr: Node) -> dict[str, str]:
     function: positive entries, or the members of a structure (the function
     record's `domain`, invertible matrices under an inverse)."""
     out: dict[str, str] = {}
-    for node in expr.walk():
+    for node in walk_program(expr):
         arg: Node | None = None
         want = None
         if isinstance(node, Call):
@@ -126,7 +127,7 @@ def domains(expr: Node) -> dict[str, str]:
             want, arg = POSITIVE, node.base
         while isinstance(arg, (Inverse, Transpose)):
             arg = arg.children[0]
-        if want and isinstance(arg, Symbol):
+        if want and isinstance(arg, Symbol) and not isinstance(arg, Bound):  # inputs only: a name is computed
             if arg.is_scalar or arg.shape[1].is_one or want == POSITIVE:
                 out.setdefault(arg.name, POSITIVE)
             elif _priority(want) > _priority(out.get(arg.name)):
@@ -263,7 +264,7 @@ class _Along:
     def __init__(self, tree: Node, var: Symbol, arrays: dict[str, np.ndarray], sizes: dict[str, int],
                  E: np.ndarray):
         terms = tree.terms if isinstance(tree, Add) else (tree,)
-        self.terms = [t for t in terms if t.contains(var)] or [terms[0]]
+        self.terms = [t for t in terms if depends_on(t, var)] or [terms[0]]
         self.var, self.arrays, self.sizes, self.E = var, arrays, sizes, E
         at_point = Interpreter(arrays, sizes)
         magnitudes = Magnitudes(at_point)
@@ -289,7 +290,7 @@ def conditioning(at_point: Interpreter, tree: Node) -> float:
     determinant, logarithm or root it takes) at a point: rounding errors of its
     value grow with it."""
     worst = 1.0
-    for node in tree.walk():
+    for node in walk_program(tree):
         if isinstance(node, (Inverse, MatPower)) and (isinstance(node, Inverse) or node.k < 0):
             arg = node.children[0]
         elif isinstance(node, Call) and _invertible_domain(function(node.name).domain):

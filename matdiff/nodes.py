@@ -466,6 +466,27 @@ def symbols_of(node: Node) -> list[Symbol]:
     return list(seen.values())
 
 
+def walk_program(node: Node) -> Iterator[Node]:
+    """Every node of the tree and of the definitions its names stand for
+    (each definition once), without recursion."""
+    stack: list[Node] = [node]
+    opened: set[Bound] = set()
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, Bound):
+            if n not in opened:
+                opened.add(n)
+                stack.append(n.definition)
+        else:
+            stack.extend(reversed(n.children))
+
+
+def depends_on(node: Node, var: Symbol) -> bool:
+    """The tree contains the symbol, itself or in a definition it uses."""
+    return any(isinstance(n, Symbol) and n.name == var.name and not isinstance(n, Bound) for n in walk_program(node))
+
+
 @lru_cache(maxsize=256)
 def bound_in_order(node: Node) -> tuple[Bound, ...]:
     """The names a tree uses, directly or through definitions, each before
@@ -528,7 +549,7 @@ def nesting_depth(node: Node) -> int:
 def sizes_of(node: Node) -> set[str]:
     """The size symbols that the shapes of a tree's nodes use."""
     out: set[str] = set()
-    for n in node.walk():
+    for n in walk_program(node):
         for size in n.shape:
             out.update(size.factors)
     return out

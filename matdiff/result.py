@@ -13,7 +13,7 @@ from .printing.latex import latex_name, to_latex
 from .printing.code import CodeFunction, generate_module, output_kind
 from .backprop import Backprop
 from .compiled import compile_function
-from .printing.program import definitions_used, program_input, where_latex, where_text
+from .printing.program import definitions_used, one_line, program_input, where_latex, where_text
 from .printing.text import to_text
 from .shapes import shape_text
 from .structures import direction_properties
@@ -121,7 +121,7 @@ class Result:
 
     def code_function(self) -> CodeFunction:
         """The derivative as one function of a generated module."""
-        doc = (f"{self.kind.capitalize()} of {' '.join(self.input.split())} with respect to {self.variable.name}: "
+        doc = (f"{self.kind.capitalize()} of {one_line(self.input)} with respect to {self.variable.name}: "
                f"{to_text(self.value)}.")
         tree = self.value if self.plan is None else self.plan
         return CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())

@@ -48,8 +48,8 @@ def backward(f: Node, variables: Sequence[Symbol]) -> Backward:
 
     def pull(expr: Node, G: Node) -> None:
         de = local_differential(expr, active)
-        if de is not None:
-            for name, terms in cotangents(de, G).items():
+        if de is not None:  # in normal form, as every differential before its transpose (mean(du) is sum(du)/n)
+            for name, terms in cotangents(simplify(de), G).items():
                 pending.setdefault(name, []).extend(terms)
 
     pull(f, Number(Fraction(1)))

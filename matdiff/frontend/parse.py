@@ -172,9 +172,11 @@ def parse_syntax(text: str, symbols: Iterable[str] = ()) -> tuple[Syn, tuple[Syn
     return syntax, declarations
 
 
-# A line ending in one of these goes on to the next line; any other line
-# break at the top level ends a statement (as ';' does).
+# A line ending in one of these goes on to the next line, and so does a line
+# followed by one starting with an operator (no statement starts with one);
+# any other line break at the top level ends a statement (as ';' does).
 _CONTINUES = set("+-*/\\^∘⊗·−=,(;.")
+_CONTINUED_BY = set("+-*/\\^∘⊗·−.'ᵀ⁻=")
 
 
 def statement_breaks(text: str) -> str:
@@ -194,7 +196,7 @@ def statement_breaks(text: str) -> str:
         elif ch == "\n" and depth == 0 and last and last not in _CONTINUES:
             following = _NEXT_WORD.match(text, i + 1)
             word = following.group(1) if following else ""
-            if word and not (word.startswith("where") and _word_at(word, 0, 5)):
+            if word and word[0] not in _CONTINUED_BY and not (word.startswith("where") and _word_at(word, 0, 5)):
                 chars[i] = ";"
                 ch = ";"
         if not ch.isspace():

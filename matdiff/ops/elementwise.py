@@ -24,6 +24,12 @@ def _sigmoid(u: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -u))  # accurate in both tails, no overflow
 
 
+def _sech(u):
+    """sech(u) = 2 e^(-|u|) / (1 + e^(-2|u|)): no overflow of cosh at large |u|."""
+    e = np.exp(-np.abs(u))
+    return 2.0 * e / (1.0 + e * e)
+
+
 def _log_of_exp(n: Call) -> Node | None:
     """log(exp(u)) = u; log(det X) = logdet X (from LU factors: det itself may overflow)."""
     (a,) = n.args
@@ -96,7 +102,7 @@ register(Function(
 register(Function(
     name="sech", arity=1, shape_rule=elementwise,
     summary="hyperbolic secant 1/cosh(u) (the derivative of tanh is sech²)",
-    source=CHAIN_RULE, evaluate=lambda u: 1.0 / np.cosh(u), code="(1.0 / xp.cosh({0}))",
+    source=CHAIN_RULE, evaluate=_sech, code="_sech({0})", helpers=(_sech,),
     latex=r"\operatorname{{sech}}{0}", derivative=lambda u: -Hadamard((call("sech", u), call("tanh", u))),
     nonnegative=True, sympy=sympy_function("sech"), **ENTRYWISE_FACTS))
 register(Function(

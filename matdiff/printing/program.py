@@ -35,3 +35,8 @@ def program_input(names: Sequence[Bound], last: Node) -> str:
     """Definitions and a last expression in the input language: a program
     that reads back as the same value."""
     return "".join(f"{b.name} = {to_input(b.definition)}; " for b in names) + to_input(last)
+
+
+def one_line(text: str) -> str:
+    """A program's text on one line, its lines joined by '; ' (for docstrings)."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
