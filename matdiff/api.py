@@ -6,20 +6,19 @@ import warnings
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from .calculus.adjoint import gradient_of_differential, pairing
+from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
 from .calculus.hessian import hessian_block, second_differential
-from .calculus.reverse import backward, written_out
+from .calculus.derived import StepDifferentials, written_out
+from .calculus.forward import tangents
+from .calculus.reverse import backward
 from .calculus.structured import project_gradient
 from .calculus.vectorize import jacobian_of_differential
 from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, Span
 from .frontend.declarations import read_declarations
 from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
-from .nodes import (
-    Differential, Node, Symbol, bound_in_order, nesting_depth, symbols_of, unfixed_size_note, unfixed_sizes,
-    written_size,
-)
+from .nodes import Node, Symbol, bound_in_order, symbols_of, unfixed_size_note, unfixed_sizes, written_size
 from .backprop import Backprop
 from .result import BlockHessian, Hessian, Result
 from .shapes import shape_text
@@ -170,14 +169,17 @@ def bounded(node: Node, what: str, limit: int) -> Node:
     return node
 
 
-def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -> Result:
+def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
+           steps: StepDifferentials | None = None) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
     a scalar program's gradient comes from its backward pass (`shared` when
     several variables share one)."""
     try:
         f = stable_forms(expr)
         if expr.is_scalar and bound_in_order(f):
-            return _program_gradient(text, expr, f, var, shared or program_backprop(text, f, [var]))
+            steps = steps or StepDifferentials()
+            backprop = shared or program_backprop(text, f, [var], steps)
+            return _program_gradient(text, expr, f, var, backprop, steps)
         df = simplify(differential(f, var))
         if expr.is_scalar:
             G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
@@ -188,16 +190,11 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None) -
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
 
 
-# A program's differential is shown written out through its definitions while
-# it nests at most this deep; a longer chain shows df = ⟨∇f, dX⟩ instead.
-SHOWN_DIFFERENTIAL_DEPTH = 40
-
-
-def program_backprop(text: str, f: Node, variables: Sequence[Symbol]) -> Backprop:
+def program_backprop(text: str, f: Node, variables: Sequence[Symbol], steps: StepDifferentials) -> Backprop:
     """One backward pass of the scalar program f for every variable, each
     gradient projected onto its variable's set."""
     try:
-        found = backward(f, variables)
+        found = backward(f, variables, steps)
     except RecursionError:
         raise DerivativeError("the program is nested too deeply to differentiate") from None
     gradients = {v.name: bounded(project_gradient(found.gradients[v.name], v), "the gradient", RESULT_LIMIT)
@@ -205,15 +202,14 @@ def program_backprop(text: str, f: Node, variables: Sequence[Symbol]) -> Backpro
     return Backprop(f, found.adjoints, gradients, variables, text)
 
 
-def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Backprop) -> Result:
+def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Backprop,
+                      steps: StepDifferentials) -> Result:
     """∇f of a scalar program: the backward pass's gradient (the plan for
     code), and its closed form with the adjoints written out where shorter."""
     plan = backprop.gradients[var.name]
     value = factor(simplify(written_out(plan)))
-    df = differential(f, var)
-    deep = nesting_depth(df) > SHOWN_DIFFERENTIAL_DEPTH
-    shown = simplify(pairing(value, Differential(var)) if deep else df)
-    return Result(text, expr, var, "gradient", shown, value, function=f, plan=plan,
+    df = simplify(written_out(tangents(f, var, steps)))
+    return Result(text, expr, var, "gradient", df, value, function=f, plan=plan,
                   backprop_pass=backprop)
 
 
@@ -261,10 +257,10 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     separated by commas / given as a list: then one Result each)."""
     parsed, variables = _with_variables(text, where, wrt)
     try:
-        shared = None
+        shared, steps = None, StepDifferentials()
         if parsed.defined and parsed.expr.is_scalar:  # one backward pass for every variable
-            shared = program_backprop(text, stable_forms(parsed.expr), variables)
-        results = [derive(text, parsed.expr, v, shared).noted(parsed.notes) for v in variables]
+            shared = program_backprop(text, stable_forms(parsed.expr), variables, steps)
+        results = [derive(text, parsed.expr, v, shared, steps).noted(parsed.notes) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None
     _warn(parsed.notes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping, Sequence
 
 from .compiled import compile_function
-from .nodes import Bound, Node, Symbol, bound_in_order, symbols_of
+from .nodes import ADJOINT, Bound, Node, Symbol, bound_in_order, symbols_of
 from .printing.code import CodeFunction, generate_module, output_kind
 from .printing.latex import latex_name, to_latex
 from .printing.program import one_line
@@ -60,7 +60,7 @@ class Backprop:
 
     def uses(self, name: str) -> list[Bound]:
         """The adjoints the gradient of `name` is computed from, in backward order."""
-        used = {b for b in bound_in_order(self.gradients[name]) if b.adjoint_of is not None}
+        used = {b for b in bound_in_order(self.gradients[name]) if b.role == ADJOINT}
         return [b for b in self.adjoints if b in used]
 
     def __str__(self) -> str:
@@ -99,7 +99,7 @@ class Backprop:
         return {
             "forward": [{"name": b.name, "value": to_text(b.definition)} for b in self.forward]
             + [{"name": "f", "value": to_text(self.function)}],
-            "backward": [{"name": display_name(b), "identifier": b.name, "adjoint_of": b.adjoint_of,
+            "backward": [{"name": display_name(b), "identifier": b.name, "adjoint_of": b.of,
                           "value": to_text(b.definition)} for b in self.adjoints],
             "gradients": [{"wrt": name, "value": to_text(g), "uses": [display_name(b) for b in self.uses(name)]}
                           for name, g in self.gradients.items()],

@@ -226,6 +226,11 @@ class Magnitudes:
         return hit
 
     def _magnitude(self, n: Node) -> np.ndarray:
+        if isinstance(n, Bound):  # a name carries the rounding of its definition (names first, in order)
+            for name in bound_in_order(n):
+                if name not in self.memo:
+                    self.memo[name] = self(name.definition)
+            return self.memo[n]
         if isinstance(n, Add):
             out = self(n.terms[0])
             for t in n.terms[1:]:

@@ -8,7 +8,7 @@ Imports only matdiff.shapes and matdiff.errors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from collections import OrderedDict
 from fractions import Fraction
 from typing import Callable, ClassVar, Iterator, Sequence
 
@@ -55,7 +55,10 @@ class Node:
             return True
         if type(self) is not type(other) or self._hash != other._hash:  # type: ignore[attr-defined]
             return False
-        return self._key == other._key  # type: ignore[attr-defined]
+        try:
+            return self._key == other._key  # type: ignore[attr-defined]
+        except RecursionError:  # a long program's names nest deeper than the stack
+            return _same_trees(self, other)  # type: ignore[arg-type]
 
     # -- structure ---------------------------------------------------------
     @property
@@ -124,6 +127,33 @@ class Node:
         return Inverse(self)
 
 
+def _same_trees(a: Node, b: Node) -> bool:
+    """Structural equality of two nodes of equal type and hash, without
+    recursion (a program's names nest as deep as the program is long), each
+    pair of shared subtrees compared once."""
+    stack: list[tuple[object, object]] = [(a, b)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        if isinstance(x, Node):
+            if type(x) is not type(y) or x._hash != y._hash:  # type: ignore[attr-defined]
+                return False
+            pair = (id(x), id(y))
+            if pair in seen:
+                continue
+            seen.add(pair)
+            stack.extend(zip(x._key, y._key))  # type: ignore[attr-defined]
+        elif isinstance(x, tuple) and x and isinstance(x[0], Node):
+            if not isinstance(y, tuple) or len(x) != len(y):
+                return False
+            stack.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
+
+
 _text_form: Callable[[Node], str] = repr  # printing.text installs the text printer
 
 
@@ -157,16 +187,26 @@ class Symbol(Node):
         return self.size
 
 
+DEFINED, ADJOINT, TANGENT = "defined", "adjoint", "tangent"  # the roles of a Bound name
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Bound(Symbol):
-    """A name a program defines (`a = W x + b`) or an adjoint its backward pass
-    defines (ā): a leaf that every pass treats as a symbol, standing for its
-    definition. Its value, its differential and its code come from the
-    definition (computed once); the name is what the printers show. Two are
-    equal when name and definition are."""
+    """A name a program defines (`a = W x + b`), or one a derivation defines:
+    the adjoint ā of the backward pass, the tangent da of the forward one. A
+    leaf that every pass treats as a symbol, standing for its definition: its
+    value, its differential and its code come from the definition (computed
+    once); the name is what the printers show. Two are equal when name and
+    definition are."""
 
     definition: Node = field(kw_only=True, repr=False)
-    adjoint_of: str | None = field(default=None, kw_only=True)  # ā is the adjoint of a
+    role: str = field(default=DEFINED, kw_only=True)  # DEFINED, ADJOINT or TANGENT
+    of: str | None = field(default=None, kw_only=True)  # the name whose adjoint or tangent it is
+
+    @property
+    def derived(self) -> bool:
+        """Defined by a derivation (ā, da), not by the program."""
+        return self.role != DEFINED
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -487,11 +527,27 @@ def depends_on(node: Node, var: Symbol) -> bool:
     return any(isinstance(n, Symbol) and n.name == var.name and not isinstance(n, Bound) for n in walk_program(node))
 
 
-@lru_cache(maxsize=256)
+_ORDERS: "OrderedDict[int, tuple[Node, tuple[Bound, ...]]]" = OrderedDict()  # id -> (tree, its names)
+_ORDERS_KEPT = 256
+
+
 def bound_in_order(node: Node) -> tuple[Bound, ...]:
     """The names a tree uses, directly or through definitions, each before
     every name whose definition uses it (iterative: programs may be long;
-    remembered for the trees most recently asked about, as every pass asks)."""
+    remembered for the trees most recently asked about, by identity, as
+    every pass asks)."""
+    hit = _ORDERS.get(id(node))
+    if hit is not None and hit[0] is node:
+        _ORDERS.move_to_end(id(node))
+        return hit[1]
+    found = _names_in_order(node)
+    _ORDERS[id(node)] = (node, found)
+    if len(_ORDERS) > _ORDERS_KEPT:
+        _ORDERS.popitem(last=False)
+    return found
+
+
+def _names_in_order(node: Node) -> tuple[Bound, ...]:
     order: list[Bound] = []
     done: set[Bound] = set()
     stack: list[tuple[Node, bool]] = [(node, False)]
@@ -527,23 +583,6 @@ def written_size(node: Node) -> int:
             stack.append((n, True))
             stack.extend((c, False) for c in n.children if c not in sizes)
     return sizes[node]
-
-
-def nesting_depth(node: Node) -> int:
-    """The number of levels of the tree (a leaf has one), in linear time
-    over the shared graph and without recursion."""
-    depths: dict[Node, int] = {}
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        n, ready = stack.pop()
-        if n in depths:
-            continue
-        if ready:
-            depths[n] = 1 + max((depths[c] for c in n.children), default=0)
-        else:
-            stack.append((n, True))
-            stack.extend((c, False) for c in n.children if c not in depths)
-    return depths[node]
 
 
 def sizes_of(node: Node) -> set[str]:

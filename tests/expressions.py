@@ -555,6 +555,33 @@ class Generator:
         return build((self.expr(*shape, depth),))
 
 
+def as_program(sample: Sample, chooser: Any, chance: float = 0.35) -> Sample:
+    """The sample cut into a program at random: subexpressions become
+    definitions `v_k = ...` (children first), used by name in what follows;
+    the last statement is the rest of the expression. Its NumPy translation
+    is the expression's own, so every oracle still applies."""
+    definitions: list[str] = []
+
+    def cut(expr: Expr) -> Expr:
+        if not expr.kids or expr.rebuild is None:
+            return expr
+        kids = tuple(cut(k) for k in expr.kids)
+        rebuilt = expr.rebuild(kids) if kids != expr.kids else expr
+        if not chooser.chance(chance):
+            return rebuilt
+        name = f"v_{len(definitions)}"
+        definitions.append(f"{name} = {rebuilt.text}")
+        return Expr(name, rebuilt.code, expr.rows, expr.cols, features=rebuilt.features)
+
+    last = cut(sample.expr)
+    if not definitions:
+        return sample
+    separator = chooser.choice(("; ", "\n"))
+    text = separator.join(definitions + [last.text])
+    program = Expr(text, sample.expr.code, sample.expr.rows, sample.expr.cols, features=sample.expr.features)
+    return Sample(program, sample.symbols)
+
+
 def shrink(sample: Sample, fails: Callable[[Sample], bool], budget: int = 400) -> Sample:
     """A smaller sample that still fails: replace subexpressions by same-shaped
     parts, greedily, while the property keeps failing."""

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expressions import CODE_NAMES, Generator, HypothesisChooser, RandomChooser, shrink
+from expressions import CODE_NAMES, Generator, HypothesisChooser, RandomChooser, as_program, shrink
 from properties import PROPERTIES, Skip
 
 SEEDS = range(0, 240)   # a few hundred expressions per property in CI
@@ -48,6 +48,29 @@ def _judge(name: str, sample, seed: int) -> None:
 def test_property_on_seeded_expressions(name):
     for seed in SEEDS:
         _judge(name, _sample(seed, oracle_only=name.startswith("oracle")), seed)
+
+
+# What a program changes: parsing, the backward pass, the closed form's names, the code's statements.
+PROGRAM_PROPERTIES = ("oracle", "differences", "code", "oracle_hessian", "hessian", "simplify")
+
+
+@pytest.mark.parametrize("name", PROGRAM_PROPERTIES)
+def test_property_on_expressions_cut_into_programs(name):
+    """The same expressions with random subexpressions named by definitions."""
+    for seed in range(0, 160):
+        sample = as_program(_sample(seed, oracle_only=name.startswith("oracle")), RandomChooser(seed + 10_000))
+        _judge_program(name, sample, seed)
+
+
+def _judge_program(name: str, sample, seed: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            message = PROPERTIES[name](sample, seed)
+        except Skip:
+            return
+    assert message is None, (f"{name} fails for seed {seed}: {message}\n  program: {sample.text}\n"
+                             f"  where: {sample.where}")
 
 
 def test_check_rejects_gradients_outside_the_set_on_sixty_structured_samples():

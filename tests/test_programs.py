@@ -204,7 +204,7 @@ def test_several_variables_share_one_backward_pass():
     results = _results(PROGRAMS[0][1], PROGRAMS[0][2], ["W1", "b1", "W2"])
     assert all(r.backprop is results[0].backprop for r in results)
     backward = results[0].backprop
-    assert [b.adjoint_of for b in backward.adjoints] == ["r", "h", "a"]  # one adjoint per definition, f to inputs
+    assert [b.of for b in backward.adjoints] == ["r", "h", "a"]  # one adjoint per definition, f to inputs
     assert [b.name for b in backward.uses("W2")] == ["r_bar"]
 
 
@@ -293,7 +293,7 @@ def test_a_long_chain_keeps_adjoints_by_name_and_derives_correctly():
     text = "\n".join(["h0 = tanh(W0*x)"] + [f"h{i} = tanh(W{i}*h{i - 1})" for i in range(1, layers)]
                      + [f"f = sum(h{layers - 1})"])
     r = matdiff.derivative(text, "W0", where=", ".join(f"W{i}: matrix(n, n)" for i in range(layers)))
-    assert any(b.adjoint_of is not None for b in r.definitions)
+    assert any(b.derived for b in r.definitions)
     g = np.random.default_rng(4)
     values = {f"W{i}": g.standard_normal((3, 3)) / 2 for i in range(layers)} | {"x": g.standard_normal(3)}
 

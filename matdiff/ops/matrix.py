@@ -447,5 +447,7 @@ register(Function(
     name="mean", arity=1, shape_rule=sig.any_to_scalar, summary="the average of the entries", family="reduction",
     source="mean(U) = sum(U) / numel(U)", evaluate=lambda U: _scalar(np.mean(U)), code="xp.mean({0})",
     latex=r"\operatorname{{mean}}{0}", linear=True, positive_linear=True, transpose_invariant=True,
+    adjoint=lambda node, i, G: Filled(Mul((G, Power(call("numel", node.args[0]), Number(Fraction(-1))))),
+                                      node.args[0].shape),
     scalar_form=_identity, simplify=_mean_rules,
     sympy=lambda sympy, n, a: _entry_sum_sympy(sympy, n, a) / _count_sympy(sympy, n, a)))

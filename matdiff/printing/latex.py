@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero,
+    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
 from .base import Printer
@@ -44,10 +44,11 @@ class LatexPrinter(Printer):
         return latex_name(n.name)
 
     def _Bound(self, n: Bound) -> str:
-        if n.adjoint_of is None:
-            return latex_name(n.name)
-        return (rf"\bar{{{n.adjoint_of}}}" if len(n.adjoint_of) == 1
-                else rf"\overline{{{latex_name(n.adjoint_of)}}}")
+        if n.role == ADJOINT:
+            return rf"\bar{{{n.of}}}" if len(n.of or "") == 1 else rf"\overline{{{latex_name(n.of or '')}}}"
+        if n.role == TANGENT:
+            return rf"\mathrm{{d}}{latex_name(n.of or '')}"
+        return latex_name(n.name)
 
     def _Differential(self, n: Differential) -> str:
         return rf"\mathrm{{d}}{latex_name(n.var.name)}"

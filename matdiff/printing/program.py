@@ -18,8 +18,7 @@ def definitions_used(*trees: Node) -> list[Bound]:
     for tree in trees:
         for name in bound_in_order(tree):
             seen.setdefault(name, None)
-    forward = [b for b in seen if b.adjoint_of is None]
-    return forward + [b for b in seen if b.adjoint_of is not None]
+    return [b for b in seen if not b.derived] + [b for b in seen if b.derived]
 
 
 def where_text(names: Sequence[Bound]) -> str:

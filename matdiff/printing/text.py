@@ -7,8 +7,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
-    Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
+    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
 )
 from ..ops import function
 from .base import Printer
@@ -235,8 +235,12 @@ BAR = "\u0304"  # combining macron: ā, the adjoint of a
 
 
 def display_name(node: Bound) -> str:
-    """A program's name as text: itself, or ā for the adjoint of a."""
-    return node.name if node.adjoint_of is None else node.adjoint_of + BAR
+    """A program's name as text: itself, ā for the adjoint of a, da for its tangent."""
+    if node.role == ADJOINT:
+        return f"{node.of}{BAR}"
+    if node.role == TANGENT:
+        return f"d{node.of}"
+    return node.name
 
 
 to_input = InputPrinter()
