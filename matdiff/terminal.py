@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from typing import TextIO
 
 from .nodes import Node
@@ -19,14 +20,15 @@ _ASCII = {
     "∘": " .* ", "⊘": " ./ ", "⊗": " (x) ", "∇": "grad_", "∂": "d",
     "×": "x", "−": "-", "≤": "<=", "≥": ">=", "‖": "||", "·": "*", "⟨": "<", "⟩": ">", "…": "...", "√": "sqrt",
     "σ": "sigma", "λ": "lambda", "→": "->", "²": "^2",
-    "\u0304": "_bar",
+    "\u0304": "_bar",  # the macron of an adjoint (ā is decomposed first)
 }
 _SUPERSCRIPT = re.compile("[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
 def ascii_text(text: str) -> str:
-    """`text` with its mathematical Unicode in ASCII (Aᵀ → A', X⁻¹ → X^-1)."""
+    """`text` with its mathematical Unicode in ASCII (Aᵀ → A', X⁻¹ → X^-1, ā → a_bar)."""
+    text = unicodedata.normalize("NFD", text)
     for unicode, ascii in (("∇²", "hess_"), ("⁻ᵀ", "^-T"), ("ᵀ", "'")):
         text = text.replace(unicode, ascii)
     text = _SUPERSCRIPT.sub(lambda m: "^" + m.group(0).translate(_DIGITS), text)

@@ -4,6 +4,7 @@ precedence table.
 """
 from __future__ import annotations
 
+import unicodedata
 from fractions import Fraction
 
 from ..nodes import (
@@ -235,9 +236,10 @@ BAR = "\u0304"  # combining macron: ā, the adjoint of a
 
 
 def display_name(node: Bound) -> str:
-    """A program's name as text: itself, ā for the adjoint of a, da for its tangent."""
+    """A program's name as text: itself, ā for the adjoint of a (one composed
+    character where Unicode has one), da for its tangent."""
     if node.role == ADJOINT:
-        return f"{node.of}{BAR}"
+        return unicodedata.normalize("NFC", f"{node.of}{BAR}")
     if node.role == TANGENT:
         return f"d{node.of}"
     return node.name
