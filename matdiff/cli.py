@@ -181,6 +181,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         first = api.derivative(args.expression, wrt=wrt, where=args.where)
         results = first if isinstance(first, list) else [first]
     _note_unused(api.declared_names(args.where), symbols_of(results[0].expression), [r.variable for r in results])
+    if args.backprop:
+        return _backprop(results, args, terminal)
     status = 0
     if args.json:
         payload = [r.to_dict() for r in results]
@@ -192,8 +194,6 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         terminal.out(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=not terminal.unicode,
                                 indent=2))
         return status
-    if args.backprop:
-        return _backprop(results, args, terminal)
     if args.code:
         from .printing.code import generate_module
         terminal.out(generate_module([r.code_function() for r in results]), end="")

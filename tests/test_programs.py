@@ -410,3 +410,74 @@ def test_a_single_expression_over_several_lines_is_still_one_expression():
     assert str(matdiff.derivative("x'*A*x +\n 0", "x")) == "(A + Aᵀ) x"
     assert str(matdiff.derivative("x'*A*x\n  + 0", "x")) == "(A + Aᵀ) x"  # no statement starts with '+'
     assert str(matdiff.derivative("x'*A\n  *x", "x")) == "(A + Aᵀ) x"
+
+
+# -- the command line -------------------------------------------------------
+NET = "a = W1*x + b1\nh = tanh(a)\nr = W2*h + b2 - y\nf = r'*r\nwhere b1: vector, b2: vector\n"
+
+
+def _cli(args: list[str], capsys) -> tuple[int, str, str]:
+    from matdiff.cli import main
+    status = main(args)
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_reads_a_program_from_a_file(tmp_path, capsys):
+    path = tmp_path / "net.txt"
+    path.write_text(NET, encoding="utf-8")
+    status, out, err = _cli(["--file", str(path), "--wrt", "W1", "--wrt", "b1"], capsys)
+    assert status == 0 and err == ""
+    assert "∇W1 f = 2 (sech(a)∘² ∘ (W2ᵀ r)) xᵀ\n  where a = W1 x + b1, h = tanh(a), r = W2 h + b2 - y" in out
+    assert "∇b1 f = 2 (sech(a)∘² ∘ (W2ᵀ r))" in out
+
+
+def test_cli_reads_a_program_from_standard_input(monkeypatch, capsys):
+    import io
+    monkeypatch.setattr("sys.stdin", io.StringIO(NET))
+    status, out, _ = _cli(["--file", "-", "--wrt", "W2", "--backprop"], capsys)
+    assert status == 0 and "∇W2 f = r̄ hᵀ    (uses r̄)" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--file", "/nonexistent/net.txt", "--wrt", "x"], "cannot read /nonexistent/net.txt"),
+    (["x'*x", "--file", "-", "--wrt", "x"], "give the expression or --file, not both"),
+    (["--wrt", "x"], "give an expression"),
+    (["x'*A*x", "--backprop"], "--backprop needs a variable"),
+    (["a = W*x; h = tanh(a)", "--wrt", "W", "--backprop"], "--backprop is for a scalar f"),
+    (["a = W*x; f = a'*a", "--wrt", "W", "--backprop", "--hessian"], "leave out --hessian"),
+])
+def test_cli_program_options_refuse_what_does_not_fit(args, message, capsys):
+    status, out, err = _cli(args, capsys)
+    assert status == 1 and message in err and "Traceback" not in err
+
+
+def test_cli_backprop_as_json_latex_and_code(capsys):
+    import json
+    args = ["a = W1*x + b1; h = tanh(a); r = W2*h + b2 - y; f = r'*r", "--where", "b1: vector, b2: vector",
+            "--wrt", "W1", "--wrt", "W2", "--backprop"]
+    _, out, _ = _cli(args + ["--json"], capsys)
+    data = json.loads(out)
+    assert [g["wrt"] for g in data["gradients"]] == ["W1", "W2"] and len(data["backward"]) == 3
+    _, out, _ = _cli(args + ["--latex"], capsys)
+    assert out.startswith("\\begin{aligned}")
+    _, out, _ = _cli(args + ["--code"], capsys)
+    namespace: dict = {}
+    exec(compile(out, "<backprop>", "exec"), namespace)  # noqa: S102
+    values = draw("W1:4x3 x:3 b1:4 W2:2x4 b2:2 y:2", seed=8)
+    gW1, gW2 = namespace["gradients_W1_W2"](**values)
+    f = PROGRAMS[0][5]
+    assert rel_error(gW1, numeric_gradient(lambda W: f(np, {**values, "W1": W}), values["W1"])) < 1e-6
+    assert rel_error(gW2, numeric_gradient(lambda W: f(np, {**values, "W2": W}), values["W2"])) < 1e-6
+
+
+def test_cli_backprop_in_ascii(monkeypatch, capsys):
+    import io
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr("sys.stdout", out)
+    from matdiff.cli import main
+    assert main(["a = W*x; h = tanh(a); f = sum(h)", "--wrt", "W", "--backprop"]) == 0
+    out.flush()
+    out.seek(0)
+    text = out.read()
+    assert "a_bar = sech(a).^2 .* h_bar" in text and "grad_W f = a_bar*x'" in text
