@@ -110,9 +110,9 @@ def _commutation(m, n):
 
 
 def _shaped(value, shape):
-    """value as an array of the given shape (a scalar or 1×1 value is spread out)."""
-    value = np.asarray(value, dtype=float)
-    return value if value.shape == shape else np.array(np.broadcast_to(value, shape))
+    """value as a new array of the given shape (a scalar or 1×1 value is spread
+    out): writable, and never an argument itself (∇ tr(AᵀX) = A is a copy of A)."""
+    return np.array(np.broadcast_to(np.asarray(value, dtype=float), shape))
 
 
 def _scalar(value):
@@ -121,5 +121,5 @@ def _scalar(value):
 
 
 def _column(value, n):
-    """A vector value as a 1-D array of length n."""
-    return np.broadcast_to(value, (n, 1)).reshape(-1)
+    """A vector value as a new 1-D array of length n (writable, never an argument itself)."""
+    return np.array(np.broadcast_to(value, (n, 1)).reshape(-1))

@@ -528,7 +528,7 @@ def depends_on(node: Node, var: Symbol) -> bool:
 
 
 _ORDERS: "OrderedDict[int, tuple[Node, tuple[Bound, ...]]]" = OrderedDict()  # id -> (tree, its names)
-_ORDERS_KEPT = 256
+_ORDERS_KEPT = 16  # a derivation asks about a few trees, many times; older ones are let go
 
 
 def bound_in_order(node: Node) -> tuple[Bound, ...]:

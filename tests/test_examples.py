@@ -37,3 +37,11 @@ def test_comparison_benchmark_runs():
                            "--n", "40"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "Derivation (warm)" in done.stdout and "Generated Hessians" in done.stdout
+
+
+def test_program_benchmark_runs():
+    """Only that it runs (small sizes, one sample); its tables are read by people."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "programs.py"), "--quick", "--repeats", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Derivation time against program length" in done.stdout and "Generated code of a 5-layer" in done.stdout

@@ -1,11 +1,12 @@
 """Verification at scale: generated expressions against autograd and the other
 properties of tests/properties.py, and parser fuzzing.
 
-    python tests/verify_at_scale.py expressions --count 20000 [--seed 0] [--size 6] [--code-names]
+    python tests/verify_at_scale.py expressions --count 20000 [--seed 0] [--size 6] [--code-names] [--programs]
     python tests/verify_at_scale.py fuzz --count 100000 [--seed 0]
 
 Expressions: seed s gives one expression (even seeds: scalar; odd: any shape);
-with --code-names its symbols are renamed to names generated code uses itself.
+with --code-names its symbols are renamed to names generated code uses itself;
+with --programs random subexpressions become definitions of a program.
 A failure prints the property, the seed, the expression and a shrunk
 expression that still fails, ready to become a regression test. The oracle
 property uses only what autograd differentiates (no expm/logm/sqrtm); the
@@ -25,26 +26,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from expressions import CODE_NAMES, Generator, RandomChooser, shrink  # noqa: E402
+from expressions import CODE_NAMES, Generator, RandomChooser, as_program, shrink  # noqa: E402
 from properties import PROPERTIES, Skip, is_documented_limit  # noqa: E402
 
 import matdiff  # noqa: E402
 
 
-def sample_for(seed: int, size: int, oracle_only: bool, code_names: bool = False):
+def sample_for(seed: int, size: int, oracle_only: bool, code_names: bool = False, programs: bool = False):
     gen = Generator(RandomChooser(seed), size=size, oracle_only=oracle_only)
     sample = gen.scalar_expression() if seed % 2 == 0 else gen.expression()
-    return sample.renamed(CODE_NAMES[seed % 3:]) if code_names else sample
+    sample = sample.renamed(CODE_NAMES[seed % 3:]) if code_names else sample
+    return as_program(sample, RandomChooser(seed + 10_000)) if programs else sample
 
 
-def run_expressions(count: int, seed: int, size: int, names: list[str], code_names: bool = False) -> int:
+def run_expressions(count: int, seed: int, size: int, names: list[str], code_names: bool = False,
+                    programs: bool = False) -> int:
     stats: Counter = Counter()
     failures = 0
     started = time.perf_counter()
     for s in range(seed, seed + count):
         for name in names:
             prop = PROPERTIES[name]
-            sample = sample_for(s, size, oracle_only=name.startswith("oracle"), code_names=code_names)
+            sample = sample_for(s, size, oracle_only=name.startswith("oracle"), code_names=code_names,
+                                programs=programs)
             try:
                 message = prop(sample, s)
             except Skip:
@@ -87,10 +91,13 @@ SEEDS = [
     "diag(x)*A*diag(y)", "vec(A)'*vec(B)", "norm1(A*x - y)", "sum(eigvals(S)) where S: matrix(n,n) symmetric",
     "(x'*x)^(1/2)", "tr(A*X*Bᵀ)", "X⁻¹ + Xᵀ", "A ⊗ B ∘ C", "sqrt(x .^ 2 + vector(1))", "logdet(X' X)",
     "inner(A, X)", "sum(sin(X) .* cos(X))", "trace(adj(X))",
+    "a = W*x + b; h = tanh(a); f = h'*h", "a = W*x\nh = tanh(a)\nsum(h)\nwhere W: matrix(3,4)",
+    "u = A*x; v = u .* u; f = sum(v)",
 ]
 TOKENS = ["A", "X", "x", "y", "a", "2", "0.5", "+", "-", "*", "/", ".*", "./", "^", ".^", "'", "ᵀ", "⁻¹", "²",
           "∘", "⊗", "(", ")", ",", "tr", "det", "inv", "log", "exp", "sum", "norm2", "kron", "diag", "vec",
-          "vector", "matrix", "I", " ", "where", ":", "symmetric", "T", "1e308", "☃", "\t", "\n", "((", "))"]
+          "vector", "matrix", "I", " ", "where", ":", "symmetric", "T", "1e308", "☃", "\t", "\n", "((", "))",
+          "=", ";", "a =", "f = ", "\n\n"]
 
 
 def mutate(text: str, rng: random.Random) -> str:
@@ -160,12 +167,15 @@ def main() -> int:
     p.add_argument("--size", type=int, default=5, help="nesting depth of generated expressions")
     p.add_argument("--properties", default=",".join(PROPERTIES), help="comma-separated subset of "
                    + ", ".join(PROPERTIES))
+    p.add_argument("--programs", action="store_true",
+                   help="cut each expression into a program (random subexpressions become definitions)")
     p.add_argument("--code-names", action="store_true",
                    help="rename the symbols to names generated code uses itself (n, t0, np, lambda, ...)")
     args = p.parse_args()
     if args.what == "fuzz":
         return run_fuzz(args.count, args.seed)
-    return run_expressions(args.count, args.seed, args.size, args.properties.split(","), args.code_names)
+    return run_expressions(args.count, args.seed, args.size, args.properties.split(","), args.code_names,
+                           args.programs)
 
 
 if __name__ == "__main__":

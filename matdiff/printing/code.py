@@ -362,6 +362,23 @@ def shared_subexpressions(*roots: Node) -> list[Node]:
     return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled)]
 
 
+def _children_first(root: Node) -> list[Node]:
+    """The distinct subtrees of a tree, each after its children (a program's
+    names are leaves here: their definitions are statements of their own)."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(node.children) if c not in seen)
+    return order
+
+
 @dataclass(frozen=True)
 class CodeFunction:
     """One function of a generated module: `tree` evaluated at the symbols'
@@ -445,15 +462,28 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     arguments_checked = len(body)
     results = ((fn.tree, fn.output, fn.out_shape),) + fn.also
     roots = [tree for tree, _, _ in results]
+    # A program's names (forward, then adjoints) are statements, each computed once; a subexpression
+    # shared by statements or results is computed once too, just before the first statement using it.
     names = dict.fromkeys(name for root in roots for name in bound_in_order(root))
-    for name in names:  # a program's names, forward then adjoints, each computed once
+    shared = set(shared_subexpressions(*[name.definition for name in names], *roots))
+    temporaries = 0
+
+    def computed(tree: Node) -> None:
+        nonlocal temporaries
+        for node in _children_first(tree):
+            if node in shared and node not in printer.names:
+                text, _ = printer.expr(node)
+                printer.names[node] = namespace.claim(f"t{temporaries}")
+                temporaries += 1
+                body.append(f"    {printer.names[node]} = {text}")
+
+    for name in names:
+        computed(name.definition)
         text, _ = printer.expr(name.definition)
         printer.names[name] = namespace.claim(name.name)
         body.append(f"    {printer.names[name]} = {text}")
-    for i, node in enumerate(shared_subexpressions(*roots)):
-        text, _ = printer.expr(node)
-        printer.names[node] = namespace.claim(f"t{i}")
-        body.append(f"    {printer.names[node]} = {text}")
+    for root in roots:
+        computed(root)
     returned = [_returned(printer, tree, output, shape) for tree, output, shape in results]
     body.append(f"    return {returned[0]}" if len(returned) == 1 else f"    return ({', '.join(returned)})")
     unbound = sorted(printer.sizes_used - bound)
