@@ -481,3 +481,11 @@ def test_cli_backprop_in_ascii(monkeypatch, capsys):
     out.seek(0)
     text = out.read()
     assert "a_bar = sech(a).^2 .* h_bar" in text and "grad_W f = a_bar*x'" in text
+
+
+def test_definitions_are_computed_in_normal_form():
+    """Found at scale: a definition v = 2ᵀ generated `2.0.T`; code is printed
+    from simplified trees, definitions too."""
+    r = matdiff.derivative("v = (2)'; f = w'*w * v", "w")
+    values = draw("w:4", seed=9)
+    assert rel_error(r.lambdify()(**values), 4 * values["w"]) < 1e-12

@@ -23,6 +23,7 @@ from ..nodes import (
     Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
 )
 from ..ops import function
+from ..simplify import simplify
 from ..shapes import Shape, Size, shape_text, value_kind
 from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
@@ -464,8 +465,9 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     roots = [tree for tree, _, _ in results]
     # A program's names (forward, then adjoints) are statements, each computed once; a subexpression
     # shared by statements or results is computed once too, just before the first statement using it.
-    names = dict.fromkeys(name for root in roots for name in bound_in_order(root))
-    shared = set(shared_subexpressions(*[name.definition for name in names], *roots))
+    # Definitions are computed in normal form, as every tree code is printed from (2ᵀ is 2).
+    names = {name: simplify(name.definition) for root in roots for name in bound_in_order(root)}
+    shared = set(shared_subexpressions(*names.values(), *roots))
     temporaries = 0
 
     def computed(tree: Node) -> None:
@@ -477,9 +479,9 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
                 temporaries += 1
                 body.append(f"    {printer.names[node]} = {text}")
 
-    for name in names:
-        computed(name.definition)
-        text, _ = printer.expr(name.definition)
+    for name, definition in names.items():
+        computed(definition)
+        text, _ = printer.expr(definition)
         printer.names[name] = namespace.claim(name.name)
         body.append(f"    {printer.names[name]} = {text}")
     for root in roots:
