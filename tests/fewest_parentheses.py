@@ -43,6 +43,8 @@ class FewestParentheses:
     def _Symbol(self, n: Symbol) -> tuple[str, int]:
         return n.name, ATOM
 
+    _Bound = _Symbol  # a program's name
+
     def _Number(self, n: Number) -> tuple[str, int]:
         value = n.value
         text = str(value.numerator) if value.denominator == 1 else format(

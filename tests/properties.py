@@ -11,7 +11,7 @@ import numpy as np
 import matdiff
 from expressions import SIZE_VALUES, Sample
 from matdiff.evaluate import Interpreter, bind
-from matdiff.nodes import symbols_of
+from matdiff.nodes import bound_in_order, symbols_of
 from matdiff.printing.latex import to_latex
 from matdiff.printing.text import to_input
 from matdiff.simplify import simplify
@@ -112,10 +112,15 @@ def simplification_keeps_values(sample: Sample, seed: int) -> str | None:
     return None
 
 
+def _program_text(expr, print_one: Callable) -> str:
+    """The expression's text, after the definitions of the names it uses (a program)."""
+    return "".join(f"{b.name} = {print_one(b.definition)}; " for b in bound_in_order(expr)) + print_one(expr)
+
+
 def input_form_round_trips(sample: Sample, seed: int) -> str | None:
-    """The printed input form parses back to the same tree."""
+    """The printed input form (a program's with its definitions) parses back to the same tree."""
     expr = _parse(sample)
-    printed = to_input(expr)
+    printed = _program_text(expr, to_input)
     again = matdiff.parse(printed, sample.where or None)
     if again != expr:
         return f"printed as {printed!r}, which parses to a different tree"
@@ -128,7 +133,7 @@ def fewest_parentheses_round_trip(sample: Sample, seed: int) -> str | None:
     same tree."""
     from fewest_parentheses import FewestParentheses
     expr = _parse(sample)
-    printed = FewestParentheses(frozenset(s.name for s in sample.symbols if s.declared))(expr)
+    printed = _program_text(expr, FewestParentheses(frozenset(s.name for s in sample.symbols if s.declared)))
     again = matdiff.parse(printed, sample.where or None)
     if again != expr:
         return f"printed with the fewest parentheses as {printed!r}, which parses to a different tree"
@@ -263,7 +268,7 @@ LATEX_MACROS = {
     r"\det", r"\log", r"\exp", r"\sin", r"\cos", r"\tan", r"\arcsin", r"\arccos", r"\arctan", r"\tanh",
     r"\nabla", r"\partial", r"\lambda", r"\langle", r"\rangle", r"\|", r"\mathbf", r"\cdot", r"\sigma",
     r"\mathrm", r"\mathbb", r"\odot", r"\mathit", r"\backslash", r"\sinh", r"\cosh", r"\max", r"\min",
-    r"\arg", r"\Phi",
+    r"\arg", r"\Phi", r"\quad", r"\text", r"\bar", r"\overline",  # a program's `where` and adjoints
 }
 
 
