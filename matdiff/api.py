@@ -173,11 +173,11 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
            steps: StepDifferentials | None = None) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
     a scalar program's gradient comes from its backward pass (`shared` when
-    several variables share one)."""
+    several variables share one, with its `steps`)."""
     try:
-        f = stable_forms(expr)
+        f = stable_forms(expr) if shared is None else shared.function
         if expr.is_scalar and bound_in_order(f):
-            steps = steps or StepDifferentials()
+            steps = steps or StepDifferentials(f)
             backprop = shared or program_backprop(text, f, [var], steps)
             return _program_gradient(text, expr, f, var, backprop, steps)
         df = simplify(differential(f, var))
@@ -257,9 +257,11 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     separated by commas / given as a list: then one Result each)."""
     parsed, variables = _with_variables(text, where, wrt)
     try:
-        shared, steps = None, StepDifferentials()
+        shared, steps = None, None
         if parsed.defined and parsed.expr.is_scalar:  # one backward pass for every variable
-            shared = program_backprop(text, stable_forms(parsed.expr), variables, steps)
+            f = stable_forms(parsed.expr)
+            steps = StepDifferentials(f)
+            shared = program_backprop(text, f, variables, steps)
         results = [derive(text, parsed.expr, v, shared, steps).noted(parsed.notes) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None

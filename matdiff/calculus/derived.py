@@ -29,11 +29,14 @@ def program_names(f: Node, also: set[str]) -> set[str]:
 
 
 class StepDifferentials:
-    """The differential of each definition in the directions d(u) of the
-    active names it uses, simplified: computed once per derivation for its
-    forward and backward passes alike."""
+    """The differential of each definition of the program f in the directions
+    d(u) of the active names it uses, simplified, with f's names for the
+    values function rules bring back (d softmax(z) holds softmax(z): s where
+    s = softmax(z)): computed once per derivation, for its forward and
+    backward passes alike."""
 
-    def __init__(self) -> None:
+    def __init__(self, f: Node) -> None:
+        self.names = {b.definition: b for b in bound_in_order(f) if b.definition.children}
         self.memo: dict[tuple[Node, frozenset[str]], Node | None] = {}
 
     def __call__(self, expr: Node, active: Collection[str]) -> Node | None:
@@ -43,7 +46,7 @@ class StepDifferentials:
         key = (expr, varying)
         if key not in self.memo:
             d = local_differential(expr, varying)
-            self.memo[key] = None if d is None else simplify(d)
+            self.memo[key] = None if d is None else named(simplify(d), self.names)
         return self.memo[key]
 
 

@@ -11,23 +11,22 @@ tangents into their uses.
 from __future__ import annotations
 
 from ..nodes import TANGENT, Bound, Differential, Node, Symbol, Zero, bound_in_order
-from .derived import StepDifferentials, fresh_name, named, program_names, substitute
+from .derived import StepDifferentials, fresh_name, program_names, substitute
 
 
 def tangents(f: Node, var: Symbol, steps: StepDifferentials | None = None) -> Node:
     """df in the direction dX of `var`, with a tangent name for each
     definition f depends on through `var` (sharing the definitions'
     differentials `steps` with a backward pass)."""
-    step_differential = steps or StepDifferentials()
+    step_differential = steps or StepDifferentials(f)
     order = bound_in_order(f)
     taken = program_names(f, {var.name})
-    names = {b.definition: b for b in order if b.definition.children}
     active = {var.name}
     tangent: dict[Node, Node] = {}  # d(u) of a defined u -> its tangent name du
 
     def differentiate(expr: Node) -> Node | None:
         d = step_differential(expr, active)
-        return None if d is None else named(substitute(d, tangent), names)
+        return None if d is None else substitute(d, tangent)
 
     for b in order:
         d = differentiate(b.definition)

@@ -18,7 +18,7 @@ from typing import Sequence
 from ..nodes import ADJOINT, Add, Bound, Node, Number, Symbol, Zero, bound_in_order
 from ..simplify import simplify
 from .adjoint import cotangents
-from .derived import StepDifferentials, fresh_name, named, program_names
+from .derived import StepDifferentials, fresh_name, program_names
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def backward(f: Node, variables: Sequence[Symbol], steps: StepDifferentials | No
     """The reverse-mode derivative of the scalar f (whose names are Bound
     nodes) with respect to `variables`, sharing one backward pass (and the
     definitions' differentials `steps` with a forward pass)."""
-    step_differential = steps or StepDifferentials()
+    step_differential = steps or StepDifferentials(f)
     assert f.is_scalar, "reverse mode needs a scalar function"
     order = bound_in_order(f)
     wanted = {v.name for v in variables}
@@ -44,7 +44,6 @@ def backward(f: Node, variables: Sequence[Symbol], steps: StepDifferentials | No
         if _uses(name.definition, active):
             active.add(name.name)
     taken = program_names(f, wanted)
-    names = {b.definition: b for b in order if b.definition.children}  # softmax(z) is s where s = softmax(z)
     pending: dict[str, list[Node]] = {}
 
     def pull(expr: Node, G: Node) -> None:
@@ -59,11 +58,11 @@ def backward(f: Node, variables: Sequence[Symbol], steps: StepDifferentials | No
         terms = pending.pop(name.name, None)
         if not terms:
             continue
-        value = named(simplify(_sum(terms)), names)
+        value = simplify(_sum(terms))
         bar = Bound(fresh_name(f"{name.name}_bar", taken), name.shape, definition=value, role=ADJOINT, of=name.name)
         adjoints.append(bar)
         pull(name.definition, bar)
-    gradients = {v.name: named(simplify(_sum(pending[v.name])), names) if pending.get(v.name) else Zero(v.shape)
+    gradients = {v.name: simplify(_sum(pending[v.name])) if pending.get(v.name) else Zero(v.shape)
                  for v in variables}
     return Backward(tuple(adjoints), gradients)
 
