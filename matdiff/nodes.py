@@ -10,10 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from collections import OrderedDict
 from fractions import Fraction
+from operator import attrgetter
 from typing import Callable, ClassVar, Iterator, Sequence
 
 from .errors import Span
 from .shapes import ONE, SCALAR, Shape, Size
+
+
+# Each node class's key: the tuple of its mathematical fields, read at once.
+_KEY_OF: dict[type, Callable[[object], tuple]] = {}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -28,14 +33,16 @@ class Node:
 
     def __post_init__(self) -> None:
         cls = type(self)
-        names = cls.__dict__.get("_fields")  # each class its own (a subclass has more fields)
-        if not names:
+        keyed = _KEY_OF.get(cls)  # each class its own (a subclass has more fields)
+        if keyed is None:
             names = tuple(f.name for f in fields(self) if f.init and f.compare and f.name != "span")
             cls._fields = names
-        key = tuple(getattr(self, n) for n in names)
+            keyed = _KEY_OF[cls] = (attrgetter(*names) if len(names) > 1 else
+                                    lambda node, get=attrgetter(names[0]): (get(node),))
+        key = keyed(self)
         shape = self.compute_shape()
         object.__setattr__(self, "_key", key)
-        object.__setattr__(self, "_hash", hash((type(self).__name__,) + key))
+        object.__setattr__(self, "_hash", hash((cls.__name__,) + key))
         object.__setattr__(self, "_shape", shape)
         object.__setattr__(self, "_scalar", shape[0].is_one and shape[1].is_one)
 

@@ -11,7 +11,7 @@ tangents into their uses.
 from __future__ import annotations
 
 from ..nodes import TANGENT, Bound, Differential, Node, Symbol, Zero, bound_in_order
-from .derived import StepDifferentials, fresh_name, program_names, substitute
+from .derived import StepDifferentials, fresh_name, substitute
 
 
 def tangents(f: Node, var: Symbol, steps: StepDifferentials | None = None) -> Node:
@@ -20,7 +20,8 @@ def tangents(f: Node, var: Symbol, steps: StepDifferentials | None = None) -> No
     differentials `steps` with a backward pass)."""
     step_differential = steps or StepDifferentials(f)
     order = bound_in_order(f)
-    taken = program_names(f, {var.name})
+    taken = step_differential.taken  # shared with the adjoints: every derived name distinct
+    taken.add(var.name)
     active = {var.name}
     tangent: dict[Node, Node] = {}  # d(u) of a defined u -> its tangent name du
 

@@ -18,7 +18,7 @@ from typing import Sequence
 from ..nodes import ADJOINT, Add, Bound, Node, Number, Symbol, Zero, bound_in_order
 from ..simplify import simplify
 from .adjoint import cotangents
-from .derived import StepDifferentials, fresh_name, program_names
+from .derived import StepDifferentials, fresh_name
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def backward(f: Node, variables: Sequence[Symbol], steps: StepDifferentials | No
     for name in order:
         if _uses(name.definition, active):
             active.add(name.name)
-    taken = program_names(f, wanted)
+    taken = step_differential.taken  # shared with the tangents: every derived name distinct
+    taken |= wanted
     pending: dict[str, list[Node]] = {}
 
     def pull(expr: Node, G: Node) -> None:
