@@ -21,6 +21,11 @@ from .shapes import ONE, SCALAR, Shape, Size
 _KEY_OF: dict[type, Callable[[object], tuple]] = {}
 
 
+def _one_field(name: str) -> Callable[[object], tuple]:
+    get = attrgetter(name)
+    return lambda node: (get(node),)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Node:
     """Base class: equality and a cached hash over the mathematical fields."""
@@ -37,8 +42,7 @@ class Node:
         if keyed is None:
             names = tuple(f.name for f in fields(self) if f.init and f.compare and f.name != "span")
             cls._fields = names
-            keyed = _KEY_OF[cls] = (attrgetter(*names) if len(names) > 1 else
-                                    lambda node, get=attrgetter(names[0]): (get(node),))
+            keyed = _KEY_OF[cls] = attrgetter(*names) if len(names) > 1 else _one_field(names[0])
         key = keyed(self)
         shape = self.compute_shape()
         object.__setattr__(self, "_key", key)
