@@ -539,7 +539,7 @@ def depends_on(node: Node, var: Symbol) -> bool:
 
 
 _ORDERS: "OrderedDict[int, tuple[Node, tuple[Bound, ...]]]" = OrderedDict()  # id -> (tree, its names)
-_ORDERS_KEPT = 16  # a derivation asks about a few trees, many times; older ones are let go
+_ORDERS_KEPT = 4  # the trees of the derivation under way; older ones (and their memory) are let go
 
 
 def bound_in_order(node: Node) -> tuple[Bound, ...]:
