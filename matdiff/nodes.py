@@ -34,7 +34,9 @@ class Node:
     _key: tuple = field(init=False, repr=False)
     _shape: Shape = field(init=False, repr=False)
     _scalar: bool = field(init=False, repr=False)
+    _named: bool = field(init=False, repr=False)  # a program's name is somewhere in the tree
     _fields: ClassVar[tuple[str, ...]] = ()
+    _is_name: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         cls = type(self)
@@ -49,6 +51,7 @@ class Node:
         object.__setattr__(self, "_hash", hash((cls.__name__,) + key))
         object.__setattr__(self, "_shape", shape)
         object.__setattr__(self, "_scalar", shape[0].is_one and shape[1].is_one)
+        object.__setattr__(self, "_named", cls._is_name or any(c._named for c in self.children))
 
     def key(self) -> tuple:
         """The fields that make the mathematics (not the source span)."""
@@ -212,6 +215,7 @@ class Bound(Symbol):
 
     definition: Node = field(kw_only=True, repr=False)
     role: str = field(default=DEFINED, kw_only=True)  # DEFINED, ADJOINT or TANGENT
+    _is_name: ClassVar[bool] = True
     of: str | None = field(default=None, kw_only=True)  # the name whose adjoint or tangent it is
 
     @property
@@ -547,6 +551,8 @@ def bound_in_order(node: Node) -> tuple[Bound, ...]:
     every name whose definition uses it (iterative: programs may be long;
     remembered for the trees most recently asked about, by identity, as
     every pass asks)."""
+    if not node._named:  # a single expression: no walk
+        return ()
     hit = _ORDERS.get(id(node))
     if hit is not None and hit[0] is node:
         _ORDERS.move_to_end(id(node))
