@@ -564,23 +564,34 @@ def bound_in_order(node: Node) -> tuple[Bound, ...]:
     return found
 
 
-def _names_in_order(node: Node) -> tuple[Bound, ...]:
+def derived_in_order(node: Node) -> tuple[Bound, ...]:
+    """The names a derivation defined (adjoints, tangents) that a tree uses,
+    each before every name whose definition uses it; the program's own
+    definitions are not walked."""
+    return _names_in_order(node, lambda b: b.derived) if node._named else ()
+
+
+def _names_in_order(node: Node, through: Callable[[Bound], bool] = lambda b: True) -> tuple[Bound, ...]:
+    """Post-order over the tree and the definitions of the names `through` admits."""
     order: list[Bound] = []
-    done: set[Bound] = set()
     stack: list[tuple[Node, bool]] = [(node, False)]
     visited: set[Node] = set()
     while stack:
         n, ready = stack.pop()
         if ready:
-            if isinstance(n, Bound) and n not in done:
-                done.add(n)
+            if isinstance(n, Bound):
                 order.append(n)
             continue
         if n in visited:
             continue
         visited.add(n)
+        if isinstance(n, Bound):
+            if not through(n):
+                continue
+            kids: tuple[Node, ...] = (n.definition,)
+        else:
+            kids = n.children
         stack.append((n, True))
-        kids = (n.definition,) if isinstance(n, Bound) else n.children
         stack.extend((c, False) for c in reversed(kids) if c not in visited)
     return tuple(order)
 

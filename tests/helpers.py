@@ -58,3 +58,39 @@ def rel_error(a, b) -> float:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     assert a.shape == b.shape, f"shape {a.shape} vs {b.shape}"
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-12))
+
+
+def draw(spec: str, seed: int) -> dict[str, np.ndarray | float]:
+    """Seeded values from a spec such as 'A:3x4 x:4 a:s X:4x4:inv S:3x3:spd p:4:pos'
+    (vectors are 1-D). Kinds: normal (the default), pos (entries in 0.5–2),
+    big (1.2–2), small (0–0.4), inv (well conditioned, det > 0), spd, sym,
+    orth, onehot (a unit vector)."""
+    g = np.random.default_rng(seed)
+    out: dict[str, np.ndarray | float] = {}
+    for item in spec.split():
+        name, shape, *how = item.split(":")
+        kind = how[0] if how else "normal"
+        if shape == "s":
+            out[name] = float(g.uniform(0.5, 2.0)) if kind == "pos" else float(g.standard_normal())
+            continue
+        dims = tuple(int(d) for d in shape.split("x"))
+        if kind == "pos":
+            out[name] = g.uniform(0.5, 2.0, dims)
+        elif kind == "big":
+            out[name] = g.uniform(1.2, 2.0, dims)
+        elif kind == "small":
+            out[name] = g.uniform(0.0, 0.4, dims)
+        elif kind == "inv":
+            out[name] = invertible(g, dims[0])
+        elif kind == "spd":
+            out[name] = spd(g, dims[0])
+        elif kind == "sym":
+            G = g.standard_normal(dims)
+            out[name] = (G + G.T) / 2
+        elif kind == "orth":
+            out[name] = rotation(g, dims[0])
+        elif kind == "onehot":
+            out[name] = np.eye(dims[0])[g.integers(dims[0])]
+        else:
+            out[name] = g.standard_normal(dims)
+    return out

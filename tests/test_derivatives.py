@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from helpers import invertible, numeric_gradient, numeric_jacobian, rel_error, rotation, spd
+from helpers import draw, numeric_gradient, numeric_jacobian, rel_error
 
 inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
 sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
@@ -18,33 +18,6 @@ sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
 def _softmax(u: np.ndarray) -> np.ndarray:
     e = np.exp(u - u.max())
     return e / e.sum()
-
-
-def draw(spec: str, seed: int) -> dict[str, np.ndarray | float]:
-    """'A:3x4 x:4 a:s X:4x4:inv S:3x3:spd p:4:pos' -> seeded values."""
-    g = np.random.default_rng(seed)
-    out: dict[str, np.ndarray | float] = {}
-    for item in spec.split():
-        name, shape, *how = item.split(":")
-        how = how[0] if how else "normal"
-        if shape == "s":
-            out[name] = float(g.uniform(0.5, 2.0)) if how == "pos" else float(g.standard_normal())
-            continue
-        dims = tuple(int(d) for d in shape.split("x"))
-        if how == "pos":
-            out[name] = g.uniform(0.5, 2.0, dims)
-        elif how == "inv":
-            out[name] = invertible(g, dims[0])
-        elif how == "spd":
-            out[name] = spd(g, dims[0])
-        elif how == "sym":
-            G = g.standard_normal(dims)
-            out[name] = (G + G.T) / 2
-        elif how == "orth":
-            out[name] = rotation(g, dims[0])
-        else:
-            out[name] = g.standard_normal(dims)
-    return out
 
 
 # id, expression, wrt, where, symbols, f (NumPy, for central differences),

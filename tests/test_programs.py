@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from helpers import invertible, numeric_gradient, rel_error, spd
+from helpers import draw, numeric_gradient, rel_error
 from matdiff.evaluate import Interpreter, bind
 
 
@@ -26,34 +26,6 @@ def _softmax(np_, u):
 
 def _sigmoid(np_, u):
     return 1 / (1 + np_.exp(-u))
-
-
-def draw(spec: str, seed: int) -> dict[str, np.ndarray | float]:
-    """'W:4x3 x:3 c:s S:3x3:spd p:4:pos A:3x3:inv' -> seeded values (vectors 1-D)."""
-    g = np.random.default_rng(seed)
-    out: dict[str, np.ndarray | float] = {}
-    for item in spec.split():
-        name, shape, *how = item.split(":")
-        kind = how[0] if how else "normal"
-        if shape == "s":
-            out[name] = float(g.uniform(0.5, 1.5)) if kind == "pos" else float(g.standard_normal())
-            continue
-        dims = tuple(int(d) for d in shape.split("x"))
-        if kind == "pos":
-            out[name] = g.uniform(0.5, 1.5, dims)
-        elif kind == "big":  # entries in (1.2, 2): keeps x ∘ exp(z) above 1
-            out[name] = g.uniform(1.2, 2.0, dims)
-        elif kind == "small":
-            out[name] = g.uniform(0.0, 0.4, dims)
-        elif kind == "spd":
-            out[name] = spd(g, dims[0])
-        elif kind == "inv":
-            out[name] = invertible(g, dims[0])
-        elif kind == "onehot":
-            out[name] = np.eye(dims[0])[g.integers(dims[0])]
-        else:
-            out[name] = 0.5 * g.standard_normal(dims)
-    return out
 
 
 def _logdet(np_, S):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Collection, Mapping
 
-from ..nodes import Bound, Node, Symbol, bound_in_order, written_size
+from ..nodes import Bound, Node, Symbol, bound_in_order, derived_in_order, written_size
 from ..simplify import simplify
 from .differential import local_differential
 
@@ -68,9 +68,13 @@ def written_out(node: Node, depth: int = INLINE_DEPTH) -> Node:
     """`node` with derived names replaced by their definitions where that is
     shorter: a name used once, or a small one; along a chain, every `depth`-th
     name from the top keeps its name."""
-    derived, users = _derived_in_order(node)
+    derived = derived_in_order(node)  # each after the names its definition uses
     if not derived:
         return node
+    users: dict[Bound, list[Bound | None]] = {b: [] for b in derived}  # None: the node itself
+    for user, body in [(b, b.definition) for b in derived] + [(None, node)]:
+        for used in {n for n in body.walk() if isinstance(n, Bound) and n.derived}:
+            users[used].append(user)
     distance: dict[Bound | None, int] = {None: 0}  # from the top, through the names that use it
     for b in reversed(derived):
         distance[b] = 1 + min(distance[u] for u in users[b])
@@ -80,32 +84,6 @@ def written_out(node: Node, depth: int = INLINE_DEPTH) -> Node:
         inline = (len(users[b]) <= 1 or written_size(body) <= SMALL) and distance[b] % depth != 0
         written[b] = body if inline else (b if body == b.definition else replace(b, definition=body))
     return substitute(node, written)
-
-
-def _derived_in_order(node: Node) -> tuple[list[Bound], dict[Bound, list[Bound | None]]]:
-    """The derived names `node` uses, each after the names its definition uses,
-    and the expressions using each (None: the node itself); the program's own
-    definitions are not walked."""
-    order: list[Bound] = []
-    users: dict[Bound, list[Bound | None]] = {}
-    visited: set[Bound | None] = set()
-    stack: list[tuple[Bound | None, bool]] = [(None, False)]
-    while stack:
-        key, ready = stack.pop()
-        if ready:
-            if key is not None:
-                order.append(key)
-            continue
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((key, True))
-        body = node if key is None else key.definition
-        for used in {n for n in body.walk() if isinstance(n, Bound) and n.derived}:
-            users.setdefault(used, []).append(key)
-            if used not in visited:
-                stack.append((used, False))
-    return order, users
 
 
 def substitute(node: Node, written: Mapping[Node, Node]) -> Node:
