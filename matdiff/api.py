@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from .calculus.adjoint import gradient_of_differential
@@ -35,6 +35,8 @@ class Parsed:
     extra: dict[str, Symbol]          # symbols named in wrt that f does not contain
     read: frozenset[str] = frozenset()  # every symbol of the text, also those that drop out (X^0)
     defined: tuple[str, ...] = ()     # the names a program defines
+    output: str = "f"                 # what f is called: the last definition's name, else f (if free)
+    unused_inputs: tuple[Symbol, ...] = ()  # read only by definitions f does not use
 
 
 def parse(text: str, where: "str | Sequence[str] | None" = None) -> Node:
@@ -76,7 +78,17 @@ def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...]
         raise ParseError("the expression is nested too deeply", None, text) from None
     # a symbol read only in an unused definition does not "drop out" of f (as X^0 does): it is not in f
     read = frozenset() if inference.unused else inference.read
-    return Parsed(text, expr, tuple(inference.notes()), inference.extra, read, tuple(inference.defined))
+    return Parsed(text, expr, tuple(inference.notes()), inference.extra, read, tuple(inference.defined),
+                  inference.output or _free_name("f", set(inference.defined) | set(inference.symbols)),
+                  inference.unused_inputs)
+
+
+def _free_name(preferred: str, taken: set[str]) -> str:
+    """`preferred`, or `preferred1`, `preferred2`, ...: the first that names nothing of the program."""
+    name, k = preferred, 1
+    while name in taken:
+        name, k = f"{preferred}{k}", k + 1
+    return name
 
 
 def declared_names(where: "str | Sequence[str] | None") -> list[str]:
@@ -93,6 +105,9 @@ def declared_names(where: "str | Sequence[str] | None") -> list[str]:
 def _where_clauses(where: "str | Sequence[str] | None") -> list[str]:
     if where is None:
         return []
+    if not isinstance(where, (str, list, tuple)):
+        raise ParseError(f"declarations must be text (or a list of texts), not {type(where).__name__}: "
+                         f"where=\"b: vector, A: matrix(n,n)\"")
     clauses = [where] if isinstance(where, str) else list(where)
     for clause in clauses:
         if not isinstance(clause, str):
@@ -111,8 +126,10 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 def _variable_names(wrt: str | Iterable[str]) -> list[str]:
     if isinstance(wrt, str):
         names = [w.strip() for w in wrt.split(",")]
-    else:
+    elif isinstance(wrt, (list, tuple)):
         names = [w.strip() if isinstance(w, str) else w for w in wrt]
+    else:
+        raise DerivativeError(f"wrt takes a name or a list of names, not {type(wrt).__name__}")
     names = [n for n in names if n != ""]
     if not names:
         raise DerivativeError("name the variable to differentiate with respect to (wrt)")
@@ -149,7 +166,7 @@ def _with_variables(text: str, where: "str | Sequence[str] | None", wrt: str | I
             variables.append(parsed.extra[name])
             dropped = " (it appears only where it drops out, as in X^0 = I)" if name in parsed.read else ""
             notes.append(f"f does not depend on {name}{dropped}: its derivative is zero")
-    return Parsed(text, parsed.expr, tuple(notes), parsed.extra, parsed.read, parsed.defined), variables
+    return replace(parsed, notes=tuple(notes)), variables
 
 
 # Written out (shared parts counted each time), results beyond these sizes are
@@ -195,10 +212,10 @@ def program_backprop(text: str, f: Node, variables: Sequence[Symbol], steps: Ste
     gradient projected onto its variable's set."""
     try:
         found = backward(f, variables, steps)
+        gradients = {v.name: bounded(project_gradient(found.gradients[v.name], v), "the gradient", RESULT_LIMIT)
+                     for v in variables}
     except RecursionError:
         raise DerivativeError("the program is nested too deeply to differentiate") from None
-    gradients = {v.name: bounded(project_gradient(found.gradients[v.name], v), "the gradient", RESULT_LIMIT)
-                 for v in variables}
     return Backprop(f, found.adjoints, gradients, variables, text)
 
 
@@ -248,7 +265,7 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
     except MatdiffError as e:
         raise e.with_text(text) from None
     _warn(parsed.notes)
-    return out.noted(parsed.notes)
+    return out.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
 
 
 def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
@@ -262,7 +279,8 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
             f = stable_forms(parsed.expr)
             steps = StepDifferentials(f)
             shared = program_backprop(text, f, variables, steps)
-        results = [derive(text, parsed.expr, v, shared, steps).noted(parsed.notes) for v in variables]
+        results = [derive(text, parsed.expr, v, shared, steps).noted(parsed.notes)
+                   .called(parsed.output, parsed.unused_inputs) for v in variables]
     except MatdiffError as e:
         raise e.with_text(text) from None
     _warn(parsed.notes)

@@ -6,6 +6,7 @@ printing and compiled.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Mapping, Sequence
 
 from .compiled import compile_function
@@ -23,19 +24,21 @@ class Backprop:
     the pass)."""
 
     def __init__(self, function: Node, adjoints: Sequence[Bound], gradients: Mapping[str, Node],
-                 variables: Sequence[Symbol], input: str = ""):
+                 variables: Sequence[Symbol], input: str = "", output_name: str = "f"):
         self.function = function
-        self.forward = list(bound_in_order(function))
+        self.forward = sorted(bound_in_order(function), key=lambda b: b.position)  # in program order
         self.adjoints = list(adjoints)
         self.gradients = dict(gradients)
         self.variables = list(variables)
         self.input = input
+        self.output_name = output_name  # what f is called
+        self.unused_inputs: tuple[Symbol, ...] = ()  # arguments only unused definitions read
 
     @property
     def symbols(self) -> list[Symbol]:
         """The arguments of the code: f's inputs, then variables f does not use."""
         found = symbols_of(self.function)
-        return found + [v for v in self.variables if v.name not in {s.name for s in found}]
+        return found + [v for v in (*self.variables, *self.unused_inputs) if v.name not in {s.name for s in found}]
 
     def function_name(self) -> str:
         return "gradients_" + "_".join(v.name for v in self.variables)
@@ -74,12 +77,13 @@ class Backprop:
         nabla = "grad_" if ascii else "∇"
         lines = ["forward:"]
         lines += [f"  {b.name} = {show(b.definition)}" for b in self.forward]
-        lines.append(f"  f = {show(self.function)}")
+        f = self.output_name
+        lines.append(f"  {f} = {show(self.function)}")
         lines.append("backward:")
         lines += [f"  {name(b)} = {show(b.definition)}" for b in self.adjoints]
         for wrt, gradient in self.gradients.items():
             used = ", ".join(name(b) for b in self.uses(wrt))
-            lines.append(f"  {nabla}{wrt} f = {show(gradient)}" + (f"    (uses {used})" if used else ""))
+            lines.append(f"  {nabla}{wrt} {f} = {show(gradient)}" + (f"    (uses {used})" if used else ""))
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -88,17 +92,22 @@ class Backprop:
     def latex(self) -> str:
         """The program as the body of an `aligned` environment."""
         rows = [f"{to_latex(b)} &= {to_latex(b.definition)}" for b in self.forward]
-        rows.append(f"f &= {to_latex(self.function)}")
+        f = latex_name(self.output_name)
+        rows.append(f"{f} &= {to_latex(self.function)}")
         rows += [f"{to_latex(b)} &= {to_latex(b.definition)}" for b in self.adjoints]
-        rows += [rf"\nabla_{{{latex_name(name)}}} f &= {to_latex(g)}" for name, g in self.gradients.items()]
+        rows += [rf"\nabla_{{{latex_name(name)}}} {f} &= {to_latex(g)}" for name, g in self.gradients.items()]
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def to_json(self) -> str:
+        """The backward pass as JSON text (the object of to_dict)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def to_dict(self) -> dict[str, Any]:
         """forward, backward (each adjoint with the name it is the adjoint of)
         and gradients (each with the adjoints it uses), as a dict."""
         return {
             "forward": [{"name": b.name, "value": to_text(b.definition)} for b in self.forward]
-            + [{"name": "f", "value": to_text(self.function)}],
+            + [{"name": self.output_name, "value": to_text(self.function)}],
             "backward": [{"name": display_name(b), "identifier": b.name, "adjoint_of": b.of,
                           "value": to_text(b.definition)} for b in self.adjoints],
             "gradients": [{"wrt": name, "value": to_text(g), "uses": [display_name(b) for b in self.uses(name)]}

@@ -204,16 +204,18 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         if args.latex:
             terminal.out(r.latex())
         elif isinstance(r, Hessian):
+            f = r.output_name
             pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
-            terminal.out(f"f  = {show(r.expression)}    ({r.shape})")
-            terminal.out(f"d²f = {show(r.differential_tree)}")
+            terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
+            terminal.out(f"d²{f} = {show(r.differential_tree)}")
             terminal.out(f"H[d{r.column.name}] = {show(r.operator_tree)}")
             on_vec = any(not v.shape[1].is_one for v in (r.variable, r.column))
-            terminal.out(f"∇²{pair} f = {show(r.value)}" + ("    (against column-major vec)" if on_vec else ""))
+            terminal.out(f"∇²{pair} {f} = {show(r.value)}" + ("    (against column-major vec)" if on_vec else ""))
         else:
-            name = "∇" + r.variable.name + " f" if r.kind == "gradient" else f"J = ∂vec(f)/∂vec({r.variable.name})"
-            terminal.out(f"f  = {show(r.expression)}    ({r.shape})")
-            terminal.out(f"df = {show(r.differential_tree)}")
+            f = r.output_name
+            name = f"∇{r.variable.name} {f}" if r.kind == "gradient" else f"J = ∂vec({f})/∂vec({r.variable.name})"
+            terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
+            terminal.out(f"d{f} = {show(r.differential_tree)}")
             terminal.out(f"{name} = {show(r.value)}")
         if r.definitions and not args.latex:
             terminal.out(f"  where {_where(r, terminal)}")
@@ -239,7 +241,8 @@ def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> in
     shared = {id(r.backprop_pass): r.backprop_pass for r in results if r.backprop_pass is not None}
     gradients = {r.variable.name: r.value for r in results}
     passes = list(shared.values()) or [Backprop(results[0].function_tree, [], gradients,
-                                                [r.variable for r in results], results[0].input)]
+                                                [r.variable for r in results], results[0].input,
+                                                results[0].output_name)]
     for i, backward in enumerate(passes):
         if i:
             terminal.out()
@@ -264,13 +267,17 @@ def _input_text(args: argparse.Namespace) -> str:
         raise UsageError("give the expression or --file, not both")
     try:
         if args.file == "-":
-            return sys.stdin.read()
-        with open(args.file, encoding="utf-8") as handle:
-            return handle.read()
+            text = sys.stdin.read()
+        else:
+            with open(args.file, encoding="utf-8-sig") as handle:  # -sig: a byte-order mark is not text
+                text = handle.read()
     except OSError as e:
         raise UsageError(f"cannot read {args.file}: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise UsageError(f"cannot read {args.file}: it is not UTF-8 text") from None
+    if not text.strip():
+        raise UsageError(f"{'standard input' if args.file == '-' else args.file} holds no expression")
+    return text.lstrip("\ufeff")
 
 
 def _note_unused(declared: list[str], symbols: list, variables: list) -> None:

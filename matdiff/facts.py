@@ -7,11 +7,11 @@ and structures.
 from __future__ import annotations
 
 from .nodes import (
-    Add, Bound, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
+    Add, Call, Differential, Filled, Hadamard, Identity, Inverse, MatPower, Mul, Node, Number, Power, Symbol,
     Transpose, split_product,
 )
 from .ops import function
-from .structures import is_orthogonal_symbol, is_symmetric_symbol
+from .structures import SYMMETRIC_BY_CONSTRUCTION, is_orthogonal_symbol, is_symmetric_symbol
 
 
 def is_symmetric(node: Node) -> bool:
@@ -19,9 +19,7 @@ def is_symmetric(node: Node) -> bool:
     keeps symmetry (diag(x), sym, expm of a symmetric matrix, entry-wise
     functions of one), an inverse or power of a symmetric matrix, a sum of
     symmetric terms or of terms paired with their transposes (A + Aᵀ), a
-    palindromic chain M S Mᵀ; a program's name whose definition is."""
-    if isinstance(node, Bound):
-        return is_symmetric(node.definition)
+    palindromic chain M S Mᵀ; a program's name made symmetric (name_properties)."""
     if isinstance(node, Symbol):
         return is_symmetric_symbol(node)
     if isinstance(node, Differential):  # directions stay in the declared set
@@ -49,6 +47,13 @@ def is_symmetric(node: Node) -> bool:
         return k > 0 and all(_mirror(chain[i], chain[k - 1 - i]) for i in range(k // 2)) and (
             k % 2 == 0 or is_symmetric(chain[k // 2]))
     return False
+
+
+def name_properties(value: Node) -> frozenset[str]:
+    """What a program's name defined as `value` is known to be (its symmetry,
+    decided once, when the name is made: no pass follows a chain of names)."""
+    square = value.shape[0] == value.shape[1] and not value.is_scalar
+    return SYMMETRIC_BY_CONSTRUCTION if square and is_symmetric(value) else frozenset()
 
 
 # Beyond this many unpaired terms a sum is not searched for transpose pairs.

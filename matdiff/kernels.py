@@ -81,7 +81,10 @@ def _as_array(value, name, kind):
     elif not (kind == "matrix" and a.ndim == 2):
         shapes = {"scalar": "a single number", "vector": "shape (n,) or (n, 1)", "row": "shape (n,) or (1, n)",
                   "matrix": "a 2-D array"}
-        raise ValueError("%s must be a %s (%s), got shape %s" % (name, kind, shapes[kind], a.shape))
+        hint = ""
+        if kind == "scalar" and (a.ndim == 1 or (a.ndim == 2 and 1 in a.shape)):
+            hint = "; names a-g are scalars unless declared: where %s: vector" % name
+        raise ValueError("%s must be a %s (%s), got shape %s%s" % (name, kind, shapes[kind], a.shape, hint))
     return a
 
 

@@ -215,6 +215,7 @@ class Bound(Symbol):
 
     definition: Node = field(kw_only=True, repr=False)
     role: str = field(default=DEFINED, kw_only=True)  # DEFINED, ADJOINT or TANGENT
+    position: int = field(default=0, kw_only=True, compare=False)  # its statement's place in the program
     _is_name: ClassVar[bool] = True
     of: str | None = field(default=None, kw_only=True)  # the name whose adjoint or tangent it is
 

@@ -43,6 +43,8 @@ class Result:
     # the derivative as code computes it (a program's backward pass), when not the closed form
     plan: Node | None = field(default=None, kw_only=True)
     backprop_pass: "Backprop | None" = field(default=None, kw_only=True)
+    output_name: str = field(default="f", kw_only=True)  # what f is called (a program's last definition)
+    unused_inputs: tuple[Symbol, ...] = field(default=(), kw_only=True)  # arguments only unused definitions read
 
     @property
     def function_tree(self) -> Node:
@@ -52,6 +54,14 @@ class Result:
     def noted(self: R, notes: tuple[str, ...]) -> R:
         """The same result carrying the parser's notes."""
         return replace(self, notes=tuple(notes))
+
+    def called(self: R, output_name: str, unused_inputs: tuple[Symbol, ...] = ()) -> R:
+        """The same result with f called `output_name` (its backward pass too),
+        taking the inputs only unused definitions read as arguments as well."""
+        if self.backprop_pass is not None:
+            self.backprop_pass.output_name = output_name
+            self.backprop_pass.unused_inputs = unused_inputs
+        return replace(self, output_name=output_name, unused_inputs=unused_inputs)
 
     def __str__(self) -> str:
         return to_text(self.value)
@@ -63,7 +73,7 @@ class Result:
     def definitions(self) -> list:
         """The program's names (Bound nodes) that the closed form and the
         differential use, in program order: empty for a single expression."""
-        return definitions_used(self.value, self.differential_tree)
+        return definitions_used(self.expression, self.value, self.differential_tree)
 
     @property
     def where(self) -> str:
@@ -78,8 +88,9 @@ class Result:
         if self.backprop_pass is not None:
             return self.backprop_pass
         if self.kind != "gradient":
-            raise DerivativeError("the backward pass is for scalar functions; this result is a Jacobian")
-        return Backprop(self.function_tree, [], {self.variable.name: self.value}, [self.variable], self.input)
+            raise DerivativeError(f"the backward pass is that of a gradient; this result is a {self.kind}")
+        return Backprop(self.function_tree, [], {self.variable.name: self.value}, [self.variable], self.input,
+                        self.output_name)
 
     @property
     def differential(self) -> str:
@@ -96,15 +107,17 @@ class Result:
         """The arguments of lambdify and code: the input's symbols, and the
         variable when f does not contain it (its shape fixes the result's)."""
         found = symbols_of(self.expression)
-        return found if any(s.name == self.variable.name for s in found) else found + [self.variable]
+        found += [s for s in (self.variable, *self.unused_inputs) if s.name not in {f.name for f in found}]
+        return found
 
     def latex(self) -> str:
         """LaTeX of '∇_X f = ...' (gradient) or '∂vec f/∂vec X = ...' (Jacobian)."""
         x = latex_name(self.variable.name)
+        f = latex_name(self.output_name)
         if self.kind == "gradient":
-            lhs = rf"\nabla_{{{x}}} f"
+            lhs = rf"\nabla_{{{x}}} {f}"
         else:
-            lhs = rf"\frac{{\partial \operatorname{{vec}} f}}{{\partial \operatorname{{vec}} {x}}}"
+            lhs = rf"\frac{{\partial \operatorname{{vec}} {f}}}{{\partial \operatorname{{vec}} {x}}}"
         where = self.definitions
         tail = rf" \quad \text{{where }} {where_latex(where)}" if where else ""
         return f"{lhs} = {to_latex(self.value)}{tail}"
@@ -211,7 +224,7 @@ class Hessian(Result):
     def latex(self) -> str:
         x, y = latex_name(self.variable.name), latex_name(self.column.name)
         sub = x if self.column == self.variable else f"{x}{y}"
-        return rf"\nabla^2_{{{sub}}} f = {to_latex(self.value)}"
+        return rf"\nabla^2_{{{sub}}} {latex_name(self.output_name)} = {to_latex(self.value)}"
 
     def function_name(self) -> str:
         if self.column == self.variable:
@@ -281,8 +294,14 @@ class BlockHessian:
     def noted(self, notes: tuple[str, ...]) -> "BlockHessian":
         return BlockHessian(self.input, self.variables, self.blocks, tuple(notes))
 
+    def called(self, output_name: str, unused_inputs: tuple[Symbol, ...] = ()) -> "BlockHessian":
+        """The same blocks with f called `output_name` (and the unused definitions' inputs)."""
+        blocks = [[b.called(output_name, unused_inputs) for b in row] for row in self.blocks]
+        return BlockHessian(self.input, self.variables, blocks, self.notes)
+
     def __str__(self) -> str:
-        return "\n".join(f"∇²_{b.variable.name}{b.column.name} f = {b}" for row in self.blocks for b in row)
+        return "\n".join(f"∇²_{b.variable.name}{b.column.name} {b.output_name} = {b}"
+                         for row in self.blocks for b in row)
 
     def __repr__(self) -> str:
         names = ", ".join(v.name for v in self.variables)

@@ -152,6 +152,8 @@ STRUCTURES: dict[str, Structure] = {s.name: s for s in (
 PROPERTIES = tuple(STRUCTURES)
 # What check() draws for a matrix the expression inverts.
 FOR_INVERSES = STRUCTURES["invertible"]
+# What a program's name is known to be when its definition is symmetric by construction.
+SYMMETRIC_BY_CONSTRUCTION = frozenset({STRUCTURES["symmetric"].name})
 
 
 def structures_of(symbol: Symbol) -> tuple[Structure, ...]:

@@ -461,3 +461,79 @@ def test_definitions_are_computed_in_normal_form():
     r = matdiff.derivative("v = (2)'; f = w'*w * v", "w")
     values = draw("w:4", seed=9)
     assert rel_error(r.lambdify()(**values), 4 * values["w"]) < 1e-12
+
+
+# -- found by trying programs as users would ------------------------------------
+def test_the_output_keeps_the_name_the_last_definition_gives_it(capsys):
+    r = matdiff.derivative("f = W*x; g = f'*f", "W")
+    assert r.output_name == "g" and r.where == "f = W x"
+    assert str(r.backprop).splitlines()[2] == "  g = fᵀ f"
+    status, out, _ = _cli(["f = W*x; g = f'*f", "--wrt", "W"], capsys)
+    assert out.splitlines()[:3] == ["g  = fᵀ f    (scalar)", "dg = 2 fᵀ dW x", "∇W g = 2 f xᵀ"]
+
+
+def test_a_bare_last_expression_is_called_f_unless_f_is_taken():
+    assert matdiff.derivative("a = W*x; a'*a", "W").output_name == "f"
+    assert matdiff.derivative("a = W*x; f*a'*a", "f").output_name == "f1"
+
+
+def test_inputs_of_unused_definitions_are_accepted_arguments():
+    with pytest.warns(matdiff.MatdiffWarning, match="u is defined but not used"):
+        r = matdiff.derivative("u = A*x; v = x'*x; v", wrt="x")
+    values = draw("x:3 A:2x3", seed=10)
+    assert rel_error(r.lambdify()(**values), 2 * values["x"]) < 1e-12
+    assert rel_error(r.backprop.lambdify()(**values), 2 * values["x"]) < 1e-12
+
+
+def test_a_long_chain_of_symmetric_names_derives_without_recursion():
+    program = "; ".join(["A0 = S"] + [f"A{i} = A{i - 1} + S" for i in range(1, 200)]) + "; tr(A199*A199)"
+    r = matdiff.derivative(program, "S", where="S: symmetric")
+    assert str(r) == "400 A199"  # f = 200² tr(S²), ∇ = 80000 S = 400 A199 (symmetric: no transpose)
+
+
+def test_equal_definitions_are_written_as_the_first_name_and_listed_in_program_order():
+    r = matdiff.derivative("a = exp(x); b = exp(x); c = sum(a.*a); c + sum(b)", "x")
+    assert [b.name for b in r.backprop.forward] == ["a", "b", "c"]
+    assert "b ∘" not in str(r) and "a" in str(r)
+
+
+@pytest.mark.parametrize("wrt, where, error, message", [
+    (None, None, matdiff.DerivativeError, "wrt takes a name or a list of names, not NoneType"),
+    (3, None, matdiff.DerivativeError, "not int"),
+    ("x", {"b": "vector"}, matdiff.ParseError, "declarations must be text"),
+])
+def test_python_arguments_of_the_wrong_type_are_matdiff_errors(wrt, where, error, message):
+    with pytest.raises(error, match=message):
+        matdiff.derivative("a = W*x; f = a'*x", wrt, where=where)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("f = sum(W*x) == 3", "'==' compares"),
+    ("a = W*x; f = (a == y)", "'==' compares"),
+    ("a = W*x\nwhere W: matrix\nf = a'*a", "the 'where' declarations come last"),
+])
+def test_misplaced_equals_and_where_say_what_is_wrong(text, message):
+    with pytest.raises(matdiff.ParseError, match=message):
+        matdiff.derivative(text, "W")
+
+
+def test_files_with_a_byte_order_mark_and_empty_files(tmp_path, capsys):
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes("\ufeffa = W*x\nf = a'*a\n".encode("utf-8"))
+    status, out, _ = _cli(["--file", str(marked), "--wrt", "W"], capsys)
+    assert status == 0 and "∇W f = 2 a xᵀ" in out
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    status, _, err = _cli(["--file", str(empty), "--wrt", "W"], capsys)
+    assert status == 1 and "holds no expression" in err
+
+
+def test_a_vector_for_a_scalar_name_suggests_declaring_it():
+    r = matdiff.derivative("a = W*x + b; f = sum(a)", "W")
+    with pytest.raises(matdiff.EvaluationError, match="where b: vector"):
+        r.lambdify()(W=np.ones((2, 2)), x=np.ones(2), b=np.ones(2))
+
+
+def test_generated_docstrings_join_statements_not_lines():
+    r = matdiff.derivative("a = W*x\n  + x\nf = sum(a)", "W")
+    assert "a = W*x + x; f = sum(a)" in r.code()

@@ -1,6 +1,7 @@
 """Names a derivation gives to what it computes — the adjoints ā of the
-backward pass, the tangents da of the forward one — and the closed forms
-that write them out where that is shorter. Imports nodes.
+backward pass, the tangents da of the forward one — the step differentials
+both passes share, and the closed forms that write the names out where that
+is shorter. Imports nodes, simplify and calculus.differential.
 """
 from __future__ import annotations
 
@@ -36,7 +37,10 @@ class StepDifferentials:
     backward passes alike."""
 
     def __init__(self, f: Node) -> None:
-        self.names = {b.definition: b for b in bound_in_order(f) if b.definition.children}
+        self.names: dict[Node, Bound] = {}  # equal definitions: the first name
+        for b in sorted(bound_in_order(f), key=lambda b: b.position):
+            if b.definition.children:
+                self.names.setdefault(b.definition, b)
         self.memo: dict[tuple[Node, frozenset[str]], Node | None] = {}
         self.taken = program_names(f, set())  # what the names a derivation adds must avoid
 

@@ -11,6 +11,7 @@ tangents into their uses.
 from __future__ import annotations
 
 from ..nodes import TANGENT, Bound, Differential, Node, Symbol, Zero, bound_in_order
+from ..facts import name_properties
 from .derived import StepDifferentials, fresh_name, substitute
 
 
@@ -34,7 +35,7 @@ def tangents(f: Node, var: Symbol, steps: StepDifferentials | None = None) -> No
         if d is None:
             continue
         active.add(b.name)
-        tangent[Differential(b)] = Bound(fresh_name(f"d{b.name}", taken), b.shape, definition=d, role=TANGENT,
-                                         of=b.name)
+        tangent[Differential(b)] = Bound(fresh_name(f"d{b.name}", taken), b.shape, name_properties(d), definition=d,
+                                         role=TANGENT, of=b.name)
     df = differentiate(f)
     return Zero(f.shape) if df is None else df

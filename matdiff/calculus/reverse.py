@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..nodes import ADJOINT, Add, Bound, Node, Number, Symbol, Zero, bound_in_order
+from ..facts import name_properties
 from ..simplify import simplify
 from .adjoint import cotangents
 from .derived import StepDifferentials, fresh_name
@@ -60,7 +61,8 @@ def backward(f: Node, variables: Sequence[Symbol], steps: StepDifferentials | No
         if not terms:
             continue
         value = simplify(_sum(terms))
-        bar = Bound(fresh_name(f"{name.name}_bar", taken), name.shape, definition=value, role=ADJOINT, of=name.name)
+        bar = Bound(fresh_name(f"{name.name}_bar", taken), name.shape, name_properties(value), definition=value,
+                    role=ADJOINT, of=name.name)
         adjoints.append(bar)
         pull(name.definition, bar)
     gradients = {v.name: simplify(_sum(pending[v.name])) if pending.get(v.name) else Zero(v.shape)

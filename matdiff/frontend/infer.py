@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Callable
 
 from ..errors import DeclarationError, MatdiffError, ParseError, ShapeError, Span
+from ..facts import name_properties
 from ..nodes import (
     Add, Bound, Call, Filled, Hadamard, Identity, Inverse, MatPower, Node, Number, Power, Symbol, Transpose,
     negate, product, symbols_of,
@@ -143,6 +144,8 @@ class Inference:
         self.unused: list[str] = []  # defined names no later statement uses
         self.bound: dict[str, Bound] = {}  # name -> its node, in the build under way
         self.references: dict[str, Typed] = {}  # a reference to each defined name, in program order
+        self.output: str | None = None  # the name the last statement defines, if it does
+        self.unused_inputs: tuple[Symbol, ...] = ()
 
     # -- entry -----------------------------------------------------------------
     def run(self, syn: Syn, also: tuple[str, ...] = ()) -> Node:
@@ -161,7 +164,12 @@ class Inference:
         resolve: Resolve = lambda v: self.sizes.resolve(v, names)  # noqa: E731
         self.extra = {name: Symbol(name, (resolve(shape[0]), resolve(shape[1])), self.properties(name))
                       for name, shape in extra.items()}
-        return self.build(typed, resolve)
+        tree = self.build(typed, resolve)
+        in_f = {s.name for s in symbols_of(tree)} | set(self.extra)
+        # inputs only an unused definition reads: still arguments of f's code (accepted, ignored)
+        self.unused_inputs = tuple(Symbol(name, (resolve(shape[0]), resolve(shape[1])), self.properties(name))
+                                   for name, shape in self.symbols.items() if name not in in_f)
+        return tree
 
     def build(self, typed: Typed, resolve: Resolve) -> Node:
         """The tree, a program's names built first in program order (so that
@@ -200,6 +208,7 @@ class Inference:
                 self.defining = None
         assert typed is not None
         last = syn.statements[-1]
+        self.output = last.name if isinstance(last, SynDefinition) else None
         self.unused = [s.name for s in syn.statements[:-1]
                        if isinstance(s, SynDefinition) and s.name not in used]
         if isinstance(last, SynDefinition) and last.name in used:
@@ -242,7 +251,8 @@ class Inference:
             node = self.bound.get(name)
             if node is None:
                 value = definition.make(R)
-                node = self.bound[name] = Bound(name, value.shape, definition=value)
+                node = self.bound[name] = Bound(name, value.shape, name_properties(value), definition=value,
+                                                position=len(self.bound))
             return node
         return Typed(definition.shape, name, make, definition.power)
 

@@ -325,6 +325,12 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
             if text[:tok.start_pos or 0].endswith("="):
                 return ParseError("'==' compares, and matdiff has no comparisons", Span(span.start - 1, span.end),
                                   text)
+            if text[tok.end_pos or 0:].startswith("="):
+                return ParseError("'==' compares, and matdiff has no comparisons", Span(span.start, span.end + 1),
+                                  text)
+            if re.search(r"(?<![A-Za-z0-9_])where(?![A-Za-z0-9_])", text[:tok.start_pos or 0]):
+                return ParseError("the 'where' declarations come last, after every statement of the program",
+                                  span, text)
             return ParseError("'=' defines a name and stands right after it (a = W*x); what is left of "
                               "this '=' is not a name", span, text)
         expected = sorted({_TOKEN_WORDS.get(t, t) for t in e.expected if not t.startswith("__")})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..frontend.parse import statement_breaks
 from ..nodes import Bound, Node, bound_in_order
 from .latex import to_latex
 from .text import display_name, to_input, to_text
@@ -18,7 +19,7 @@ def definitions_used(*trees: Node) -> list[Bound]:
     for tree in trees:
         for name in bound_in_order(tree):
             seen.setdefault(name, None)
-    return [b for b in seen if not b.derived] + [b for b in seen if b.derived]
+    return sorted((b for b in seen if not b.derived), key=lambda b: b.position) + [b for b in seen if b.derived]
 
 
 def where_text(names: Sequence[Bound]) -> str:
@@ -37,5 +38,6 @@ def program_input(names: Sequence[Bound], last: Node) -> str:
 
 
 def one_line(text: str) -> str:
-    """A program's text on one line, its lines joined by '; ' (for docstrings)."""
-    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+    """A program's text on one line, its statements joined by '; ' (for docstrings)."""
+    statements = statement_breaks(text).split(";")
+    return "; ".join(" ".join(part.split()) for part in statements if part.strip())
