@@ -143,6 +143,7 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from . import api
     from .nodes import symbols_of
     from .printing.latex import to_latex
+    from .printing.program import definitions_used
     from .printing.text import to_input, to_text
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
@@ -165,6 +166,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         if args.latex:
             terminal.out(to_latex(expr))
             return 0
+        for name in definitions_used(expr):  # a program: its definitions, each with its shape
+            terminal.out(f"{name.name} = {show(name.definition)}    ({shape_text(name.shape)})")
         terminal.out(f"expression: {show(expr)}")
         terminal.out(f"input form: {to_input(expr)}")
         terminal.out(f"shape:      {shape_text(expr.shape)}")

@@ -537,3 +537,9 @@ def test_a_vector_for_a_scalar_name_suggests_declaring_it():
 def test_generated_docstrings_join_statements_not_lines():
     r = matdiff.derivative("a = W*x\n  + x\nf = sum(a)", "W")
     assert "a = W*x + x; f = sum(a)" in r.code()
+
+
+def test_without_wrt_a_program_shows_its_definitions_and_shapes(capsys):
+    status, out, _ = _cli(["a = W*x + b1; h = tanh(a); f = sum(h)", "--where", "b1: vector"], capsys)
+    assert status == 0
+    assert out.splitlines()[:3] == ["a = W x + b1    (vector(m))", "h = tanh(a)    (vector(m))", "expression: sum(h)"]
