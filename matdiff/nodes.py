@@ -51,7 +51,13 @@ class Node:
         object.__setattr__(self, "_hash", hash((cls.__name__,) + key))
         object.__setattr__(self, "_shape", shape)
         object.__setattr__(self, "_scalar", shape[0].is_one and shape[1].is_one)
-        object.__setattr__(self, "_named", cls._is_name or any(c._named for c in self.children))
+        named = cls._is_name
+        if not named:
+            for child in self.children:
+                if child._named:
+                    named = True
+                    break
+        object.__setattr__(self, "_named", named)
 
     def key(self) -> tuple:
         """The fields that make the mathematics (not the source span)."""
