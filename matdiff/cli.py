@@ -166,8 +166,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         if args.latex:
             terminal.out(to_latex(expr))
             return 0
-        for name in definitions_used(expr):  # a program: its definitions, each with its shape
-            terminal.out(f"{name.name} = {show(name.definition)}    ({shape_text(name.shape)})")
+        for defined in definitions_used(expr):  # a program: its definitions, each with its shape
+            terminal.out(f"{defined.name} = {show(defined.definition)}    ({shape_text(defined.shape)})")
         terminal.out(f"expression: {show(expr)}")
         terminal.out(f"input form: {to_input(expr)}")
         terminal.out(f"shape:      {shape_text(expr.shape)}")
