@@ -543,3 +543,15 @@ def test_without_wrt_a_program_shows_its_definitions_and_shapes(capsys):
     status, out, _ = _cli(["a = W*x + b1; h = tanh(a); f = sum(h)", "--where", "b1: vector"], capsys)
     assert status == 0
     assert out.splitlines()[:3] == ["a = W x + b1    (vector(m))", "h = tanh(a)    (vector(m))", "expression: sum(h)"]
+
+
+def test_an_identically_tied_max_in_a_program_is_refused_by_both_numeric_paths():
+    """Found at scale: v = (A .- x'x) - A has equal entries; generated code saw
+    the tie, the interpreter (definitions as written) got a value from
+    rounding. Both evaluate definitions in normal form now."""
+    r = matdiff.derivative("v = (A .- x'*x) - A; f = max(v)^2", "x")
+    values = draw("A:3x4 x:4", seed=11)
+    with pytest.raises(matdiff.EvaluationError, match="tie"):
+        r.lambdify()(**values)
+    with pytest.raises(matdiff.EvaluationError, match="tie"):
+        _closed_form(r, values)
