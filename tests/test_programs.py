@@ -555,3 +555,13 @@ def test_an_identically_tied_max_in_a_program_is_refused_by_both_numeric_paths()
         r.lambdify()(**values)
     with pytest.raises(matdiff.EvaluationError, match="tie"):
         _closed_form(r, values)
+
+
+def test_a_hessian_writes_the_values_of_definitions_by_their_names():
+    h = matdiff.hessian("a = W*x; h = tanh(a); f = h'*h", "x")
+    assert str(h) == "2 Wᵀ ((diag(sech(a)∘⁴) - 2 diag(sech(a)∘² ∘ h∘²)) W)"  # tanh(a) is h
+    values = draw("W:4x3 x:3", seed=12)
+    t = np.tanh(values["W"] @ values["x"])
+    s2 = 1 - t ** 2
+    expected = 2 * values["W"].T @ np.diag(s2 ** 2 - 2 * s2 * t ** 2) @ values["W"]
+    assert rel_error(h.lambdify()(**values), expected) < 1e-10

@@ -37,10 +37,7 @@ class StepDifferentials:
     backward passes alike."""
 
     def __init__(self, f: Node) -> None:
-        self.names: dict[Node, Bound] = {}  # equal definitions: the first name
-        for b in sorted(bound_in_order(f), key=lambda b: b.position):
-            if b.definition.children:
-                self.names.setdefault(b.definition, b)
+        self.names = value_names(f)
         self.memo: dict[tuple[Node, frozenset[str]], Node | None] = {}
         self.taken = program_names(f, set())  # what the names a derivation adds must avoid
 
@@ -53,6 +50,16 @@ class StepDifferentials:
             d = local_differential(expr, varying)
             self.memo[key] = None if d is None else named(simplify(d), self.names)
         return self.memo[key]
+
+
+def value_names(tree: Node) -> dict[Node, Bound]:
+    """The program's names of the tree by their definitions (equal definitions:
+    the first name), for `named`."""
+    names: dict[Node, Bound] = {}
+    for b in sorted((b for b in bound_in_order(tree) if not b.derived), key=lambda b: b.position):
+        if b.definition.children:
+            names.setdefault(b.definition, b)
+    return names
 
 
 def named(node: Node, names: Mapping[Node, Bound]) -> Node:

@@ -20,6 +20,7 @@ from typing import Callable
 from ..nodes import Differential, Node, Symbol
 from ..simplify import factor, simplify
 from .adjoint import pairing
+from .derived import named, value_names
 from .differential import differential
 from .structured import project_gradient
 from .vectorize import jacobian_of_differential
@@ -38,7 +39,8 @@ def hessian_block(gradient: Node, row: Symbol, column: Symbol,
     """The Hessian block from the gradient with respect to `row`, differentiated
     along `column`; `admit` sees the differential of the gradient first (and
     may refuse it as too large, before and after simplification)."""
-    d_gradient = admit(simplify(admit(differential(gradient, column))))
+    # a value the rules bring back is written by its name (tanh(a) is h where h = tanh(a))
+    d_gradient = admit(simplify(admit(named(differential(gradient, column), value_names(gradient)))))
     operator = project_gradient(d_gradient, row)
     matrix = jacobian_of_differential(operator, column)
     return HessianBlock(factor(operator), factor(matrix))
