@@ -33,8 +33,10 @@ declarations: EXPR where A: matrix(n,n) symmetric, x: vector(n), c: scalar
   orthogonal, invertible.
 programs: definitions separated by ';' or new lines, the last one (or a bare
   last expression) is f:  a = W1*x + b1; h = tanh(a); r = W2*h - y; f = r'*r
-  A line that ends in an operator or inside parentheses goes on to the next.
-  Derivatives are with respect to the inputs; --backprop shows the backward pass.
+  A line goes on to the next inside parentheses, after an operator, or when the
+  next starts with one. f is called by the last definition's name (loss = ...).
+  Derivatives are with respect to the inputs; --backprop shows the backward pass
+  (with --code: one function for every --wrt, one forward and one backward pass).
 """
 
 
