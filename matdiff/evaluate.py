@@ -17,7 +17,6 @@ from .nodes import (
 )
 from .kernels import _as_array, _commutation, _inv, _permutation
 from .ops import function
-from .simplify import simplify
 from .shapes import Size, shape_text, value_kind
 from .structures import probes
 
@@ -106,13 +105,12 @@ class Interpreter:
         return self.arrays[n.name]
 
     def _Bound(self, n: Bound) -> np.ndarray:
-        """A program's name: its definition's value in normal form, as generated
-        code computes it (an entry-wise max of (A - c) - A sees the tie that
-        rounding would hide), the names it uses first (in program order, so
-        long programs do not recurse)."""
+        """A program's name: its definition's value, the names it uses first (in
+        program order, so long programs do not recurse). A derivation's trees
+        hold definitions in normal form (simplify.stable_forms), as code does."""
         for name in bound_in_order(n):
             if name not in self.memo:
-                self.memo[name] = self(simplify(name.definition))
+                self.memo[name] = self(name.definition)
         return self.memo[n]
 
     def _Differential(self, n: Differential) -> np.ndarray:

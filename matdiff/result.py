@@ -73,7 +73,7 @@ class Result:
     def definitions(self) -> list:
         """The program's names (Bound nodes) that the closed form and the
         differential use, in program order: empty for a single expression."""
-        return definitions_used(self.expression, self.value, self.differential_tree)
+        return definitions_used(self.function_tree, self.value, self.differential_tree)
 
     @property
     def where(self) -> str:

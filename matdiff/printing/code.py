@@ -23,7 +23,6 @@ from ..nodes import (
     Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
 )
 from ..ops import function
-from ..simplify import simplify
 from ..shapes import Shape, Size, shape_text, value_kind
 from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
@@ -465,8 +464,8 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     roots = [tree for tree, _, _ in results]
     # A program's names (forward, then adjoints) are statements, each computed once; a subexpression
     # shared by statements or results is computed once too, just before the first statement using it.
-    # Definitions are computed in normal form, as every tree code is printed from (2ᵀ is 2).
-    names = {name: simplify(name.definition) for root in roots for name in bound_in_order(root)}
+    # (a derivation's definitions are in normal form, as every tree code is printed from: simplify.stable_forms)
+    names = {name: name.definition for root in roots for name in bound_in_order(root)}
     shared = set(shared_subexpressions(*names.values(), *roots))
     temporaries = 0
 

@@ -10,20 +10,22 @@ from dataclasses import replace
 
 from ..nodes import Bound, Node, bound_in_order
 from ..ops import STABLE_FORMS
+from .engine import simplify
 
 MAX_REWRITES_AT_A_NODE = 8  # each rule makes a kernel of a pattern; none undoes another
 
 
 def stable_forms(node: Node) -> Node:
     """`node` with the overflowing patterns replaced by stable kernels (in the
-    definitions of a program's names too, each within its own definition)."""
+    definitions of a program's names too, each within its own definition, and
+    each definition in normal form: 2ᵀ is 2, and a tie of (A - c) - A exact)."""
     memo: dict[Node, Node] = {}
 
     def visit(n: Node) -> Node:
         hit = memo.get(n)
         if hit is None:
-            if isinstance(n, Bound):
-                definition = visit(n.definition)
+            if isinstance(n, Bound):  # a definition also in normal form: what code and the interpreter compute
+                definition = simplify(visit(n.definition))
                 hit = n if definition is n.definition else replace(n, definition=definition)
             else:
                 kids = n.children
