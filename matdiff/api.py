@@ -9,7 +9,7 @@ from typing import Iterable, Sequence
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
 from .calculus.hessian import hessian_block, second_differential
-from .calculus.derived import StepDifferentials, written_out
+from .calculus.derived import StepDifferentials, fresh_name, written_out
 from .calculus.forward import tangents
 from .calculus.reverse import backward
 from .calculus.structured import project_gradient
@@ -79,16 +79,8 @@ def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...]
     # a symbol read only in an unused definition does not "drop out" of f (as X^0 does): it is not in f
     read = frozenset() if inference.unused else inference.read
     return Parsed(text, expr, tuple(inference.notes()), inference.extra, read, tuple(inference.defined),
-                  inference.output or _free_name("f", set(inference.defined) | set(inference.symbols)),
+                  inference.output or fresh_name("f", set(inference.defined) | set(inference.symbols)),
                   inference.unused_inputs)
-
-
-def _free_name(preferred: str, taken: set[str]) -> str:
-    """`preferred`, or `preferred1`, `preferred2`, ...: the first that names nothing of the program."""
-    name, k = preferred, 1
-    while name in taken:
-        name, k = f"{preferred}{k}", k + 1
-    return name
 
 
 def declared_names(where: "str | Sequence[str] | None") -> list[str]:
@@ -187,12 +179,13 @@ def bounded(node: Node, what: str, limit: int) -> Node:
 
 
 def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
-           steps: StepDifferentials | None = None) -> Result:
+           steps: StepDifferentials | None = None, function: Node | None = None) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
     a scalar program's gradient comes from its backward pass (`shared` when
-    several variables share one, with its `steps`)."""
+    several variables share one, with its `steps`). `function` is the stable
+    form of expr, when already made."""
     try:
-        f = stable_forms(expr) if shared is None else shared.function
+        f = function if function is not None else stable_forms(expr)
         if expr.is_scalar and bound_in_order(f):
             steps = steps or StepDifferentials(f)
             backprop = shared or program_backprop(text, f, [var], steps)
@@ -258,7 +251,7 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
         if len(variables) == 1:
             out: Hessian | BlockHessian = derive_hessian(text, expr, variables[0], variables[0])
         else:
-            gradients = [derive(text, expr, r).value for r in variables]  # each once, for its row of blocks
+            gradients = [r.value for r in _derive_all(text, expr, variables)]  # each once, for its row of blocks
             blocks = [[derive_hessian(text, expr, r, c, g) for c in variables]
                       for r, g in zip(variables, gradients)]
             out = BlockHessian(text, variables, blocks)
@@ -268,19 +261,27 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
     return out.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
 
 
+def _derive_all(text: str, expr: Node, variables: Sequence[Symbol]) -> list[Result]:
+    """Each variable's derivative; a scalar program's share one backward pass."""
+    try:
+        f = stable_forms(expr)
+    except RecursionError:
+        raise DerivativeError("the expression is nested too deeply to differentiate") from None
+    if not (expr.is_scalar and bound_in_order(f)):
+        return [derive(text, expr, v, function=f) for v in variables]
+    steps = StepDifferentials(f)
+    shared = program_backprop(text, f, variables, steps)
+    return [derive(text, expr, v, shared, steps, f) for v in variables]
+
+
 def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
                ) -> "Result | list[Result]":
     """The derivative of `text` with respect to `wrt` (one name, or several
     separated by commas / given as a list: then one Result each)."""
     parsed, variables = _with_variables(text, where, wrt)
     try:
-        shared, steps = None, None
-        if parsed.defined and parsed.expr.is_scalar:  # one backward pass for every variable
-            f = stable_forms(parsed.expr)
-            steps = StepDifferentials(f)
-            shared = program_backprop(text, f, variables, steps)
-        results = [derive(text, parsed.expr, v, shared, steps).noted(parsed.notes)
-                   .called(parsed.output, parsed.unused_inputs) for v in variables]
+        results = [r.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
+                   for r in _derive_all(text, parsed.expr, variables)]
     except MatdiffError as e:
         raise e.with_text(text) from None
     _warn(parsed.notes)

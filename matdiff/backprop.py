@@ -34,6 +34,14 @@ class Backprop:
         self.output_name = output_name  # what f is called
         self.unused_inputs: tuple[Symbol, ...] = ()  # arguments only unused definitions read
 
+    @classmethod
+    def of_gradients(cls, results: Sequence[Any]) -> "Backprop":
+        """The backward pass of gradients of a single expression (Results of one
+        f): no definitions, so no adjoints; each gradient as derived."""
+        first = results[0]
+        return cls(first.function_tree, [], {r.variable.name: r.value for r in results}, [r.variable for r in results],
+                   first.input, first.output_name)
+
     @property
     def symbols(self) -> list[Symbol]:
         """The arguments of the code: f's inputs, then variables f does not use."""

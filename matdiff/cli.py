@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from . import api
     from .nodes import symbols_of
     from .printing.latex import to_latex
-    from .printing.program import definitions_used
+    from .printing.program import definitions_used, where_text
     from .printing.text import to_input, to_text
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
@@ -223,16 +223,9 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
             terminal.out(f"d{f} = {show(r.differential_tree)}")
             terminal.out(f"{name} = {show(r.value)}")
         if r.definitions and not args.latex:
-            terminal.out(f"  where {_where(r, terminal)}")
+            terminal.out(f"  where {where_text(r.definitions, ascii=not terminal.unicode)}")
         status |= _checks([r], args.check, terminal)
     return status
-
-
-def _where(result, terminal: Terminal) -> str:
-    """The definitions a result uses, in the terminal's form."""
-    from .printing.program import display_name
-    return ", ".join(f"{display_name(b) if terminal.unicode else b.name} = {terminal.expression(b.definition)}"
-                     for b in result.definitions)
 
 
 def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> int:
@@ -244,10 +237,7 @@ def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> in
     if any(r.kind != "gradient" for r in results):
         raise UsageError("--backprop is for a scalar f; this one's derivative is a Jacobian")
     shared = {id(r.backprop_pass): r.backprop_pass for r in results if r.backprop_pass is not None}
-    gradients = {r.variable.name: r.value for r in results}
-    passes = list(shared.values()) or [Backprop(results[0].function_tree, [], gradients,
-                                                [r.variable for r in results], results[0].input,
-                                                results[0].output_name)]
+    passes = list(shared.values()) or [Backprop.of_gradients(results)]
     for i, backward in enumerate(passes):
         if i:
             terminal.out()

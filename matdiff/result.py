@@ -89,8 +89,7 @@ class Result:
             return self.backprop_pass
         if self.kind != "gradient":
             raise DerivativeError(f"the backward pass is that of a gradient; this result is a {self.kind}")
-        return Backprop(self.function_tree, [], {self.variable.name: self.value}, [self.variable], self.input,
-                        self.output_name)
+        return Backprop.of_gradients([self])
 
     @property
     def differential(self) -> str:

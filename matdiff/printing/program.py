@@ -22,8 +22,11 @@ def definitions_used(*trees: Node) -> list[Bound]:
     return sorted((b for b in seen if not b.derived), key=lambda b: b.position) + [b for b in seen if b.derived]
 
 
-def where_text(names: Sequence[Bound]) -> str:
-    """'a = W1 x + b1, h = tanh(a)' for the names given."""
+def where_text(names: Sequence[Bound], ascii: bool = False) -> str:
+    """'a = W1 x + b1, h = tanh(a)' for the names given (in the input language,
+    adjoints as a_bar, with ascii)."""
+    if ascii:
+        return ", ".join(f"{b.name} = {to_input(b.definition)}" for b in names)
     return ", ".join(f"{display_name(b)} = {to_text(b.definition)}" for b in names)
 
 
