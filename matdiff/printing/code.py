@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 from fractions import Fraction
 
-from ..facts import diagonal_vector, is_nonnegative
+from ..facts import diagonal_vector
 from ..nodes import (
     Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
@@ -27,6 +27,7 @@ from ..shapes import Shape, Size, shape_text, value_kind
 from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
 from .namespace import Namespace
+from .plan import cheapest_order, gram_weights, plan
 from . import numpy_spelling  # noqa: F401  (registers the NumPy backend)
 from .precedence import is_negative_term, is_reciprocal, negated
 from .spelling import BACKENDS, Spelling
@@ -184,10 +185,10 @@ class CodePrinter(Printer):
         with its columns scaled by v, diag(v) R is R with its rows scaled)."""
         if len(chain) == 1:
             return self.wrap(chain[0], P_POW)
-        weights = _gram_weights(chain)
+        weights = gram_weights(chain)
         if weights is not None:  # Mᵀ diag(w) M with w ≥ 0: a Gram matrix (Hessians of losses)
             return f"{self.kernel('weighted_gram')}({self.expr(chain[2])[0]}, {self.expr(weights)[0]})"
-        text, tag = self._product(chain, _cheapest_order(chain))
+        text, tag = self._product(chain, cheapest_order(chain)[0])
         if tag is not None and tag[0] == "perm":  # the chain is a permutation: its matrix is the value
             n = self.size(chain[0].shape[0])
             return f"{self.xp}.eye({n})[{tag[1]}]"
@@ -291,55 +292,6 @@ class CodePrinter(Printer):
 def _source(helper: Callable) -> str:
     """A shipped helper's source, read and tokenised once per process."""
     return inspect.getsource(helper)
-
-
-def _gram_weights(chain: list[Node]) -> Node | None:
-    """w when the chain is Mᵀ diag(w) M with w known nonnegative."""
-    if len(chain) != 3 or not (isinstance(chain[0], Transpose) and chain[0].arg == chain[2]):
-        return None
-    w = diagonal_vector(chain[1])
-    return w if w is not None and is_nonnegative(w) else None
-
-
-def _cost(size: Size) -> int:
-    """Sizes as powers of one large N (symbolic sizes are unknown until called)."""
-    return 0 if size.is_one else max(1, len(size.factors))
-
-
-def _cheapest_order(chain: list[Node]):
-    """The matrix-chain order of least cost, as a nested (left, right) tree of
-    indices. Costs are polynomials in N, kept as counts of each power of N
-    (highest first) so that comparing them compares degrees; multiplying by a
-    diag(v) or a permutation is linear in the other factor's size (Cormen et
-    al., Introduction to Algorithms, §15.2). A chain of equally sized square
-    factors costs the same in every order: left to right, without the search."""
-    k = len(chain)
-    dims = [_cost(chain[0].shape[0])] + [_cost(f.shape[1]) for f in chain]
-    cheap = [diagonal_vector(f) is not None or is_permutation(f) for f in chain]  # applied in linear time
-    if len(set(dims)) == 1 and not any(cheap):
-        tree: object = 0
-        for i in range(1, k):
-            tree = (tree, i)
-        return tree
-    top = 3 * max(dims)
-    zero = (0,) * (top + 1)
-    best: dict[tuple[int, int], tuple[tuple[int, ...], object]] = {(i, i): (zero, i) for i in range(k)}
-    for length in range(2, k + 1):
-        for i in range(k - length + 1):
-            j = i + length - 1
-            choice: tuple[tuple[int, ...], object] | None = None
-            for split in range(i, j):
-                (lc, lt), (rc, rt) = best[i, split], best[split + 1, j]
-                if (split == i and cheap[i]) or (split + 1 == j and cheap[j]):
-                    step = dims[i] + dims[j + 1]          # a broadcast scaling or an indexing
-                else:
-                    step = dims[i] + dims[split + 1] + dims[j + 1]
-                cost = tuple(a + b + (1 if top - d == step else 0) for d, (a, b) in enumerate(zip(lc, rc)))
-                if choice is None or cost < choice[0]:
-                    choice = (cost, (lt, rt))
-            assert choice is not None
-            best[i, j] = choice
-    return best[0, k - 1][1]
 
 
 def shared_subexpressions(*roots: Node) -> list[Node]:
@@ -466,6 +418,10 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     # shared by statements or results is computed once too, just before the first statement using it.
     # (a derivation's definitions are in normal form, as every tree code is printed from: simplify.stable_forms)
     names = {name: name.definition for root in roots for name in bound_in_order(root)}
+    planned = plan([*names.values(), *roots])  # for cost: the printed closed form is for people
+    names = dict(zip(names, planned))
+    roots = planned[len(names):]
+    results = tuple((tree, output, shape) for tree, (_, output, shape) in zip(roots, results))
     shared = set(shared_subexpressions(*names.values(), *roots))
     temporaries = 0
 

@@ -1,0 +1,243 @@
+"""The computation plan of generated code. The closed form is written for
+people (factored: (A + Aᵀ) x); code is run by machines, so the trees a
+function computes are rewritten first, for cost, into trees of equal value:
+
+1. a product is distributed over a sum inside it when that is cheaper
+   ((A + Aᵀ) x is A x + Aᵀ x: no n×n temporary; (2I − 2S⁻¹r rᵀ) S⁻¹ is
+   2S⁻¹ − 2(S⁻¹r)(rᵀS⁻¹): no n³ product);
+2. an inverse that is only applied to something thinner than itself becomes
+   a solve (M⁻¹ R is solve(M, R), L M⁻¹ is solve(Mᵀ, Lᵀ)ᵀ), unless the
+   function computes the inverse anyway, when multiplying by it is cheaper;
+3. every matrix chain is nested in its cheapest order (Cormen et al.,
+   Introduction to Algorithms, §15.2), so that equal partial products of
+   different terms are one subtree, which the code generator computes once.
+
+Costs are polynomials in one large size N (every symbolic size is N): a
+product of a×b by b×c costs abc, an element-wise operation one per entry
+and operand, a factorisation or inverse of an n×n matrix n³.
+Imports nodes, shapes, facts, ops and simplify.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..facts import diagonal_vector, is_nonnegative
+from ..nodes import (
+    Add, Call, Inverse, MatPower, Mul, Node, Transpose, is_permutation, join_product, product, split_product,
+)
+from ..ops import SOLVE, call, function
+from ..shapes import Shape, Size
+from ..simplify import simplify
+
+Cost = dict[int, int]  # degree in N -> coefficient
+
+
+def degree(size: Size) -> int:
+    """A size as a power of N: 1 is N⁰, a symbolic or numeric size N¹, mn N²."""
+    return 0 if size.is_one else max(1, len(size.factors))
+
+
+def _entries(shape: Shape) -> int:
+    return degree(shape[0]) + degree(shape[1])
+
+
+def cheaper(a: Cost, b: Cost) -> bool:
+    """a < b: the highest power of N where they differ decides."""
+    for d in sorted(set(a) | set(b), reverse=True):
+        if a.get(d, 0) != b.get(d, 0):
+            return a.get(d, 0) < b.get(d, 0)
+    return False
+
+
+def _add(cost: Cost, d: int, k: int = 1) -> None:
+    cost[d] = cost.get(d, 0) + k
+
+
+def cheapest_order(chain: Sequence[Node]):
+    """The matrix-chain order of least cost, as a nested (left, right) tree of
+    indices, and its cost. Multiplying by a diag(v) or a permutation is
+    linear in the other factor's size. A chain of equally sized square
+    factors costs the same in every order: left to right, without the search."""
+    k = len(chain)
+    dims = [degree(chain[0].shape[0])] + [degree(f.shape[1]) for f in chain]
+    cheap = [diagonal_vector(f) is not None or is_permutation(f) for f in chain]  # applied in linear time
+    if len(set(dims)) == 1 and not any(cheap):
+        tree: object = 0
+        for i in range(1, k):
+            tree = (tree, i)
+        return tree, ({3 * dims[0]: k - 1} if k > 1 else {})
+    best: dict[tuple[int, int], tuple[Cost, object]] = {(i, i): ({}, i) for i in range(k)}
+    for length in range(2, k + 1):
+        for i in range(k - length + 1):
+            j = i + length - 1
+            choice: tuple[Cost, object] | None = None
+            for split in range(i, j):
+                (lc, lt), (rc, rt) = best[i, split], best[split + 1, j]
+                if (split == i and cheap[i]) or (split + 1 == j and cheap[j]):
+                    step = dims[i] + dims[j + 1]          # a broadcast scaling or an indexing
+                else:
+                    step = dims[i] + dims[split + 1] + dims[j + 1]
+                cost = dict(lc)
+                for d, c in rc.items():
+                    _add(cost, d, c)
+                _add(cost, step)
+                if choice is None or cheaper(cost, choice[0]):
+                    choice = (cost, (lt, rt))
+            assert choice is not None
+            best[i, j] = choice
+    cost, tree = best[0, k - 1]
+    return tree, cost
+
+
+def gram_weights(chain: Sequence[Node]) -> Node | None:
+    """w when the chain is Mᵀ diag(w) M with w known nonnegative (a Gram matrix)."""
+    if len(chain) != 3 or not (isinstance(chain[0], Transpose) and chain[0].arg == chain[2]):
+        return None
+    w = diagonal_vector(chain[1])
+    return w if w is not None and is_nonnegative(w) else None
+
+
+def _own_cost(node: Node) -> Cost:
+    """The cost of computing a node from its children's values."""
+    size = _entries(node.shape)
+    if isinstance(node, Mul):
+        cost: Cost = {}
+        chain = node.chain
+        if len(chain) > 1:
+            cost = dict(cheapest_order(chain)[1])
+        scalars = len(node.factors) - len(chain)
+        if scalars:
+            _add(cost, size, scalars)
+        return cost
+    if isinstance(node, (Inverse, MatPower)):
+        return {3 * degree(node.shape[0]): 1}
+    if isinstance(node, Call):
+        if function(node.name).family == "matrix" and node.args[0].shape[0] == node.args[0].shape[1]:
+            return {3 * degree(node.args[0].shape[0]): 1}
+        cost = {size: 1}
+        for a in node.args:
+            _add(cost, _entries(a.shape))
+        return cost
+    if isinstance(node, Transpose) or not node.children:
+        return {}  # a view; a leaf
+    return {size: len(node.children) + 1}
+
+
+def tree_cost(node: Node) -> Cost:
+    """The cost of a tree whose repeated subtrees are computed once."""
+    cost: Cost = {}
+    for n in _distinct([node]):
+        for d, c in _own_cost(n).items():
+            _add(cost, d, c)
+    return cost
+
+
+class Planner:
+    """Plans trees for computation; `computed` are the inverses the function
+    forms anyway (applying them is then a product, not a solve)."""
+
+    def __init__(self, computed: frozenset[Node] = frozenset()):
+        self.computed = computed
+        self.memo: dict[Node, Node] = {}
+
+    def __call__(self, node: Node) -> Node:
+        hit = self.memo.get(node)
+        if hit is None:
+            hit = node.with_children(tuple(self(c) for c in node.children)) if node.children else node
+            if isinstance(hit, Mul):
+                hit = self.product(hit)
+            self.memo[node] = hit
+        return hit
+
+    def product(self, node: Mul) -> Node:
+        distributed = self.distributed(node)
+        if distributed is not None:
+            return distributed
+        coefficient, scalars, chain = split_product(node)
+        chain = nested(self.solved(chain))
+        if len(chain) > 1 and (coefficient != 1 or scalars):  # the matrix product one subtree, scaled
+            chain = [Mul(tuple(chain))]
+        return join_product(coefficient, scalars, chain)
+
+    def distributed(self, node: Mul) -> Node | None:
+        """The product distributed over the first sum in its chain, planned,
+        when that costs less than computing the sum."""
+        coefficient, scalars, chain = split_product(node)
+        for i, f in enumerate(chain):
+            if isinstance(f, Add):
+                scale = _scaled(coefficient, scalars)
+                terms = [simplify(product(*scale, *chain[:i], t, *chain[i + 1:])) for t in f.terms]
+                candidate = self(simplify(Add(tuple(terms))))
+                if cheaper(tree_cost(candidate), tree_cost(node)):
+                    return candidate
+                return None
+        return None
+
+    def solved(self, chain: list[Node]) -> list[Node]:
+        """The chain with each inverse applied to a thinner side as a solve."""
+        chain = list(chain)
+        i = len(chain) - 1
+        while i >= 0:  # right to left: M⁻¹ (N⁻¹ b) nests the solves
+            f = chain[i]
+            if isinstance(f, Inverse) and f not in self.computed and i + 1 < len(chain) \
+                    and degree(chain[-1].shape[1]) < degree(f.shape[0]):
+                chain[i:] = [call(SOLVE, f.arg, _product(chain[i + 1:]))]
+            i -= 1
+        i = 0
+        while i < len(chain):  # left to right: (aᵀ M⁻¹) is solve(Mᵀ, a)ᵀ
+            f = chain[i]
+            if isinstance(f, Inverse) and f not in self.computed and i > 0 \
+                    and degree(chain[0].shape[0]) < degree(f.shape[0]):
+                left = simplify(Transpose(_product(chain[:i])))
+                chain[: i + 1] = [Transpose(call(SOLVE, simplify(Transpose(f.arg)), left))]
+                i = 0
+            i += 1
+        return chain
+
+
+def _scaled(coefficient, scalars: list[Node]) -> list[Node]:
+    return [join_product(coefficient, scalars, [])] if coefficient != 1 or scalars else []
+
+
+def _product(chain: list[Node]) -> Node:
+    return nested(chain)[0] if len(chain) > 1 else chain[0]
+
+
+def nested(chain: list[Node]) -> list[Node]:
+    """A chain of three or more factors as one product nested in its cheapest
+    order (equal partial products are then equal subtrees); a Gram matrix
+    Mᵀ diag(w) M stays one chain for its kernel."""
+    if len(chain) < 3 or gram_weights(chain) is not None:
+        return chain
+    tree, _ = cheapest_order(chain)
+
+    def build(t) -> Node:
+        if isinstance(t, int):
+            return chain[t]
+        return Mul((build(t[0]), build(t[1])))
+
+    return [build(tree)]
+
+
+def plan(trees: Sequence[Node]) -> list[Node]:
+    """The trees of one function planned together: an inverse that some tree
+    needs as a matrix is computed once and multiplied by everywhere."""
+    first = Planner()
+    planned = [first(t) for t in trees]
+    computed = frozenset(n for n in _distinct(planned) if isinstance(n, Inverse))
+    if not computed:
+        return planned
+    second = Planner(computed)
+    return [second(t) for t in trees]
+
+
+def _distinct(trees: Sequence[Node]) -> list[Node]:
+    """Every distinct subtree of the trees."""
+    seen: set[Node] = set()
+    stack = list(trees)
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(n.children)
+    return list(seen)
