@@ -4,9 +4,10 @@
     >>> str(matdiff.derivative("tr(A X B)", wrt="X"))
     'Aᵀ Bᵀ'
 """
-from .api import derivative, hessian, parse
+from .api import code, derivative, hessian, lambdify, parse
 from .errors import (
-    CheckError, DeclarationError, DerivativeError, EvaluationError, MatdiffError, MatdiffWarning, ParseError,
+    BackendError, CheckError, DeclarationError, DerivativeError, EvaluationError, MatdiffError, MatdiffWarning,
+    ParseError,
     ShapeError,
 )
 from .result import BlockHessian, Hessian, Result
@@ -21,7 +22,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'matdiff' has no attribute {name!r}")
 
 __all__ = [
-    "derivative", "hessian", "parse", "Result", "Hessian", "BlockHessian", "CheckReport",
+    "derivative", "hessian", "parse", "lambdify", "code", "Result", "Hessian", "BlockHessian", "CheckReport",
     "MatdiffError", "ParseError", "ShapeError", "DeclarationError", "DerivativeError",
-    "EvaluationError", "CheckError", "MatdiffWarning", "__version__",
+    "EvaluationError", "CheckError", "BackendError", "MatdiffWarning", "__version__",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
@@ -20,7 +20,9 @@ from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
 from .nodes import Node, Symbol, bound_in_order, symbols_of, unfixed_size_note, unfixed_sizes, written_size
 from .backprop import Backprop
-from .result import BlockHessian, Hessian, Result
+from .compiled import compile_function
+from .printing.code import CodeFunction, generate_module
+from .result import BlockHessian, Hessian, Result, joint_code_function
 from .shapes import shape_text
 from .simplify import factor, simplify, stable_forms
 
@@ -193,7 +195,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
         df = simplify(differential(f, var))
         if expr.is_scalar:
             G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
-            return Result(text, expr, var, "gradient", df, factor(G), function=f)
+            return Result(text, expr, var, "gradient", df, factor(G), function=f, plan=G)  # code plans from G
         J = bounded(jacobian_of_differential(df, var), "the Jacobian", RESULT_LIMIT)
         return Result(text, expr, var, "jacobian", df, factor(J), function=f)
     except RecursionError:
@@ -289,4 +291,27 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     return results if several else results[0]
 
 
-__all__ = ["parse", "derivative", "derive", "hessian", "derive_hessian", "Span"]
+def code(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,
+         with_value: bool = False, backend: str = "numpy") -> str:
+    """A standalone module with one function returning the derivative with
+    respect to every variable of `wrt` (f's value first with with_value=True),
+    for NumPy, or backend="jax" / "torch"."""
+    return generate_module([_joint(text, wrt, where, with_value)], backend)
+
+
+def lambdify(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,
+             with_value: bool = False, backend: str = "numpy") -> Callable[..., Any]:
+    """One callable of the symbols by name returning the derivative with
+    respect to every variable of `wrt`: a tuple for several, (f, ∇f, ...)
+    with with_value=True (what scipy.optimize.minimize(jac=True) takes)."""
+    fn = _joint(text, wrt, where, with_value)
+    return compile_function(generate_module([fn], backend), fn.name, list(fn.symbols), backend)
+
+
+def _joint(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None", with_value: bool
+           ) -> CodeFunction:
+    found = derivative(text, wrt, where)
+    return joint_code_function(found if isinstance(found, list) else [found], with_value)
+
+
+__all__ = ["code", "lambdify", "parse", "derivative", "derive", "hessian", "derive_hessian", "Span"]

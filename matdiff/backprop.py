@@ -24,7 +24,8 @@ class Backprop:
     the pass)."""
 
     def __init__(self, function: Node, adjoints: Sequence[Bound], gradients: Mapping[str, Node],
-                 variables: Sequence[Symbol], input: str = "", output_name: str = "f"):
+                 variables: Sequence[Symbol], input: str = "", output_name: str = "f",
+                 plans: Mapping[str, Node] | None = None):
         self.function = function
         self.forward = sorted(bound_in_order(function), key=lambda b: b.position)  # in program order
         self.adjoints = list(adjoints)
@@ -33,6 +34,7 @@ class Backprop:
         self.input = input
         self.output_name = output_name  # what f is called
         self.unused_inputs: tuple[Symbol, ...] = ()  # arguments only unused definitions read
+        self.plans = dict(plans or gradients)  # what code computes each gradient from
 
     @classmethod
     def of_gradients(cls, results: Sequence[Any]) -> "Backprop":
@@ -40,7 +42,8 @@ class Backprop:
         f): no definitions, so no adjoints; each gradient as derived."""
         first = results[0]
         return cls(first.function_tree, [], {r.variable.name: r.value for r in results}, [r.variable for r in results],
-                   first.input, first.output_name)
+                   first.input, first.output_name,
+                   {r.variable.name: r.value if r.plan is None else r.plan for r in results})
 
     @property
     def symbols(self) -> list[Symbol]:
@@ -51,23 +54,27 @@ class Backprop:
     def function_name(self) -> str:
         return "gradients_" + "_".join(v.name for v in self.variables)
 
-    def code_function(self) -> CodeFunction:
+    def code_function(self, *, with_value: bool = False) -> CodeFunction:
         """One function computing the forward values once and the backward pass
-        once, returning every variable's gradient (a tuple for several)."""
-        results = [(self.gradients[v.name], output_kind(v.shape), v.shape) for v in self.variables]
+        once, returning every variable's gradient (a tuple for several; f's
+        value first with with_value=True)."""
+        results = [(self.plans[v.name], output_kind(v.shape), v.shape) for v in self.variables]
         names = ", ".join(v.name for v in self.variables)
         doc = f"Gradients with respect to {names} of {one_line(self.input)}, by one backward pass."
         (tree, output, shape), *also = results
-        return CodeFunction(tree, self.symbols, self.function_name(), doc, output, shape, tuple(also))
+        fn = CodeFunction(tree, self.symbols, self.function_name(), doc, output, shape, tuple(also))
+        return fn.with_value(self.function, self.output_name) if with_value else fn
 
-    def code(self, backend: str = "numpy") -> str:
+    def code(self, *, backend: str = "numpy", with_value: bool = False) -> str:
         """A standalone module defining the backward pass as one function."""
-        return generate_module([self.code_function()], backend)
+        return generate_module([self.code_function(with_value=with_value)], backend)
 
-    def lambdify(self) -> Callable[..., Any]:
+    def lambdify(self, *, backend: str = "numpy", with_value: bool = False) -> Callable[..., Any]:
         """The backward pass as a callable of the symbols by name: the gradient,
-        or a tuple of gradients in the order of the variables."""
-        return compile_function(self.code(), self.function_name(), self.symbols)
+        or a tuple of gradients in the order of the variables (after f's value
+        with with_value=True)."""
+        fn = self.code_function(with_value=with_value)
+        return compile_function(generate_module([fn], backend), fn.name, self.symbols, backend)
 
     def uses(self, name: str) -> list[Bound]:
         """The adjoints the gradient of `name` is computed from, in backward order."""

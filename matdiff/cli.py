@@ -82,8 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--latex", action="store_true", help="print LaTeX")
     out.add_argument("--json", action="store_true", help="print one JSON object (a list for several --wrt)")
-    out.add_argument("--code", action="store_true",
-                     help="print a standalone NumPy module (one function per --wrt)")
+    out.add_argument("--code", nargs="?", const="numpy", choices=CODE_BACKENDS, metavar="BACKEND",
+                     help="print a standalone module: one function returning the derivative for every --wrt, "
+                          "for numpy (the default), jax or torch")
+    p.add_argument("--with-value", action="store_true",
+                   help="with --code: the function returns f's value first, computed with the derivatives "
+                        "(what scipy.optimize.minimize(jac=True) takes)")
     p.add_argument("--check", action="store_true",
                    help="verify against central finite differences at random values (exit 1 on failure)")
     p.add_argument("--hessian", action="store_true",
@@ -97,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 NEEDS_WRT = ("check", "code", "hessian", "backprop")
+CODE_BACKENDS = ("numpy", "jax", "torch")
 
 
 def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -108,7 +113,9 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
                    for s in action.option_strings}
     out: list[str] = []
     expecting_value = False
-    for arg in argv:
+    for i, arg in enumerate(argv):
+        if arg == "--code" and (i + 1 == len(argv) or argv[i + 1] not in CODE_BACKENDS):
+            arg = "--code=numpy"  # the next word is not a backend: the expression, say
         name = arg.split("=", 1)[0]
         if not expecting_value and arg.startswith("-") and arg != "-" and name not in options:
             arg = " " + arg
@@ -151,6 +158,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from .shapes import shape_text
 
     show = terminal.expression
+    if args.with_value and not args.code:
+        raise UsageError("--with-value says what --code returns: add --code")
     if not args.wrt:
         missing = [f"--{flag}" for flag in NEEDS_WRT if getattr(args, flag)]
         if missing:
@@ -201,7 +210,12 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         return status
     if args.code:
         from .printing.code import generate_module
-        terminal.out(generate_module([r.code_function() for r in results]), end="")
+        from .result import joint_code_function
+        if any(isinstance(r, Hessian) for r in results):
+            functions = [r.code_function(with_value=args.with_value) for r in results]
+        else:
+            functions = [joint_code_function(results, args.with_value)]
+        terminal.out(generate_module(functions, args.code), end="")
         return _checks(results, args.check, terminal)
     for i, r in enumerate(results):
         if i:
@@ -244,7 +258,7 @@ def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> in
         if args.json:
             terminal.out(json.dumps(backward.to_dict(), ensure_ascii=not terminal.unicode, indent=2))
         elif args.code:
-            terminal.out(backward.code(), end="")
+            terminal.out(backward.code(backend=args.code, with_value=args.with_value), end="")
         elif args.latex:
             terminal.out(backward.latex())
         else:

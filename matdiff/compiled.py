@@ -7,19 +7,27 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .errors import EvaluationError
+from .errors import BackendError, EvaluationError
 from .lazy_numpy import np
 from .nodes import Symbol
 from .printing.namespace import Namespace
 
 
-def compile_function(source: str, name: str, symbols: list[Symbol]) -> Callable[..., Any]:
-    """The function `name` of a generated module, behind argument checks."""
+def compile_function(source: str, name: str, symbols: list[Symbol], backend: str = "numpy") -> Callable[..., Any]:
+    """The function `name` of a generated module, behind argument checks
+    (for JAX, compiled with jax.jit)."""
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
+    try:
+        exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
+    except ImportError as e:
+        raise BackendError(f"the {backend} backend needs {e.name or 'its library'} installed "
+                           f"(pip install \"matdiff[{backend}]\")") from None
 
     from .evaluate import bind  # NumPy is imported when code runs, not when matdiff is
     compiled = namespace[name]
+    if backend == "jax":
+        import jax
+        compiled = jax.jit(compiled)
 
     expected = {s.name for s in symbols}
     names = Namespace(s.name for s in symbols)

@@ -70,6 +70,11 @@ class EvaluationError(MatdiffError, ValueError):
     """Numeric evaluation got missing, misshapen or out-of-domain values."""
 
 
+class BackendError(MatdiffError, ValueError):
+    """Generated code was asked of a backend that lacks a form of some function
+    (JAX has no logm), or of a backend matdiff does not know."""
+
+
 class CheckError(MatdiffError):
     """A numeric verification failed: the derivative disagrees with finite differences."""
 

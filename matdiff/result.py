@@ -40,7 +40,7 @@ class Result:
     notes: tuple[str, ...] = field(default=(), kw_only=True)  # what the input may not have meant
     # f in the form its numbers are computed from (log(sum(exp(x))) as logsumexp(x): no overflow)
     function: Node | None = field(default=None, kw_only=True)
-    # the derivative as code computes it (a program's backward pass), when not the closed form
+    # the derivative code is planned from (the adjoint before factoring; a program's backward pass)
     plan: Node | None = field(default=None, kw_only=True)
     backprop_pass: "Backprop | None" = field(default=None, kw_only=True)
     output_name: str = field(default="f", kw_only=True)  # what f is called (a program's last definition)
@@ -127,16 +127,18 @@ class Result:
     def function_name(self) -> str:
         return f"{self.kind}_{self.variable.name}"
 
-    def code(self) -> str:
-        """A standalone NumPy module defining the derivative as a function."""
-        return generate_module([self.code_function()])
+    def code(self, *, backend: str = "numpy", with_value: bool = False) -> str:
+        """A standalone module defining the derivative as a function (NumPy,
+        or backend="jax" / "torch"); with_value=True returns (f, derivative)."""
+        return generate_module([self.code_function(with_value=with_value)], backend)
 
-    def code_function(self) -> CodeFunction:
-        """The derivative as one function of a generated module."""
+    def code_function(self, *, with_value: bool = False) -> CodeFunction:
+        """The derivative as one function of a generated module (after f's value)."""
         doc = (f"{self.kind.capitalize()} of {one_line(self.input)} with respect to {self.variable.name}: "
                f"{to_text(self.value)}.")
         tree = self.value if self.plan is None else self.plan
-        return CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
+        fn = CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
+        return fn.with_value(self.function_tree, self.output_name) if with_value else fn
 
     def _output(self) -> str:
         return output_kind(self.variable.shape) if self.kind == "gradient" else "matrix"
@@ -147,9 +149,12 @@ class Result:
         f, x = self.expression.shape, self.variable.shape
         return (f[0] * f[1], x[0] * x[1])
 
-    def lambdify(self) -> Callable[..., Any]:
-        """A NumPy callable taking every symbol of the input as a keyword argument."""
-        return compile_function(self.code(), self.function_name(), self.symbols)
+    def lambdify(self, *, backend: str = "numpy", with_value: bool = False) -> Callable[..., Any]:
+        """A callable taking every symbol of the input as a keyword argument
+        (NumPy arrays; JAX or PyTorch ones with backend="jax" / "torch");
+        with_value=True returns (f, derivative), computed together."""
+        fn = self.code_function(with_value=with_value)
+        return compile_function(generate_module([fn], backend), fn.name, self.symbols, backend)
 
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:
@@ -190,6 +195,24 @@ class Result:
         from .printing.sympy_form import to_sympy
         return to_sympy(self.value)
 
+
+
+def joint_code_function(results: "list[Result]", with_value: bool = False) -> CodeFunction:
+    """One function for the derivatives of one f with respect to several
+    variables (f's value first with with_value): gradients share one backward
+    pass, and every derivative shares its subexpressions with the others."""
+    if len(results) == 1:
+        return results[0].code_function(with_value=with_value)
+    if all(r.kind == "gradient" for r in results):
+        backward = results[0].backprop_pass or Backprop.of_gradients(results)
+        return backward.code_function(with_value=with_value)
+    first, *rest = [r.code_function() for r in results]
+    symbols = list({s.name: s for r in results for s in r.symbols}.values())
+    names = ", ".join(r.variable.name for r in results)
+    doc = f"Jacobians with respect to {names} of {one_line(results[0].input)}."
+    fn = CodeFunction(first.tree, symbols, "jacobians_" + "_".join(r.variable.name for r in results), doc,
+                      first.output, first.out_shape, tuple((f.tree, f.output, f.out_shape) for f in rest))
+    return fn.with_value(results[0].function_tree, results[0].output_name) if with_value else fn
 
 
 @dataclass(frozen=True)
@@ -234,12 +257,14 @@ class Hessian(Result):
         x, y = self.variable.shape, self.column.shape
         return (x[0] * x[1], y[0] * y[1])
 
-    def code(self, form: str = "matrix") -> str:
-        """A standalone NumPy module: the Hessian matrix (form="matrix"), or the
+    def code(self, form: str = "matrix", *, backend: str = "numpy", with_value: bool = False) -> str:
+        """A standalone module: the Hessian matrix (form="matrix"), or the
         Hessian-vector product H[dY] without forming the matrix (form="operator")."""
-        return generate_module([self.code_function(form)])
+        return generate_module([self.code_function(form, with_value=with_value)], backend)
 
-    def code_function(self, form: str = "matrix") -> CodeFunction:
+    def code_function(self, form: str = "matrix", *, with_value: bool = False) -> CodeFunction:
+        if with_value:
+            return self.code_function(form).with_value(self.function_tree, self.output_name)
         if form == "matrix":
             return super().code_function()
         if form != "operator":
@@ -253,13 +278,13 @@ class Hessian(Result):
         return CodeFunction(tree, self.symbols + [direction], self.function_name() + "_operator", doc, output,
                             var.shape)
 
-    def lambdify(self, form: str = "matrix") -> Callable[..., Any]:
-        """The Hessian matrix as a NumPy callable; with form="operator", the map
+    def lambdify(self, form: str = "matrix", *, backend: str = "numpy", with_value: bool = False
+                 ) -> Callable[..., Any]:
+        """The Hessian matrix as a callable; with form="operator", the map
         (symbols..., dY=...) -> H[dY], shaped like the variable."""
-        if form == "matrix":
-            return super().lambdify()
-        source = self.code(form)
-        return compile_function(source, self.function_name() + "_operator", self.symbols + [self.direction])
+        fn = self.code_function(form, with_value=with_value)
+        symbols = self.symbols + ([self.direction] if form == "operator" else [])
+        return compile_function(generate_module([fn], backend), fn.name, symbols, backend)
 
     def check(self, trials: int = 3, tolerance: float = 1e-5, seed: int = 0,
               raise_on_failure: bool = False) -> CheckReport:

@@ -94,3 +94,21 @@ def draw(spec: str, seed: int) -> dict[str, np.ndarray | float]:
         else:
             out[name] = g.standard_normal(dims)
     return out
+
+
+def array_module(backend: str):
+    """JAX (float64 enabled) or PyTorch, or a skip saying that it is not installed."""
+    import pytest
+    if backend == "jax":
+        jax = pytest.importorskip("jax", reason="the jax backend is tested where JAX is installed (.[jax])")
+        jax.config.update("jax_enable_x64", True)
+        return jax
+    return pytest.importorskip("torch", reason="the torch backend is tested where PyTorch is installed (.[torch])")
+
+
+def backend_array(backend: str, value):
+    """A NumPy value as the backend's array (float64)."""
+    if backend == "torch":
+        import torch
+        return torch.as_tensor(np.asarray(value, dtype=float))
+    return value

@@ -168,8 +168,8 @@ def test_code_for_several_variables_is_one_module(capsys):
     namespace: dict = {}
     exec(code, namespace)
     A, x, y = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0]), np.array([1.0, 0.0, -1.0])
-    assert namespace["gradient_x"](x, A, y).tolist() == (A @ y).tolist()
-    assert namespace["gradient_y"](x, A, y).tolist() == (A.T @ x).tolist()
+    gx, gy = namespace["gradients_x_y"](x, A, y)  # one function for every --wrt
+    assert gx.tolist() == (A @ y).tolist() and gy.tolist() == (A.T @ x).tolist()
 
 
 def test_notes_go_to_stderr(capsys):

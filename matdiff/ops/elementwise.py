@@ -134,17 +134,20 @@ register(Function(
 register(Function(
     name="relu", arity=1, shape_rule=elementwise, summary="max(u, 0) (differentiable away from 0)",
     source="relu' = step", evaluate=lambda u: np.maximum(u, 0.0), code="xp.maximum({0}, 0.0)",
+    backend_code={"torch": ("xp.clamp({0}, min=0.0)", ())},
     latex=r"\operatorname{{relu}}{0}", derivative=lambda u: call("step", u), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.Max(t, 0)), **ENTRYWISE_FACTS))
 # σ' = σ(u) ∘ σ(-u), equal to σ(u) ∘ (1 - σ(u)) without its cancellation for large u.
 register(Function(
     name="sigmoid", arity=1, shape_rule=elementwise, summary="logistic function 1/(1 + exp(-u))",
     source="σ' = σ(u) σ(-u)", evaluate=_sigmoid, code="xp.exp(-xp.logaddexp(0.0, -{0}))", latex=r"\sigma{0}",
+    backend_code={"torch": ("xp.sigmoid({0})", ())},
     derivative=lambda u: Hadamard((call("sigmoid", u), call("sigmoid", -u))), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: 1 / (1 + sympy.exp(-t))), **ENTRYWISE_FACTS))
 register(Function(
     name="step", arity=1, shape_rule=elementwise, summary="unit step: 1 where u > 0, else 0 (the derivative of relu)",
     source="constant away from 0", evaluate=lambda u: (u > 0).astype(float), code="(({0}) > 0).astype(float)",
+    backend_code={"torch": ("(({0}) > 0).to({0}.dtype)", ())},
     latex=r"\operatorname{{step}}{0}", derivative=lambda u: Zero(u.shape), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.Heaviside(t, 0)), **ENTRYWISE_FACTS))
 

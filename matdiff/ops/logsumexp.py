@@ -137,6 +137,7 @@ register(Function(
 register(Function(
     name="softplus", arity=1, shape_rule=sig.elementwise, summary="log(1 + exp(u)) entry by entry, evaluated stably",
     source="softplus' = sigmoid", evaluate=lambda u: np.logaddexp(0.0, u), code="xp.logaddexp(0.0, {0})",
+    backend_code={"torch": ("xp.logaddexp({0}, xp.zeros_like({0}))", ())},
     latex=r"\operatorname{{softplus}}{0}", derivative=lambda u: call("sigmoid", u), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.log(1 + sympy.exp(t))), **ENTRYWISE_FACTS))
 

@@ -66,6 +66,10 @@ def _unvec_code(node: Call, size: Callable[[Size], str]) -> str:
     return f"{{0}}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
 
 
+def _unvec_code_torch(node: Call, size: Callable[[Size], str]) -> str:
+    return f"{{0}}.reshape(({size(node.shape[1])}, {size(node.shape[0])})).T"  # PyTorch has no order='F'
+
+
 def _det_differential(node: Call, d: Sequence[Node | None]) -> Node:
     (X,), (dX,) = node.args, d
     # Cookbook (42): d det(X) = det(X) tr(X⁻¹ dX)
@@ -281,6 +285,7 @@ register(Function(
     name="vec", arity=1, shape_rule=sig.stack_columns, summary="stack the columns into one vector (column-major)",
     family="matrix", source="linear", evaluate=lambda X: X.reshape(-1, 1, order="F"),
     code="{0}.reshape(-1, 1, order='F')", latex=r"\operatorname{{vec}}{0}", linear=True,
+    backend_code={"torch": ("{0}.T.reshape(-1, 1)", ())},  # column-major: the rows of the transpose
     positive_linear=True, adjoint=lambda node, i, G: unvec(G, node.args[0].shape),
     vec_jacobian=lambda node, i: Identity(node.shape[0]), scalar_form=_identity, simplify=_vec_rules,
     sympy=no_sympy_form))
@@ -288,6 +293,7 @@ register(Function(
     name="unvec", arity=1, shape_rule=sig.elementwise, summary="the inverse of vec (internal)", family="matrix",
     source="linear", public=False, needs_shape=True, evaluate=lambda G, shape: G.reshape(shape, order="F"),
     code=_unvec_code, latex=r"\operatorname{{vec}}^{{-1}}{0}", linear=True,
+    backend_code={"torch": (_unvec_code_torch, ())},
     positive_linear=True, adjoint=lambda node, i, G: vec(G),
     vec_jacobian=lambda node, i: Identity(node.args[0].shape[0]), simplify=_unvec_rules))
 register(Function(

@@ -180,12 +180,14 @@ register(Function(
     summary="singular values in descending order, a vector of length min(m, n)",
     source="dσᵢ = uᵢᵀ dX vᵢ for distinct nonzero σ (Magnus & Neudecker ch. 8)", evaluate=_singular_values,
     code="xp.linalg.svd({0}, compute_uv=False).reshape(-1, 1)", latex=r"\sigma{0}",
+    backend_code={"torch": ("xp.linalg.svdvals({0}).reshape(-1, 1)", ())},
     differential=_svdvals_differential, transpose_invariant=True, nonnegative=True, sympy=no_sympy_form))
 register(Function(
     name="nucnorm", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
     summary="nuclear norm, the sum of the singular values", source="∇ = U Vᵀ for X of full rank",
     evaluate=lambda X: np.linalg.svd(X, compute_uv=False).sum().reshape(1, 1),
     code="xp.linalg.svd({0}, compute_uv=False).sum()", latex=r"\left\|{0}\right\|_*",
+    backend_code={"torch": ("xp.linalg.svdvals({0}).sum()", ())},
     differential=_nucnorm_differential, transpose_invariant=True, nonnegative=True,
     simplify=_of_a_vector_is_norm2, sympy=no_sympy_form))
 register(Function(
@@ -193,6 +195,7 @@ register(Function(
     summary="spectral norm, the largest singular value (the Euclidean norm of a vector)",
     source="∇ = u₁ v₁ᵀ for a simple σ₁", evaluate=lambda X: np.linalg.norm(X, 2).reshape(1, 1),
     code="xp.linalg.norm({0}, 2)", latex=r"\left\|{0}\right\|_{{\mathrm{{op}}}}",
+    backend_code={"torch": ("xp.linalg.matrix_norm({0}, 2)", ())},
     differential=_opnorm_differential, transpose_invariant=True, nonnegative=True,
     simplify=_of_a_vector_is_norm2, sympy=no_sympy_form))
 register(Function(

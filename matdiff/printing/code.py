@@ -28,9 +28,10 @@ from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
 from .namespace import Namespace
 from .plan import cheapest_order, gram_weights, plan
-from . import numpy_spelling  # noqa: F401  (registers the NumPy backend)
+from . import jax_spelling, numpy_spelling, torch_spelling  # noqa: F401  (register the backends)
 from .precedence import is_negative_term, is_reciprocal, negated
-from .spelling import BACKENDS, Spelling
+from ..errors import BackendError
+from .spelling import Spelling, spelling_of
 
 
 
@@ -84,7 +85,10 @@ class CodePrinter(Printer):
         self.helpers.setdefault(helper.__name__, helper)
         return helper.__name__
 
-    def ship(self, helper: Callable) -> None:
+    def ship(self, helper: Callable, function_name: str = "") -> None:
+        """Ship a helper (a function record's: in this backend's version)."""
+        if function_name:
+            helper = self.spelling.helper(helper, function_name)
         self.helpers.setdefault(helper.__name__, helper)
 
     def size(self, size: Size) -> str:
@@ -101,6 +105,8 @@ class CodePrinter(Printer):
     def spell(self, template: str) -> str:
         """A code template (no user text in it yet) with the module names this
         function body uses."""
+        for old, new in self.spelling.renames.items():
+            template = template.replace(old, new)
         for module in self.spelling.optional_imports:
             if module + "." in template:
                 self.optional_modules.add(module)
@@ -138,15 +144,16 @@ class CodePrinter(Printer):
         return text, P_NEG if n.value < 0 and not text.startswith("(") else P_ATOM
 
     def _Identity(self, n: Identity) -> tuple[str, int]:
-        return f"{self.xp}.eye({self.size(n.n)})", P_ATOM
+        return f"{self.xp}.eye({self.size(n.n)}{self.spelling.creation})", P_ATOM
 
     def _Zero(self, n: Zero) -> tuple[str, int]:
-        return f"{self.xp}.zeros({self.shape(n)})", P_ATOM
+        return f"{self.xp}.zeros({self.shape(n)}{self.spelling.creation})", P_ATOM
 
     def _Filled(self, n: Filled) -> tuple[str, int]:
+        ones = f"{self.xp}.ones({self.shape(n)}{self.spelling.creation})"
         if n.value == Number(Fraction(1)):
-            return f"{self.xp}.ones({self.shape(n)})", P_ATOM
-        return f"{self.xp}.ones({self.shape(n)}) * {self.wrap(n.value, P_POW)}", P_MUL
+            return ones, P_ATOM
+        return f"{ones} * {self.wrap(n.value, P_POW)}", P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
         return f"{self.kernel('commutation')}({self.size(n.m)}, {self.size(n.n)})", P_ATOM
@@ -191,7 +198,7 @@ class CodePrinter(Printer):
         text, tag = self._product(chain, cheapest_order(chain)[0])
         if tag is not None and tag[0] == "perm":  # the chain is a permutation: its matrix is the value
             n = self.size(chain[0].shape[0])
-            return f"{self.xp}.eye({n})[{tag[1]}]"
+            return f"{self.xp}.eye({n}{self.spelling.creation})[{tag[1]}]"
         return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
     def _product(self, chain: list[Node], tree) -> tuple[str, tuple[str, object] | None]:
@@ -278,12 +285,14 @@ class CodePrinter(Printer):
         if fn.definite_code is not None and is_positive_definite(n.args[0]):
             form, helpers = fn.definite_code, fn.definite_helpers  # Cholesky for a declared spd argument
         template = form(n, self.size) if callable(form) else form
+        if any(text in template for text in self.spelling.lacks):
+            raise BackendError(f"the {self.spelling.name} backend has no form of {n.name}; use backend='numpy'")
         # An argument that is a call's sole content, "f({0})", needs no parentheses;
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1
                 else self.wrap(a, P_ATOM) for i, a in enumerate(n.args)]
         for helper in helpers:
-            self.ship(helper)
+            self.ship(helper, n.name)
         # Every code template is a call or parenthesised, so it binds like an atom.
         return self.spell(template).format(*args), P_ATOM
 
@@ -311,7 +320,8 @@ def shared_subexpressions(*roots: Node) -> list[Node]:
 
     for root in roots:
         visit(root)
-    return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled)]
+    # (a reciprocal 1/b prints as a division by b, which is named if shared)
+    return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled) and not is_reciprocal(n)]
 
 
 def _children_first(root: Node) -> list[Node]:
@@ -345,11 +355,18 @@ class CodeFunction:
     # further results returned with the first as a tuple, sharing its work: (tree, output, out_shape)
     also: tuple[tuple[Node, str, Shape], ...] = ()
 
+    def with_value(self, f: Node, name: str = "f") -> "CodeFunction":
+        """The function returning f first, then what this one returns, all
+        computed together (what scipy.optimize.minimize(jac=True) takes)."""
+        doc = f"The value {name} and, sharing its work: {self.doc[0].lower()}{self.doc[1:]}"
+        return CodeFunction(f, self.symbols, "value_and_" + self.name, doc, output_kind(f.shape), f.shape,
+                            ((self.tree, self.output, self.out_shape),) + self.also)
+
 
 def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -> str:
     """The source of one standalone module defining every function (imports and
     helpers once), spelled for a backend."""
-    spelling = BACKENDS[backend]
+    spelling = spelling_of(backend)
     namespace = Namespace(s.name for f in functions for s in f.symbols)
     alias = namespace.claim(spelling.alias)
     modules = {"xp": alias} | {m: namespace.claim(m) for m in spelling.optional_imports}
@@ -390,12 +407,17 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     namespace, symbols = printer.namespace, fn.symbols
     body: list[str] = []
     as_array = printer.kernel("as_array")
+    spelling = printer.spelling
+    first = namespace.symbol(symbols[0].name) if symbols else ""
     for sym in symbols:
         p = namespace.symbol(sym.name)
-        body.append(f"    {p} = {as_array}({p}, {sym.name!r}, {value_kind(sym.shape)!r})")
-        for probe, declared in probes(sym):
+        like = f", {first}" if spelling.like_first and p != first else ""
+        body.append(f"    {p} = {as_array}({p}, {sym.name!r}, {value_kind(sym.shape)!r}{like})")
+        for probe, declared in probes(sym) if spelling.checks_values else ():
             printer.ship(probe)
             body.append(f"    {probe.__name__}({p}, {sym.name!r}, {declared!r})")
+    if spelling.creation and first:
+        body.append(f"    _dtype, _device = {first}.dtype, {first}.device")
     bound: set[str] = set()
     for sym in symbols:
         p = namespace.symbol(sym.name)

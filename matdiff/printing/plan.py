@@ -8,14 +8,16 @@ function computes are rewritten first, for cost, into trees of equal value:
 2. an inverse that is only applied to something thinner than itself becomes
    a solve (M⁻¹ R is solve(M, R), L M⁻¹ is solve(Mᵀ, Lᵀ)ᵀ), unless the
    function computes the inverse anyway, when multiplying by it is cheaper;
-3. every matrix chain is nested in its cheapest order (Cormen et al.,
+3. the trace of a product is a sum of an element-wise product
+   (tr(AB) = sum(A ∘ Bᵀ): n² where the product is n³), split where cheapest;
+4. every matrix chain is nested in its cheapest order (Cormen et al.,
    Introduction to Algorithms, §15.2), so that equal partial products of
    different terms are one subtree, which the code generator computes once.
 
 Costs are polynomials in one large size N (every symbolic size is N): a
 product of a×b by b×c costs abc, an element-wise operation one per entry
 and operand, a factorisation or inverse of an n×n matrix n³.
-Imports nodes, shapes, facts, ops and simplify.
+Imports nodes, shapes, facts and ops.
 """
 from __future__ import annotations
 
@@ -23,11 +25,11 @@ from typing import Sequence
 
 from ..facts import diagonal_vector, is_nonnegative
 from ..nodes import (
-    Add, Call, Inverse, MatPower, Mul, Node, Transpose, is_permutation, join_product, product, split_product,
+    Add, Call, Hadamard, Identity, Inverse, MatPower, Mul, Node, Transpose, is_permutation, join_product, product,
+    split_product,
 )
-from ..ops import SOLVE, call, function
+from ..ops import SOLVE, call, entry_sum, function, trace
 from ..shapes import Shape, Size
-from ..simplify import simplify
 
 Cost = dict[int, int]  # degree in N -> coefficient
 
@@ -123,13 +125,28 @@ def _own_cost(node: Node) -> Cost:
     return {size: len(node.children) + 1}
 
 
-def tree_cost(node: Node) -> Cost:
-    """The cost of a tree whose repeated subtrees are computed once."""
+def _local_cost(nodes: Sequence[Node]) -> Cost:
+    """The cost of computing each of the nodes from its children."""
     cost: Cost = {}
-    for n in _distinct([node]):
+    for n in nodes:
         for d, c in _own_cost(n).items():
             _add(cost, d, c)
     return cost
+
+
+def transposed(chain: Sequence[Node]) -> list[Node]:
+    """The factors of (F₁ ⋯ Fₖ)ᵀ = Fₖᵀ ⋯ F₁ᵀ, a transposed leaf's transpose read off."""
+    return [f.arg if isinstance(f, Transpose) else Transpose(f) for f in reversed(chain)]
+
+
+def _without_identities(node: Node) -> Node:
+    """A product without identity factors in its chain (2 I S⁻¹ is 2 S⁻¹)."""
+    if not isinstance(node, Mul):
+        return node
+    kept = tuple(f for f in node.factors if not isinstance(f, Identity))
+    if len(kept) == len(node.factors) or not any(not f.is_scalar for f in kept):
+        return node
+    return kept[0] if len(kept) == 1 else Mul(kept)
 
 
 class Planner:
@@ -146,6 +163,9 @@ class Planner:
             hit = node.with_children(tuple(self(c) for c in node.children)) if node.children else node
             if isinstance(hit, Mul):
                 hit = self.product(hit)
+            elif isinstance(hit, Call) and len(hit.args) == 1 and hit.is_scalar \
+                    and hit.args[0].shape[0] == hit.args[0].shape[1] and hit == trace(hit.args[0]):
+                hit = self.trace(hit)
             self.memo[node] = hit
         return hit
 
@@ -159,6 +179,29 @@ class Planner:
             chain = [Mul(tuple(chain))]
         return join_product(coefficient, scalars, chain)
 
+    def trace(self, node: Call) -> Node:
+        """tr(L R) = sum(L ∘ Rᵀ), split where L and R cost least, when that is
+        cheaper than the product."""
+        coefficient, scalars, chain = split_product(node.args[0])
+        if len(chain) < 2 or node.args[0].shape[0].is_one:
+            return node
+        whole = cheapest_order(chain)[1]
+        best: tuple[Cost, int] | None = None
+        for k in range(1, len(chain)):
+            cost: Cost = {}
+            for part in (chain[:k], chain[k:]):
+                for d, c in (cheapest_order(part)[1] if len(part) > 1 else {}).items():
+                    _add(cost, d, c)
+            _add(cost, degree(chain[0].shape[0]) + degree(chain[k - 1].shape[1]), 2)
+            if best is None or cheaper(cost, best[0]):
+                best = (cost, k)
+        assert best is not None
+        if not cheaper(best[0], whole):
+            return node
+        k = best[1]
+        left, right = product(*chain[:k]), product(*transposed(chain[k:]))
+        return self(join_product(coefficient, scalars, [entry_sum(Hadamard((left, right)))]))
+
     def distributed(self, node: Mul) -> Node | None:
         """The product distributed over the first sum in its chain, planned,
         when that costs less than computing the sum."""
@@ -166,10 +209,11 @@ class Planner:
         for i, f in enumerate(chain):
             if isinstance(f, Add):
                 scale = _scaled(coefficient, scalars)
-                terms = [simplify(product(*scale, *chain[:i], t, *chain[i + 1:])) for t in f.terms]
-                candidate = self(simplify(Add(tuple(terms))))
-                if cheaper(tree_cost(candidate), tree_cost(node)):
-                    return candidate
+                terms = [_without_identities(product(*scale, *chain[:i], t, *chain[i + 1:])) for t in f.terms]
+                # the terms of the sum that are products join the new chains: compare what changes
+                absorbed: list[Node] = [t for t in f.terms if isinstance(t, Mul)]
+                if cheaper(_local_cost([*terms, Add(tuple(terms))]), _local_cost([node, f, *absorbed])):
+                    return self(Add(tuple(terms)))
                 return None
         return None
 
@@ -188,8 +232,8 @@ class Planner:
             f = chain[i]
             if isinstance(f, Inverse) and f not in self.computed and i > 0 \
                     and degree(chain[0].shape[0]) < degree(f.shape[0]):
-                left = simplify(Transpose(_product(chain[:i])))
-                chain[: i + 1] = [Transpose(call(SOLVE, simplify(Transpose(f.arg)), left))]
+                left = _product(transposed(chain[:i]))
+                chain[: i + 1] = [Transpose(call(SOLVE, transposed([f.arg])[0], left))]
                 i = 0
             i += 1
         return chain

@@ -6,12 +6,14 @@ for, the imports, and the kernel of each role, whose source ships into the
 generated module. Adding a backend is one module registering one Spelling
 (imported by printing/code.py); a function whose template differs for it
 says so in its record's `backend_code`.
-Imports nothing of matdiff.
+Imports errors.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
+
+from ..errors import BackendError
 
 # The kernels a spelling provides, by role:
 KERNEL_ROLES = (
@@ -36,13 +38,36 @@ class Spelling:
     alias: str                     # the name it is imported as: 'np'
     kernels: Mapping[str, Callable]  # one function per KERNEL_ROLES entry, shipped by source
     optional_imports: Mapping[str, str]  # a module used by some templates ('scipy.') -> its import line
+    # backend versions of the helpers function records ship (NumPy's by name); None: NumPy's own are native
+    helpers: Mapping[str, Callable] | None = None
+    checks_values: bool = True     # ships the probes of declared structure (value checks: not under jax.jit)
+    creation: str = ""             # keyword arguments of eye, zeros and ones (PyTorch: the inputs' dtype, device)
+    like_first: bool = False       # arguments follow the first one's dtype and device (_as_array's `like`)
+    renames: Mapping[str, str] = field(default_factory=dict)  # template text -> this backend's ('scipy.linalg.')
+    lacks: tuple[str, ...] = ()    # template texts of functions the backend has no form of ('scipy.linalg.logm')
 
     def import_line(self) -> str:
-        return f"import {self.module} as {self.alias}"
+        return f"import {self.module}" if self.module == self.alias else f"import {self.module} as {self.alias}"
+
+    def helper(self, numpy_helper: Callable, function_name: str) -> Callable:
+        """This backend's version of a helper a function record ships."""
+        if self.helpers is None:
+            return numpy_helper
+        if numpy_helper.__name__ not in self.helpers:
+            raise BackendError(f"the {self.name} backend has no form of {function_name}; use backend='numpy'")
+        return self.helpers[numpy_helper.__name__]
 
 
 # The registered backends by name (each spelling module registers its own).
 BACKENDS: dict[str, Spelling] = {}
+
+
+def spelling_of(backend: str) -> Spelling:
+    """The registered spelling of a backend's name."""
+    if backend not in BACKENDS:
+        known = ", ".join(sorted(BACKENDS))
+        raise BackendError(f"there is no code backend {backend!r}: choose one of {known}")
+    return BACKENDS[backend]
 
 
 def register_spelling(spelling: Spelling) -> Spelling:
