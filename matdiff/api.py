@@ -195,7 +195,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
         df = simplify(differential(f, var))
         if expr.is_scalar:
             G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
-            return Result(text, expr, var, "gradient", df, factor(G), function=f, plan=G)  # code plans from G
+            return Result(text, expr, var, "gradient", df, factor(G), function=f)
         J = bounded(jacobian_of_differential(df, var), "the Jacobian", RESULT_LIMIT)
         return Result(text, expr, var, "jacobian", df, factor(J), function=f)
     except RecursionError:

@@ -114,7 +114,6 @@ def test_the_cosine_gradient_runs_where_an_outer_product_would_not_fit():
     ("y'*inv(A)*x", "y", "", "_solve("),
     ("y'*inv(S)*x", "x", "S: spd", "_spd_solve("),
     ("logdet(S) + (x-u)'*inv(S)*(x-u)", "u", "S: spd", "_spd_solve("),
-    ("norm2(inv(A0 + p*p')*b)^2", "p", "b: vector", "_solve("),
 ])
 def test_an_inverse_that_is_only_applied_is_a_solve(expr, wrt, where, kernel):
     r = matdiff.derivative(expr, wrt, where)
@@ -265,6 +264,6 @@ def test_cli_refuses_with_value_without_code_and_a_lacking_backend(capsys):
 def test_symbols_of_a_plan_are_the_results():
     """Planning changes no leaf: the planned trees read the same symbols."""
     r = matdiff.derivative("x'*A*x/(x'*x)", "x")
-    (planned,) = plan([r.plan])
+    (planned,) = plan([r.value])
     assert {n.name for n in planned.walk() if isinstance(n, Symbol)} == {"x", "A"}
     assert "def gradient_x" in generate_module([r.code_function()])

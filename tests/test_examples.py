@@ -45,3 +45,11 @@ def test_program_benchmark_runs():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Derivation time against program length" in done.stdout and "Generated code of a 5-layer" in done.stdout
+
+
+def test_codegen_benchmark_runs_and_agrees_with_the_hand_written_gradients():
+    """At n = 30: every generated gradient equals the hand-written one (the script asserts it)."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "codegen.py"), "--sizes", "30"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("| 30 |") == 13 and "geometric mean" in done.stdout

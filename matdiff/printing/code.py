@@ -386,6 +386,10 @@ def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -
     return "\n".join(lines) + "\n" + shipped + "".join("\n\n" + d for d in defs)
 
 
+# Node kinds whose code always makes a new array (sums, products, powers, inverses).
+_FRESH = (Add, Mul, Hadamard, Power, Inverse, Kron)
+
+
 def output_kind(shape: Shape) -> str:
     """How a value of this shape is returned: 'scalar', 'vector' (1-D) or 'matrix'."""
     if shape[0].is_one and shape[1].is_one:
@@ -400,6 +404,8 @@ def _returned(printer: CodePrinter, tree: Node, output: str, shape: Shape) -> st
         return f"{printer.kernel('scalar')}({value})"
     if output == "vector":
         return f"{printer.kernel('column')}({value}, {printer.size(shape[0])})"
+    if tree.shape == shape and isinstance(tree, _FRESH) and not tree.is_scalar:
+        return value  # a new array of the result's shape: no copy (an argument or a view is copied)
     return f"{printer.kernel('shaped')}({value}, ({printer.size(shape[0])}, {printer.size(shape[1])}))"
 
 
