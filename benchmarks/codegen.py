@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 import scipy.linalg
+import scipy.special
 
 import matdiff
 
@@ -88,7 +89,7 @@ def _grad_cosine(v: dict) -> np.ndarray:
 
 def _grad_logistic(v: dict) -> np.ndarray:
     X, w, y = v["X"], v["w"], v["y"]
-    return -X.T @ (y * scipy.special.expit(-y * (X @ w)))
+    return -(X.T @ (y * scipy.special.expit(-y * (X @ w))))
 
 
 def _grad_inverse_trace(v: dict) -> np.ndarray:
@@ -118,7 +119,7 @@ CASES = [
     Case("‖Ax − b‖²", "norm2(A*x - b)^2", "x", "b: vector",
          lambda n, r: {"A": _mat(n, r), "x": _vec(n, r), "b": _vec(n, r)},
          lambda xp, v: xp.sum((v["A"] @ v["x"] - v["b"]) ** 2),
-         lambda v: 2 * v["A"].T @ (v["A"] @ v["x"] - v["b"])),
+         lambda v: 2 * (v["A"].T @ (v["A"] @ v["x"] - v["b"]))),
     Case("logistic loss", "sum(softplus(-y .* (X*w)))", "w", "y: vector",
          lambda n, r: {"X": _mat(n, r), "w": _vec(n, r), "y": np.sign(_vec(n, r))},
          lambda xp, v: xp.sum(_softplus(xp, -v["y"] * (v["X"] @ v["w"]))), _grad_logistic),
@@ -141,7 +142,7 @@ CASES = [
     Case("‖M − UVᵀ‖² wrt U", "norm2(M - U*V')^2", "U", "",
          lambda n, r: {"M": _mat(n, r), "U": _mat(n, r, max(n // 10, 2)), "V": _mat(n, r, max(n // 10, 2))},
          lambda xp, v: xp.sum((v["M"] - v["U"] @ v["V"].T) ** 2),
-         lambda v: -2 * (v["M"] - v["U"] @ v["V"].T) @ v["V"]),
+         lambda v: -2 * ((v["M"] - v["U"] @ v["V"].T) @ v["V"])),
     Case("two-layer network wrt W1", "sum(y .* log(softmax(W2*tanh(W1*x))))", "W1", "y: vector",
          lambda n, r: {"W1": _mat(n, r), "W2": _mat(10, r, n), "x": _vec(n, r), "y": np.abs(_vec(10, r))},
          lambda xp, v: v["y"] @ _logsoftmax(xp, v["W2"] @ xp.tanh(v["W1"] @ v["x"])), _grad_network),

@@ -60,6 +60,11 @@ def _as_array(value, name, kind):
     'row', 'matrix'): real numbers only (no strings, no complex entries), not
     empty. The one argument policy of the interpreter and of generated code
     (the probes of structures.py then check a declared structure)."""
+    if type(value) is np.ndarray and value.dtype == np.float64 and value.size:  # the common case, at once
+        if kind == "matrix" and value.ndim == 2:
+            return value
+        if kind == "vector" and value.ndim == 1:
+            return value.reshape(-1, 1)
     a = np.asarray(value)
     if a.dtype.kind in "USVc" or (a.dtype.kind == "O" and any(isinstance(v, (str, bytes, complex))
                                                               for v in a.ravel())):
@@ -126,3 +131,97 @@ def _scalar(value):
 def _column(value, n):
     """A vector value as a new 1-D array of length n (writable, never an argument itself)."""
     return np.array(np.broadcast_to(value, (n, 1)).reshape(-1))
+
+
+# Factorizations shared by every use of one matrix in a function (printing/plan.py
+# finds them): computed once, then applied (solves), inverted or read (log det).
+def _cholesky_factor(S):
+    """The lower Cholesky factor of a symmetric positive definite S (LAPACK potrf)."""
+    try:
+        from scipy.linalg import lapack
+    except ImportError:
+        try:
+            return np.linalg.cholesky(S)
+        except np.linalg.LinAlgError:
+            raise ValueError("the matrix declared spd is not positive definite at these values") from None
+    L, info = lapack.dpotrf(S, lower=True, clean=True)
+    if info != 0:
+        raise ValueError("the matrix declared spd is not positive definite at these values")
+    return L
+
+
+def _cholesky_solve(L, B, trans):
+    """S⁻¹B from the Cholesky factor of S (S is symmetric: trans changes nothing)."""
+    try:
+        from scipy.linalg import lapack
+    except ImportError:
+        return np.linalg.solve(L.T, np.linalg.solve(L, B))
+    return lapack.dpotrs(L, B, lower=True)[0]
+
+
+def _cholesky_inverse(L, S):
+    """S⁻¹ from the Cholesky factor of S, under the condition policy of _inv."""
+    try:
+        from scipy.linalg import lapack
+    except ImportError:
+        Li = np.linalg.inv(L)
+        inverse = Li.T @ Li
+    else:
+        inverse, _ = lapack.dpotri(L, lower=True)
+        inverse = np.tril(inverse) + np.tril(inverse, -1).T
+    condition = np.linalg.norm(S, 1) * np.linalg.norm(inverse, 1)
+    if not condition <= 1e12:
+        raise ValueError("a matrix to invert is singular to working precision at these values "
+                         "(condition number %.1e)" % condition)
+    return inverse
+
+
+def _cholesky_logdet(L):
+    """log det S = 2 Σ log Lᵢᵢ."""
+    return 2.0 * np.log(np.diag(L)).sum()
+
+
+def _lu_factor(M):
+    """The LU factors with partial pivoting of M (LAPACK getrf), refused where M
+    is singular to working precision (the policy of _solve); without SciPy, M
+    itself (each use then factors it again)."""
+    try:
+        from scipy.linalg import lapack
+    except ImportError:
+        return (M, None)
+    lu, piv, info = lapack.dgetrf(M)
+    rcond, _ = lapack.dgecon(lu, np.linalg.norm(M, 1), norm="1") if info == 0 else (0.0, 0)
+    if info != 0 or not rcond >= 1e-12:
+        raise ValueError("a matrix to solve with is singular to working precision at these values "
+                         "(condition number %.1e)" % (1.0 / rcond if rcond > 0 else np.inf))
+    return (lu, piv)
+
+
+def _lu_solve(F, B, trans):
+    """M⁻¹B (trans = 1: M⁻ᵀB) from the LU factors of M."""
+    lu, piv = F
+    if piv is None:
+        return np.linalg.solve(lu.T if trans else lu, B)
+    from scipy.linalg import lapack
+    return lapack.dgetrs(lu, piv, B, trans=trans)[0]
+
+
+def _lu_inverse(F, M):
+    """M⁻¹ from the LU factors of M (whose condition the factorization checked)."""
+    lu, piv = F
+    if piv is None:
+        return np.linalg.inv(M)
+    from scipy.linalg import lapack
+    return lapack.dgetri(lu, piv)[0]
+
+
+def _lu_logdet(F, M):
+    """log det M from the LU factors (nan where det M ≤ 0, as _logdet)."""
+    lu, piv = F
+    if piv is None:
+        sign, value = np.linalg.slogdet(M)
+        return value if sign > 0 else np.nan
+    d = np.diag(lu)
+    swaps = np.count_nonzero(piv != np.arange(len(piv)))
+    sign = (-1.0) ** swaps * np.prod(np.sign(d))
+    return np.log(np.abs(d)).sum() if sign > 0 else np.nan

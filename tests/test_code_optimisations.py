@@ -23,7 +23,7 @@ def test_chains_multiply_in_the_cheapest_order():
               "C": g.standard_normal((5, 6)), "y": g.standard_normal(6)}
     assert rel_error(r.lambdify()(**values), (values["A"] @ values["B"] @ values["C"] @ values["y"])) < 1e-12
     left = matdiff.derivative("y'*A*B*C*x", wrt="C")  # ((Bᵀ Aᵀ y) xᵀ): vectors first, one outer product
-    assert "(B.T @ (A.T @ y)) @ x.T" in left.code()
+    assert "(B.T @ (A.T @ y)) * x.T" in left.code()  # the outer product by broadcasting
 
 
 def test_diagonal_factors_become_broadcasts():

@@ -133,8 +133,40 @@ def test_an_inverse_needed_as_a_matrix_is_computed_once_and_multiplied_by():
     r = matdiff.derivative("logdet(S) + (x-u)'*inv(S)*(x-u)", "S", "S: spd")
     source = r.code(with_value=True)
     body = source.split("def value_and_gradient_S")[1]
-    assert body.count("_spd_inverse(S)") == 1 and "_spd_solve(" not in body
+    assert body.count("_cholesky_factor(S)") == 1 and body.count("_cholesky_inverse(") == 1
+    assert "_spd_solve(" not in body and "_spd_inverse(" not in body
     assert "np.eye" not in body  # the printed (2 I − 2 S⁻¹ r rᵀ) S⁻¹ is distributed
+
+
+@pytest.mark.parametrize("expr, wrt, where, factor, uses", [
+    ("logdet(S)", "S", "S: spd", "_cholesky_factor(S)", ["_cholesky_logdet(", "_cholesky_inverse("]),
+    ("logdet(S) + (x-u)'*inv(S)*(x-u)", "u", "S: spd", "_cholesky_factor(S)",
+     ["_cholesky_logdet(", "_cholesky_solve("]),
+    ("log(det(X))", "X", "", "_lu_factor(X)", ["_lu_logdet(", "_lu_inverse("]),
+    ("logdet(X) + y'*inv(X)*z", "y", "", "_lu_factor(X)", ["_lu_logdet(", "_lu_solve("]),
+    ("y'*inv(X)*z + y'*inv(X')*z", "z", "", "_lu_factor(X)", ["_lu_solve(lu_of_X, y, 1)", "_lu_solve(lu_of_X, y, 0)"]),
+])
+def test_a_factorization_is_computed_once_for_all_its_uses(expr, wrt, where, factor, uses):
+    """log det and the inverse or solve of one matrix share its Cholesky (spd) or LU factors."""
+    r = matdiff.derivative(expr, wrt, where)
+    body = r.code(with_value=True).split("def value_and_")[1]
+    assert body.count(factor) == 1 and all(use in body for use in uses)
+    sizes = {s.name: (4, 4) if not s.shape[1].is_one else 4 for s in r.symbols}
+    values = values_for(sizes)
+    if "S" not in values:
+        values["X"] = RNG.standard_normal((4, 4)) + 4 * np.eye(4)
+    value, gradient = r.lambdify(with_value=True)(**values)
+    assert rel_error(gradient, r.lambdify()(**values)) < 1e-12
+    def only_f(**v):
+        return r.lambdify(with_value=True)(**v)[0]
+    assert max(directional_errors(only_f, gradient, values, wrt, symmetric=wrt == "S")) < 1e-6
+
+
+def test_lu_log_det_is_nan_where_det_is_negative_as_the_interpreter_says():
+    r = matdiff.derivative("log(det(X))", "X")
+    X = np.diag([2.0, -1.0, 3.0]) + 0.1
+    value, gradient = r.lambdify(with_value=True)(X=X)
+    assert np.isnan(value) and rel_error(gradient, np.linalg.inv(X).T) < 1e-12
 
 
 def test_several_variables_share_one_function():

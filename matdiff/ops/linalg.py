@@ -50,13 +50,18 @@ def _solve(A, B):
 
 def _spd_solve(S, B):
     """S⁻¹B for a symmetric positive definite S by its Cholesky factor (two
-    triangular solves, half the work of LU)."""
-    L = _cholesky(S)
+    triangular solves, half the work of LU; LAPACK potrf and potrs through
+    SciPy when it is installed)."""
     try:
-        from scipy.linalg import solve_triangular
+        from scipy.linalg import lapack
     except ImportError:
+        L = _cholesky(S)
         return np.linalg.solve(L.T, np.linalg.solve(L, B))
-    return solve_triangular(L.T, solve_triangular(L, B, lower=True), lower=False)
+    factor, info = lapack.dpotrf(S, lower=True, clean=False)
+    if info != 0:
+        raise ValueError("the matrix of a Cholesky factor is not positive definite at these values")
+    X, _ = lapack.dpotrs(factor, B, lower=True)
+    return X
 
 
 def _cholesky(S):
@@ -142,7 +147,7 @@ register(Function(
     domain="invertible", evaluate=checked(_solve), code="_solve({0}, {1})", helpers=(_solve,),
     definite_code="_spd_solve({0}, {1})", latex=r"{0} \backslash {1}", text=r"{0} \ {1}", infix=True,
     differential=_solve_differential, adjoint=_solve_adjoint, vec_jacobian=_solve_vec_jacobian,
-    simplify=_solve_rules, sympy=_solve_sympy, definite_helpers=(_spd_solve, _cholesky)))
+    simplify=_solve_rules, sympy=_solve_sympy, definite_helpers=(_spd_solve, _cholesky), through_factor="applied"))
 register(Function(
     name="chol", arity=1, shape_rule=sig.square_to_square, family="matrix",
     summary="the lower-triangular Cholesky factor L of a symmetric positive definite S = L Lᵀ",

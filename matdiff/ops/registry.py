@@ -77,6 +77,9 @@ class Function:
     helpers: tuple[Callable, ...] = ()  # functions whose source the generated module ships with `code`
     definite_code: CodeForm | None = None  # the form for a positive definite argument (Cholesky)
     definite_helpers: tuple[Callable, ...] = ()  # the helpers `definite_code` ships
+    # 'applied' (M⁻¹B) or 'log_det': computed from a factorization of the first argument, which generated
+    # code shares among all the uses of one matrix (the kernels '<factorization>_solve' / '_logdet')
+    through_factor: str | None = None
     # where a backend differs: backend name -> (its template, the helpers it ships)
     backend_code: Mapping[str, tuple[CodeForm, tuple[Callable, ...]]] = field(default_factory=dict)
     latex: str | None = None       # LaTeX, '{0}' for the argument

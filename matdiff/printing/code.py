@@ -27,7 +27,7 @@ from ..shapes import Shape, Size, shape_text, value_kind
 from ..structures import is_positive_definite, kernel_role, probes
 from .base import Printer
 from .namespace import Namespace
-from .plan import cheapest_order, gram_weights, plan
+from .plan import cheapest_order, factored_matrix, gram_weights, plan, shared_factorizations
 from . import jax_spelling, numpy_spelling, torch_spelling  # noqa: F401  (register the backends)
 from .precedence import is_negative_term, is_reciprocal, negated
 from ..errors import BackendError
@@ -78,6 +78,15 @@ class CodePrinter(Printer):
         self.optional_modules: set[str] = set()  # optional imports a template used ('scipy')
         self.helpers: dict[str, Callable] = {}   # shipped into the module by source, each once
         self.sizes_used: set[str] = set()
+        self.factors: dict[Node, tuple[str, str]] = {}  # a matrix -> its factorization's kind and name
+
+    def factored(self, node: Node) -> tuple[str, str, Node, bool] | None:
+        """(kind, factor's name, M, transposed) when the node uses a shared factorization of M."""
+        found = factored_matrix(node)
+        if found is None or found[0] not in self.factors:
+            return None
+        kind, name = self.factors[found[0]]
+        return kind, name, found[0], found[1]
 
     def kernel(self, role: str) -> str:
         """The name of the spelling's kernel for a role, shipped with the module."""
@@ -226,6 +235,13 @@ class CodePrinter(Printer):
             return f"({left} * {self.xp}.ravel({self.expr(rt[1])[0]}))", None  # type: ignore[arg-type]
         if lt is not None and rt is None:
             return f"({self.xp}.ravel({self.expr(lt[1])[0]})[:, None] * {right})", None  # type: ignore[arg-type]
+        inner = chain[_last(tree[0])].shape[1]
+        if inner.is_one:  # a column times a row: the outer product by broadcasting, not a k = 1 matrix product
+            return f"({left} * {right})", None
+        first = chain[tree[0]] if isinstance(tree[0], int) else None
+        if (self.spelling.transposed_matvec_slow and isinstance(first, Transpose)
+                and chain[_last(tree[1])].shape[1].is_one):  # Mᵀv as (vᵀM)ᵀ, which XLA runs without the transpose
+            return f"(({right}).T @ {self.wrap(first.arg, P_POW)}).T", None
         return f"({left} @ {right})", None
 
     def permutation(self, node: Node) -> str:
@@ -260,6 +276,11 @@ class CodePrinter(Printer):
         return self.wrap(n.arg, P_ATOM) + ".T", P_ATOM
 
     def _Inverse(self, n: Inverse) -> tuple[str, int]:
+        shared = self.factored(n)
+        if shared is not None:
+            kind, factor, matrix, transposed = shared
+            text = f"{self.kernel(kind + '_inverse')}({factor}, {self.expr(matrix)[0]})"
+            return text + (".T" if transposed else ""), P_ATOM
         role = kernel_role(n.arg, "inverse")  # the Cholesky inverse of an spd matrix
         if role != "inverse":
             return f"{self.kernel(role)}({self.expr(n.arg)[0]})", P_ATOM
@@ -281,6 +302,15 @@ class CodePrinter(Printer):
 
     def _Call(self, n: Call) -> tuple[str, int]:
         fn = function(n.name)
+        shared = self.factored(n) if fn.through_factor is not None else None
+        if shared is not None:
+            kind, factor, matrix, transposed = shared
+            if fn.through_factor == "applied":
+                rhs = self.expr(n.args[1])[0]
+                return f"{self.kernel(kind + '_solve')}({factor}, {rhs}, {int(transposed)})", P_ATOM
+            if kind == "cholesky":
+                return f"{self.kernel('cholesky_logdet')}({factor})", P_ATOM
+            return f"{self.kernel('lu_logdet')}({factor}, {self.expr(matrix)[0]})", P_ATOM
         form, helpers = fn.code_for(self.spelling.name)
         if fn.definite_code is not None and is_positive_definite(n.args[0]):
             form, helpers = fn.definite_code, fn.definite_helpers  # Cholesky for a declared spd argument
@@ -322,6 +352,13 @@ def shared_subexpressions(*roots: Node) -> list[Node]:
         visit(root)
     # (a reciprocal 1/b prints as a division by b, which is named if shared)
     return [n for n in order if counts[n] > 1 and n.children and not isinstance(n, Filled) and not is_reciprocal(n)]
+
+
+def _last(tree) -> int:
+    """The index of the last factor of a (sub)chain's order tree."""
+    while not isinstance(tree, int):
+        tree = tree[1]
+    return tree
 
 
 def _children_first(root: Node) -> list[Node]:
@@ -451,6 +488,8 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
     roots = planned[len(names):]
     results = tuple((tree, output, shape) for tree, (_, output, shape) in zip(roots, results))
     shared = set(shared_subexpressions(*names.values(), *roots))
+    factored = shared_factorizations([*names.values(), *roots])  # each factorization computed once
+    shared |= {m for m in factored if m.children}
     temporaries = 0
 
     def computed(tree: Node) -> None:
@@ -461,6 +500,11 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
                 printer.names[node] = namespace.claim(f"t{temporaries}")
                 temporaries += 1
                 body.append(f"    {printer.names[node]} = {text}")
+            if node in factored and node not in printer.factors:
+                kind = factored[node]
+                factor = namespace.claim(f"{kind}_of_{printer.expr(node)[0]}")
+                body.append(f"    {factor} = {printer.kernel(kind + '_factor')}({printer.expr(node)[0]})")
+                printer.factors[node] = (kind, factor)
 
     for name, definition in names.items():
         computed(definition)

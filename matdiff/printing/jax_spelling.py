@@ -199,12 +199,55 @@ def _top_singular_vectors(X):
     return (X @ v) / s[0], v
 
 
+def _cholesky_factor(S):
+    return jnp.linalg.cholesky(S)
+
+
+def _cholesky_solve(L, B, trans):
+    from jax.scipy.linalg import cho_solve
+    return cho_solve((L, True), B)
+
+
+def _cholesky_inverse(L, S):
+    from jax.scipy.linalg import cho_solve
+    return cho_solve((L, True), jnp.eye(L.shape[0], dtype=L.dtype))
+
+
+def _cholesky_logdet(L):
+    return 2.0 * jnp.log(jnp.diag(L)).sum()
+
+
+def _lu_factor(M):
+    from jax.scipy.linalg import lu_factor
+    return lu_factor(M)
+
+
+def _lu_solve(F, B, trans):
+    from jax.scipy.linalg import lu_solve
+    return lu_solve(F, B, trans=trans)
+
+
+def _lu_inverse(F, M):
+    from jax.scipy.linalg import lu_solve
+    return lu_solve(F, jnp.eye(M.shape[0], dtype=M.dtype))
+
+
+def _lu_logdet(F, M):
+    lu, piv = F
+    d = jnp.diag(lu)
+    swaps = jnp.sum(piv != jnp.arange(piv.shape[0]))
+    sign = jnp.where(swaps % 2 == 1, -1.0, 1.0) * jnp.prod(jnp.sign(d))
+    return jnp.where(sign > 0, jnp.log(jnp.abs(d)).sum(), jnp.nan)
+
+
 JAX = register_spelling(Spelling(
     name="jax", module="jax.numpy", alias="jnp",
     kernels={
         "as_array": _as_array, "inverse": _inv, "spd_inverse": _spd_inverse, "weighted_gram": _weighted_gram,
         "permutation": _permutation, "commutation": _commutation, "scalar": _scalar, "column": _column,
-        "shaped": _shaped,
+        "shaped": _shaped, "cholesky_factor": _cholesky_factor, "cholesky_solve": _cholesky_solve,
+        "cholesky_inverse": _cholesky_inverse, "cholesky_logdet": _cholesky_logdet, "lu_factor": _lu_factor,
+        "lu_solve": _lu_solve, "lu_inverse": _lu_inverse, "lu_logdet": _lu_logdet,
     },
     optional_imports={"_jsl": "import jax.scipy.linalg as _jsl"},
     renames={"scipy.linalg.": "_jsl."},
@@ -213,5 +256,6 @@ JAX = register_spelling(Spelling(
         _kron_left_adjoint, _kron_right_adjoint, _onehot, _real_matrix_function, _frechet, _frechet2, _kron_form,
         _eigenvectors, _extreme_eigenvector, _singular_vectors, _polar, _top_singular_vectors)},
     checks_values=False,
+    transposed_matvec_slow=True,
     lacks=("scipy.linalg.logm",),  # JAX has expm and sqrtm (on the CPU), not logm
 ))

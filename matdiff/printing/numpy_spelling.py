@@ -15,6 +15,10 @@ NUMPY = register_spelling(Spelling(
         "weighted_gram": kernels._weighted_gram, "permutation": kernels._permutation,
         "commutation": kernels._commutation, "scalar": kernels._scalar, "column": kernels._column,
         "shaped": kernels._shaped,
+        "cholesky_factor": kernels._cholesky_factor, "cholesky_solve": kernels._cholesky_solve,
+        "cholesky_inverse": kernels._cholesky_inverse, "cholesky_logdet": kernels._cholesky_logdet,
+        "lu_factor": kernels._lu_factor, "lu_solve": kernels._lu_solve, "lu_inverse": kernels._lu_inverse,
+        "lu_logdet": kernels._lu_logdet,
     },
     optional_imports={"scipy": "import scipy.linalg"},
 ))

@@ -17,7 +17,9 @@ function computes are rewritten first, for cost, into trees of equal value:
 Costs are polynomials in one large size N (every symbolic size is N): a
 product of a×b by b×c costs abc, an element-wise operation one per entry
 and operand, a factorisation or inverse of an n×n matrix n³.
-Imports nodes, shapes, facts and ops.
+Inverses, solves and log dets of one matrix share one factorization
+(shared_factorizations: Cholesky for a declared spd matrix, else LU).
+Imports nodes, shapes, facts, structures and ops.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from ..nodes import (
 )
 from ..ops import SOLVE, call, entry_sum, function, trace
 from ..shapes import Shape, Size
+from ..structures import is_positive_definite
 
 Cost = dict[int, int]  # degree in N -> coefficient
 
@@ -261,6 +264,29 @@ def nested(chain: list[Node]) -> list[Node]:
         return Mul((build(t[0]), build(t[1])))
 
     return [build(tree)]
+
+
+def factored_matrix(node: Node) -> tuple[Node, bool] | None:
+    """(M, transposed) when the node is computed from a factorization of M (or
+    of Mᵀ): an inverse, a solve, a log det."""
+    if isinstance(node, Inverse):
+        matrix = node.arg
+    elif isinstance(node, Call) and function(node.name).through_factor is not None:
+        matrix = node.args[0]
+    else:
+        return None
+    return (matrix.arg, True) if isinstance(matrix, Transpose) else (matrix, False)
+
+
+def shared_factorizations(trees: Sequence[Node]) -> dict[Node, str]:
+    """The matrices that several inverses, solves or log dets of the trees
+    factor, each with its factorization: 'cholesky' (declared spd) or 'lu'."""
+    uses: dict[Node, int] = {}
+    for n in _distinct(trees):
+        found = factored_matrix(n)
+        if found is not None:
+            uses[found[0]] = uses.get(found[0], 0) + 1
+    return {m: "cholesky" if is_positive_definite(m) else "lu" for m, k in uses.items() if k > 1}
 
 
 def plan(trees: Sequence[Node]) -> list[Node]:

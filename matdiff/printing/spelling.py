@@ -26,6 +26,9 @@ KERNEL_ROLES = (
     "scalar",         # a 1×1 value -> a Python float
     "column",         # (value, n) -> a 1-D array of length n
     "shaped",         # (value, shape) -> an array of that shape
+    # a factorization shared by every use of one matrix: 'cholesky' (spd) or 'lu'
+    "cholesky_factor", "cholesky_solve", "cholesky_inverse", "cholesky_logdet",  # F = factor(M); solve(F, B, trans),
+    "lu_factor", "lu_solve", "lu_inverse", "lu_logdet",                          # inverse(F, M), logdet(F[, M])
 )
 
 
@@ -44,6 +47,7 @@ class Spelling:
     creation: str = ""             # keyword arguments of eye, zeros and ones (PyTorch: the inputs' dtype, device)
     like_first: bool = False       # arguments follow the first one's dtype and device (_as_array's `like`)
     renames: Mapping[str, str] = field(default_factory=dict)  # template text -> this backend's ('scipy.linalg.')
+    transposed_matvec_slow: bool = False  # Mᵀv is faster as (vᵀM)ᵀ (XLA on the CPU)
     lacks: tuple[str, ...] = ()    # template texts of functions the backend has no form of ('scipy.linalg.logm')
 
     def import_line(self) -> str:

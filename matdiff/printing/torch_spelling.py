@@ -200,12 +200,50 @@ def _kron_form(f, X, *M):
     return K
 
 
+def _cholesky_factor(S):
+    return torch.linalg.cholesky(S)
+
+
+def _cholesky_solve(L, B, trans):
+    return torch.cholesky_solve(B, L)
+
+
+def _cholesky_inverse(L, S):
+    return torch.cholesky_inverse(L)
+
+
+def _cholesky_logdet(L):
+    return 2.0 * torch.log(torch.diag(L)).sum()
+
+
+def _lu_factor(M):
+    return torch.linalg.lu_factor(M)
+
+
+def _lu_solve(F, B, trans):
+    return torch.linalg.lu_solve(F[0], F[1], B, adjoint=bool(trans))
+
+
+def _lu_inverse(F, M):
+    return torch.linalg.lu_solve(F[0], F[1], torch.eye(M.shape[0], dtype=M.dtype, device=M.device))
+
+
+def _lu_logdet(F, M):
+    lu, pivots = F
+    d = torch.diag(lu)
+    swaps = (pivots != torch.arange(1, pivots.shape[0] + 1, device=pivots.device)).sum()
+    sign = (-1.0 if int(swaps) % 2 else 1.0) * torch.prod(torch.sign(d))
+    return torch.where(sign > 0, torch.log(torch.abs(d)).sum(), torch.nan)
+
+
 TORCH = register_spelling(Spelling(
     name="torch", module="torch", alias="torch",
     kernels={
         "as_array": _as_array, "inverse": _inv, "spd_inverse": _spd_inverse, "weighted_gram": _weighted_gram,
         "permutation": _permutation, "commutation": _commutation, "scalar": _scalar, "column": _column,
-        "shaped": _shaped,
+        "shaped": _shaped, "cholesky_factor": _cholesky_factor, "cholesky_solve": _cholesky_solve,
+        "cholesky_inverse": _cholesky_inverse, "cholesky_logdet": _cholesky_logdet, "lu_factor": _lu_factor,
+        "lu_solve": _lu_solve, "lu_inverse": _lu_inverse, "lu_logdet": _lu_logdet,
     },
     optional_imports={},
     renames={"scipy.linalg.expm": "xp.linalg.matrix_exp"},
