@@ -42,8 +42,9 @@ def _logdet_spd(S):
 def _norm2(X):
     """‖X‖ (Euclidean, Frobenius), rescaled by the largest entry where the sum
     of squares would over- or underflow (entries of 1e200 or 1e-200)."""
+    x = np.ravel(X)
     with np.errstate(over="ignore", under="ignore"):
-        value = np.linalg.norm(X)
+        value = np.sqrt(np.dot(x, x))  # one BLAS pass, no temporary
     if 0.0 < value < np.inf or not np.all(np.isfinite(X)):
         return value
     scale = np.max(np.abs(X))

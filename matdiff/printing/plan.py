@@ -164,6 +164,8 @@ class Planner:
         hit = self.memo.get(node)
         if hit is None:
             hit = node.with_children(tuple(self(c) for c in node.children)) if node.children else node
+            if isinstance(hit, Inverse) and isinstance(hit.arg, Transpose):
+                hit = Transpose(Inverse(hit.arg.arg))  # (Mᵀ)⁻¹ = (M⁻¹)ᵀ: one inverse of M, read transposed
             if isinstance(hit, Mul):
                 hit = self.product(hit)
             elif isinstance(hit, Call) and len(hit.args) == 1 and hit.is_scalar \
@@ -225,21 +227,28 @@ class Planner:
         chain = list(chain)
         i = len(chain) - 1
         while i >= 0:  # right to left: M⁻¹ (N⁻¹ b) nests the solves
-            f = chain[i]
-            if isinstance(f, Inverse) and f not in self.computed and i + 1 < len(chain) \
-                    and degree(chain[-1].shape[1]) < degree(f.shape[0]):
-                chain[i:] = [call(SOLVE, f.arg, _product(chain[i + 1:]))]
+            matrix = self.solvable(chain[i])
+            if matrix is not None and i + 1 < len(chain) and degree(chain[-1].shape[1]) < degree(matrix.shape[0]):
+                chain[i:] = [call(SOLVE, matrix, _product(chain[i + 1:]))]
             i -= 1
         i = 0
         while i < len(chain):  # left to right: (aᵀ M⁻¹) is solve(Mᵀ, a)ᵀ
-            f = chain[i]
-            if isinstance(f, Inverse) and f not in self.computed and i > 0 \
-                    and degree(chain[0].shape[0]) < degree(f.shape[0]):
+            matrix = self.solvable(chain[i])
+            if matrix is not None and i > 0 and degree(chain[0].shape[0]) < degree(matrix.shape[0]):
                 left = _product(transposed(chain[:i]))
-                chain[: i + 1] = [Transpose(call(SOLVE, transposed([f.arg])[0], left))]
+                chain[: i + 1] = [Transpose(call(SOLVE, transposed([matrix])[0], left))]
                 i = 0
             i += 1
         return chain
+
+    def solvable(self, factor: Node) -> Node | None:
+        """M when the factor is M⁻¹ (or (M⁻¹)ᵀ, the inverse of Mᵀ) and the
+        function does not form that inverse anyway."""
+        transpose = isinstance(factor, Transpose)
+        inverse = factor.arg if isinstance(factor, Transpose) else factor
+        if not isinstance(inverse, Inverse) or inverse in self.computed:
+            return None
+        return Transpose(inverse.arg) if transpose else inverse.arg
 
 
 def _scaled(coefficient, scalars: list[Node]) -> list[Node]:
