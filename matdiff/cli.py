@@ -114,7 +114,7 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
     out: list[str] = []
     expecting_value = False
     for i, arg in enumerate(argv):
-        if arg == "--code" and (i + 1 == len(argv) or argv[i + 1] not in CODE_BACKENDS):
+        if len(arg) >= 4 and "--code".startswith(arg) and (i + 1 == len(argv) or argv[i + 1] not in CODE_BACKENDS):
             arg = "--code=numpy"  # the next word is not a backend: the expression, say
         name = arg.split("=", 1)[0]
         if not expecting_value and arg.startswith("-") and arg != "-" and name not in options:

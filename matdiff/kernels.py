@@ -188,6 +188,10 @@ def _lu_factor(M):
     try:
         from scipy.linalg import lapack
     except ImportError:
+        condition = np.linalg.cond(M, 1)
+        if not condition <= 1e12:
+            raise ValueError("a matrix to solve with is singular to working precision at these values "
+                             "(condition number %.1e)" % condition)
         return (M, None)
     lu, piv, info = lapack.dgetrf(M)
     rcond, _ = lapack.dgecon(lu, np.linalg.norm(M, 1), norm="1") if info == 0 else (0.0, 0)

@@ -42,8 +42,10 @@ def values_for(sizes: dict) -> dict:
             out[name] = RNG.standard_normal(size)
         else:
             value = RNG.standard_normal(size)
-            if name in ("S", "X") and size[0] == size[1]:
+            if name == "S":
                 value = value @ value.T + size[0] * np.eye(size[0])
+            elif name == "X" and size[0] == size[1]:  # invertible, not symmetric: a wrong transpose shows
+                value = value + size[0] * np.eye(size[0])
             out[name] = value
     return out
 
@@ -120,9 +122,10 @@ def test_an_inverse_that_is_only_applied_is_a_solve(expr, wrt, where, kernel):
     source = r.code()
     assert kernel in source and "_inv(" not in source and "_spd_inverse(" not in source
     values = {s.name: RNG.standard_normal((3, 3) if not s.shape[1].is_one else 3) for s in r.symbols}
-    for name in ("A", "A0", "S"):
-        if name in values:
-            values[name] = values[name] @ values[name].T + 3 * np.eye(3)
+    if "S" in values:
+        values["S"] = values["S"] @ values["S"].T + 3 * np.eye(3)
+    if "A" in values:
+        values["A"] = values["A"] + 3 * np.eye(3)  # not symmetric: a wrong transpose shows
     assert r.check().ok
     interpreted = r.lambdify()(**values)
     assert np.all(np.isfinite(interpreted))
@@ -167,6 +170,19 @@ def test_lu_log_det_is_nan_where_det_is_negative_as_the_interpreter_says():
     X = np.diag([2.0, -1.0, 3.0]) + 0.1
     value, gradient = r.lambdify(with_value=True)(X=X)
     assert np.isnan(value) and rel_error(gradient, np.linalg.inv(X).T) < 1e-12
+
+
+def test_equal_results_are_separate_arrays():
+    gx, gy = matdiff.lambdify("norm2(X + Y)^2", "X, Y")(X=np.eye(2), Y=np.ones((2, 2)))
+    assert gx is not gy and rel_error(gx, gy) == 0
+
+
+def test_a_matrix_power_applied_to_a_vector_is_repeated_products():
+    r = matdiff.derivative("x'*A*A*x", "x")
+    assert "matrix_power" not in r.code() and r.check().ok
+    values = values_for({"x": 4, "A": (4, 4)})
+    A, x = values["A"], values["x"]
+    assert rel_error(r.lambdify()(**values), (A @ A + A.T @ A.T) @ x) < 1e-12
 
 
 def test_several_variables_share_one_function():

@@ -434,14 +434,15 @@ def output_kind(shape: Shape) -> str:
     return "vector" if shape[1].is_one else "matrix"
 
 
-def _returned(printer: CodePrinter, tree: Node, output: str, shape: Shape) -> str:
-    """A result in the API's conventions: a float, a 1-D vector or a matrix."""
+def _returned(printer: CodePrinter, tree: Node, output: str, shape: Shape, alone: bool = True) -> str:
+    """A result in the API's conventions: a float, a 1-D vector or a matrix
+    (`alone`: no other result of the function is the same array)."""
     value, _ = printer.expr(tree)
     if output == "scalar":
         return f"{printer.kernel('scalar')}({value})"
     if output == "vector":
         return f"{printer.kernel('column')}({value}, {printer.size(shape[0])})"
-    if tree.shape == shape and isinstance(tree, _FRESH) and not tree.is_scalar:
+    if alone and tree.shape == shape and isinstance(tree, _FRESH) and not tree.is_scalar:
         return value  # a new array of the result's shape: no copy (an argument or a view is copied)
     return f"{printer.kernel('shaped')}({value}, ({printer.size(shape[0])}, {printer.size(shape[1])}))"
 
@@ -513,7 +514,8 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
         body.append(f"    {printer.names[name]} = {text}")
     for root in roots:
         computed(root)
-    returned = [_returned(printer, tree, output, shape) for tree, output, shape in results]
+    trees = [tree for tree, _, _ in results]
+    returned = [_returned(printer, tree, output, shape, trees.count(tree) == 1) for tree, output, shape in results]
     body.append(f"    return {returned[0]}" if len(returned) == 1 else f"    return ({', '.join(returned)})")
     unbound = sorted(printer.sizes_used - bound)
     if unbound:  # e.g. vector(c) or I whose size no argument fixes

@@ -179,7 +179,7 @@ class Planner:
         if distributed is not None:
             return distributed
         coefficient, scalars, chain = split_product(node)
-        chain = nested(self.solved(chain))
+        chain = nested(self.solved(_powers_applied(chain)))
         if len(chain) > 1 and (coefficient != 1 or scalars):  # the matrix product one subtree, scaled
             chain = [Mul(tuple(chain))]
         return join_product(coefficient, scalars, chain)
@@ -249,6 +249,21 @@ class Planner:
         if not isinstance(inverse, Inverse) or inverse in self.computed:
             return None
         return Transpose(inverse.arg) if transpose else inverse.arg
+
+
+def _powers_applied(chain: list[Node]) -> list[Node]:
+    """Aᵏ applied to something thinner than A as k products (A (A x), not A² x:
+    no n×n power is formed), up to k = 8."""
+    if not any(isinstance(f, MatPower) for f in chain) or \
+            degree(chain[0].shape[0]) + degree(chain[-1].shape[1]) >= 2 * max(degree(f.shape[0]) for f in chain):
+        return chain
+    out: list[Node] = []
+    for f in chain:
+        if isinstance(f, MatPower) and 0 < f.k <= 8:
+            out.extend([f.base] * f.k)
+        else:
+            out.append(f)
+    return out
 
 
 def _scaled(coefficient, scalars: list[Node]) -> list[Node]:

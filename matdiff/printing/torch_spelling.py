@@ -20,11 +20,12 @@ torch: Any = None  # bound by the generated module's import
 def _as_array(value, name, kind, like=None):
     """A symbol's value as a 2-D floating tensor of its kind, on the device and
     in the dtype of `like` (the first argument) when given."""
-    a = torch.as_tensor(value)
+    if isinstance(value, torch.Tensor):
+        a = value if like is not None or value.is_floating_point() else value.to(torch.float64)
+    else:  # Python numbers and lists, NumPy arrays: float64
+        a = torch.as_tensor(value, dtype=torch.float64)
     if like is not None:
         a = a.to(dtype=like.dtype, device=like.device)
-    elif not a.is_floating_point():
-        a = a.to(torch.float64)
     if kind == "scalar" and a.numel() == 1:
         return a.reshape(1, 1)
     if kind == "vector" and (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
