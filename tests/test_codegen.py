@@ -12,7 +12,7 @@ import matdiff
 from matdiff.cli import main
 from matdiff.nodes import Node, Symbol, Transpose
 from matdiff.printing.code import generate_module
-from matdiff.printing.plan import degree, plan
+from matdiff.printing.plan import degree, distinct_subtrees, plan
 from helpers import array_module, backend_array, rel_error
 
 RNG = np.random.default_rng(20261206)
@@ -81,14 +81,8 @@ def test_value_and_gradient_together_equal_f_and_finite_differences(expr, wrt, w
 
 def _temporaries(trees: list[Node]) -> list[Node]:
     """The values code computes: every distinct subtree but leaves and transposed leaves (views)."""
-    seen: set[Node] = set()
-    stack = list(trees)
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(n.children)
-    return [n for n in seen if n.children and not (isinstance(n, Transpose) and not n.arg.children)]
+    return [n for n in distinct_subtrees(trees)
+            if n.children and not (isinstance(n, Transpose) and not n.arg.children)]
 
 
 @pytest.mark.parametrize("expr, where", [

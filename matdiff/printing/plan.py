@@ -306,7 +306,7 @@ def shared_factorizations(trees: Sequence[Node]) -> dict[Node, str]:
     """The matrices that several inverses, solves or log dets of the trees
     factor, each with its factorization: 'cholesky' (declared spd) or 'lu'."""
     uses: dict[Node, int] = {}
-    for n in _distinct(trees):
+    for n in distinct_subtrees(trees):
         found = factored_matrix(n)
         if found is not None:
             uses[found[0]] = uses.get(found[0], 0) + 1
@@ -318,14 +318,14 @@ def plan(trees: Sequence[Node]) -> list[Node]:
     needs as a matrix is computed once and multiplied by everywhere."""
     first = Planner()
     planned = [first(t) for t in trees]
-    computed = frozenset(n for n in _distinct(planned) if isinstance(n, Inverse))
+    computed = frozenset(n for n in distinct_subtrees(planned) if isinstance(n, Inverse))
     if not computed:
         return planned
     second = Planner(computed)
     return [second(t) for t in trees]
 
 
-def _distinct(trees: Sequence[Node]) -> list[Node]:
+def distinct_subtrees(trees: Sequence[Node]) -> list[Node]:
     """Every distinct subtree of the trees."""
     seen: set[Node] = set()
     stack = list(trees)
