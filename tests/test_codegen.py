@@ -110,6 +110,7 @@ def test_the_cosine_gradient_runs_where_an_outer_product_would_not_fit():
     ("y'*inv(A)*x", "y", "", "_solve("),
     ("y'*inv(S)*x", "x", "S: spd", "_spd_solve("),
     ("logdet(S) + (x-u)'*inv(S)*(x-u)", "u", "S: spd", "_spd_solve("),
+    ("norm2(inv(A0 + p*p')*b)^2", "p", "b: vector", "_lu_solve("),  # 18.063 pset 1, problem 6
 ])
 def test_an_inverse_that_is_only_applied_is_a_solve(expr, wrt, where, kernel):
     r = matdiff.derivative(expr, wrt, where)
@@ -123,6 +124,19 @@ def test_an_inverse_that_is_only_applied_is_a_solve(expr, wrt, where, kernel):
     assert r.check().ok
     interpreted = r.lambdify()(**values)
     assert np.all(np.isfinite(interpreted))
+
+
+def test_the_inverses_of_a_matrix_and_its_transpose_share_one_factorization():
+    """∇ ‖(A0 + ppᵀ)⁻¹b‖² applies (A0ᵀ + ppᵀ)⁻¹ and (A0 + ppᵀ)⁻¹: one LU factorization, solves with it."""
+    r = matdiff.derivative("norm2(inv(A0 + p*p')*b)^2", "p", "b: vector")
+    body = r.code().split("def gradient_p")[1]
+    assert body.count("_lu_factor(") == 1 and "_inv(" not in body and ", 1)" in body
+    values = values_for({"A0": (4, 4), "p": 4, "b": 4})
+    A0, p, b = values["A0"] + 4 * np.eye(4), values["p"], values["b"]
+    M = A0 + np.outer(p, p)
+    y = np.linalg.solve(M, b)
+    z = np.linalg.solve(M.T, y)
+    assert rel_error(r.lambdify()(A0=A0, p=p, b=b), -2 * ((p @ y) * z + (z @ p) * y)) < 1e-10
 
 
 def test_an_inverse_needed_as_a_matrix_is_computed_once_and_multiplied_by():

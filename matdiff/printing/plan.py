@@ -32,6 +32,7 @@ from ..nodes import (
 )
 from ..ops import SOLVE, call, entry_sum, function, trace
 from ..shapes import Shape, Size
+from ..simplify import simplify
 from ..structures import is_positive_definite
 
 Cost = dict[int, int]  # degree in N -> coefficient
@@ -164,8 +165,8 @@ class Planner:
         hit = self.memo.get(node)
         if hit is None:
             hit = node.with_children(tuple(self(c) for c in node.children)) if node.children else node
-            if isinstance(hit, Inverse) and isinstance(hit.arg, Transpose):
-                hit = Transpose(Inverse(hit.arg.arg))  # (Mᵀ)⁻¹ = (M⁻¹)ᵀ: one inverse of M, read transposed
+            if isinstance(hit, Inverse):
+                hit = _inverse_of_fewer_transposes(hit)  # (Mᵀ)⁻¹ = (M⁻¹)ᵀ: one inverse of M, read transposed
             if isinstance(hit, Mul):
                 hit = self.product(hit)
             elif isinstance(hit, Call) and len(hit.args) == 1 and hit.is_scalar \
@@ -217,7 +218,10 @@ class Planner:
                 terms = [_without_identities(product(*scale, *chain[:i], t, *chain[i + 1:])) for t in f.terms]
                 # the terms of the sum that are products join the new chains: compare what changes
                 absorbed: list[Node] = [t for t in f.terms if isinstance(t, Mul)]
-                if cheaper(_local_cost([*terms, Add(tuple(terms))]), _local_cost([node, f, *absorbed])):
+                after, before = _local_cost([*terms, Add(tuple(terms))]), _local_cost([node, f, *absorbed])
+                # cheaper, or as costly at the highest power of N and without a sum larger than the result
+                if cheaper(after, before) or (max(after, default=0) <= max(before, default=0)
+                                              and _entries(f.shape) > _entries(node.shape)):
                     return self(Add(tuple(terms)))
                 return None
         return None
@@ -249,6 +253,24 @@ class Planner:
         if not isinstance(inverse, Inverse) or inverse in self.computed:
             return None
         return Transpose(inverse.arg) if transpose else inverse.arg
+
+
+def _inverse_of_fewer_transposes(node: Inverse) -> Node:
+    """M⁻¹ or (N⁻¹)ᵀ for N = Mᵀ, whichever writes fewer transposes ((A0ᵀ + p pᵀ)⁻¹
+    is ((A0 + p pᵀ)⁻¹)ᵀ), so that the inverses of a matrix and of its transpose
+    are one inverse (or one factorization) in code."""
+    if isinstance(node.arg, Transpose):
+        return Transpose(Inverse(node.arg.arg))
+    if not isinstance(node.arg, Add):
+        return node
+    other = simplify(Transpose(node.arg))
+    if _transposes(other) < _transposes(node.arg):
+        return Transpose(Inverse(other))
+    return node
+
+
+def _transposes(node: Node) -> int:
+    return sum(isinstance(n, Transpose) for n in node.walk())
 
 
 def _powers_applied(chain: list[Node]) -> list[Node]:
