@@ -10,6 +10,7 @@ import pytest
 
 import matdiff
 from matdiff.cli import main
+from matdiff.facts import diagonal_vector
 from matdiff.nodes import Node, Symbol, Transpose
 from matdiff.printing.code import generate_module
 from matdiff.printing.plan import degree, distinct_subtrees, plan
@@ -80,9 +81,10 @@ def test_value_and_gradient_together_equal_f_and_finite_differences(expr, wrt, w
 
 
 def _temporaries(trees: list[Node]) -> list[Node]:
-    """The values code computes: every distinct subtree but leaves and transposed leaves (views)."""
-    return [n for n in distinct_subtrees(trees)
-            if n.children and not (isinstance(n, Transpose) and not n.arg.children)]
+    """The values code computes: every distinct subtree but leaves, transposed leaves (views) and
+    diag(v) factors (applied as broadcasts)."""
+    return [n for n in distinct_subtrees(trees) if n.children and diagonal_vector(n) is None
+            and not (isinstance(n, Transpose) and not n.arg.children)]
 
 
 @pytest.mark.parametrize("expr, where", [
@@ -191,6 +193,16 @@ def test_a_matrix_power_applied_to_a_vector_is_repeated_products():
     values = values_for({"x": 4, "A": (4, 4)})
     A, x = values["A"], values["x"]
     assert rel_error(r.lambdify()(**values), (A @ A + A.T @ A.T) @ x) < 1e-12
+
+
+def test_the_diagonal_of_a_rank_one_product_is_an_elementwise_product():
+    """∇ yᵀdiag(x)A x = diag(y xᵀAᵀ) + Aᵀ diag(x) y: the first term is y ∘ (A x), no n×n outer product."""
+    r = matdiff.derivative("y'*diag(x)*A*x", "x")
+    (planned,) = plan([r.value])
+    assert [n for n in _temporaries([planned]) if degree(n.shape[0]) + degree(n.shape[1]) > 1] == []
+    values = values_for({"y": 4, "x": 4, "A": (4, 4)})
+    y, x, A = values["y"], values["x"], values["A"]
+    assert rel_error(r.lambdify()(**values), y * (A @ x) + A.T @ (x * y)) < 1e-12
 
 
 def test_several_variables_share_one_function():

@@ -165,7 +165,10 @@ class CodePrinter(Printer):
         return f"{ones} * {self.wrap(n.value, P_POW)}", P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
-        return f"{self.kernel('commutation')}({self.size(n.m)}, {self.size(n.n)})", P_ATOM
+        text = f"{self.kernel('commutation')}({self.size(n.m)}, {self.size(n.n)})"
+        if self.spelling.creation:  # on the inputs' device, in their dtype
+            text += f".to({self.spelling.creation.lstrip(', ')})"
+        return text, P_ATOM
 
     def _Add(self, n: Add) -> tuple[str, int]:
         parts = [self.wrap(n.terms[0], P_SUM)]

@@ -10,7 +10,9 @@ function computes are rewritten first, for cost, into trees of equal value:
    function computes the inverse anyway, when multiplying by it is cheaper;
 3. the trace of a product is a sum of an element-wise product
    (tr(AB) = sum(A ∘ Bᵀ): n² where the product is n³), split where cheapest;
-4. every matrix chain is nested in its cheapest order (Cormen et al.,
+   and the diagonal of a rank-one product an element-wise product
+   (diag(u vᵀ) = u ∘ v);
+5. every matrix chain is nested in its cheapest order (Cormen et al.,
    Introduction to Algorithms, §15.2), so that equal partial products of
    different terms are one subtree, which the code generator computes once.
 
@@ -30,7 +32,7 @@ from ..nodes import (
     Add, Call, Hadamard, Identity, Inverse, MatPower, Mul, Node, Transpose, is_permutation, join_product, product,
     split_product,
 )
-from ..ops import SOLVE, call, entry_sum, function, trace
+from ..ops import SOLVE, call, diagonal, entry_sum, function, trace
 from ..shapes import Shape, Size
 from ..simplify import simplify
 from ..structures import is_positive_definite
@@ -172,6 +174,10 @@ class Planner:
             elif isinstance(hit, Call) and len(hit.args) == 1 and hit.is_scalar \
                     and hit.args[0].shape[0] == hit.args[0].shape[1] and hit == trace(hit.args[0]):
                 hit = self.trace(hit)
+            elif isinstance(hit, Call) and len(hit.args) == 1 and hit.shape[1].is_one \
+                    and not hit.args[0].shape[1].is_one and hit.args[0].shape[0] == hit.args[0].shape[1] \
+                    and hit == diagonal(hit.args[0]):
+                hit = self.diagonal(hit)
             self.memo[node] = hit
         return hit
 
@@ -207,6 +213,16 @@ class Planner:
         k = best[1]
         left, right = product(*chain[:k]), product(*transposed(chain[k:]))
         return self(join_product(coefficient, scalars, [entry_sum(Hadamard((left, right)))]))
+
+    def diagonal(self, node: Call) -> Node:
+        """diag(u vᵀ) = u ∘ v: the diagonal of a rank-one product without the
+        n×n matrix (u and v may be products themselves: diag(y xᵀAᵀ) = y ∘ (A x))."""
+        coefficient, scalars, chain = split_product(node.args[0])
+        for k in range(1, len(chain)):
+            if chain[k - 1].shape[1].is_one:  # the chain is (u)(vᵀ) with u = chain[:k]
+                u, v = product(*chain[:k]), product(*transposed(chain[k:]))
+                return self(join_product(coefficient, scalars, [Hadamard((u, v))]))
+        return node
 
     def distributed(self, node: Mul) -> Node | None:
         """The product distributed over the first sum in its chain, planned,
