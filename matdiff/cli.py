@@ -115,6 +115,9 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
     expecting_value = False
     for i, arg in enumerate(argv):
         if len(arg) >= 4 and "--code".startswith(arg) and (i + 1 == len(argv) or argv[i + 1] not in CODE_BACKENDS):
+            following = argv[i + 1] if i + 1 < len(argv) else ""
+            if following.isidentifier() and following.islower() and _has_expression(argv, i + 1, takes_value):
+                parser.error(f"there is no code backend {following!r}: choose one of {', '.join(CODE_BACKENDS)}")
             arg = "--code=numpy"  # the next word is not a backend: the expression, say
         name = arg.split("=", 1)[0]
         if not expecting_value and arg.startswith("-") and arg != "-" and name not in options:
@@ -122,6 +125,19 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
         expecting_value = arg in takes_value
         out.append(arg)
     return out
+
+
+def _has_expression(argv: Sequence[str], skip: int, takes_value: set[str]) -> bool:
+    """Whether argv holds a positional word (the expression) besides argv[skip]."""
+    expecting_value = False
+    for i, arg in enumerate(argv):
+        if expecting_value:
+            expecting_value = False
+        elif arg.split("=", 1)[0] in takes_value:
+            expecting_value = "=" not in arg
+        elif i != skip and not arg.startswith("--"):
+            return True
+    return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -318,8 +318,10 @@ class CodePrinter(Printer):
         if fn.definite_code is not None and is_positive_definite(n.args[0]):
             form, helpers = fn.definite_code, fn.definite_helpers  # Cholesky for a declared spd argument
         template = form(n, self.size) if callable(form) else form
-        if any(text in template for text in self.spelling.lacks):
-            raise BackendError(f"the {self.spelling.name} backend has no form of {n.name}; use backend='numpy'")
+        for text in self.spelling.lacks:  # named as typed: logm, also inside its Fréchet derivative's template
+            if text in template:
+                raise BackendError(f"the {self.spelling.name} backend has no form of {text.rsplit('.', 1)[-1]}; "
+                                   f"use backend='numpy'")
         # An argument that is a call's sole content, "f({0})", needs no parentheses;
         # anywhere else in a template ("0.5 * {0}", "{0}.T") it must bind as an atom.
         args = [self.expr(a)[0] if f"({{{i}}})" in template and template.count(f"{{{i}}}") == 1

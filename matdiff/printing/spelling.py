@@ -66,8 +66,10 @@ class Spelling:
 BACKENDS: dict[str, Spelling] = {}
 
 
-def spelling_of(backend: str) -> Spelling:
-    """The registered spelling of a backend's name."""
+def spelling_of(backend: str | None) -> Spelling:
+    """The registered spelling of a backend's name (None: NumPy, the default)."""
+    if backend is None:
+        backend = "numpy"
     if backend not in BACKENDS:
         known = ", ".join(sorted(BACKENDS))
         raise BackendError(f"there is no code backend {backend!r}: choose one of {known}")
