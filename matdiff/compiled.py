@@ -5,17 +5,19 @@ misshapen one reported in the API's words). Imports errors, printing and
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable
 
 from .errors import BackendError, EvaluationError
 from .lazy_numpy import np
 from .nodes import Symbol
 from .printing.namespace import Namespace
+from .printing.spelling import spelling_of
 
 
 def compile_function(source: str, name: str, symbols: list[Symbol], backend: str = "numpy") -> Callable[..., Any]:
     """The function `name` of a generated module, behind argument checks
-    (for JAX, compiled with jax.jit)."""
+    (compiled by the backend's compiler where it has one: jax.jit)."""
     namespace: dict[str, Any] = {}
     try:
         exec(compile(source, f"<matdiff {name}>", "exec"), namespace)  # noqa: S102
@@ -25,9 +27,10 @@ def compile_function(source: str, name: str, symbols: list[Symbol], backend: str
 
     from .evaluate import bind  # NumPy is imported when code runs, not when matdiff is
     compiled = namespace[name]
-    if backend == "jax":
-        import jax
-        compiled = jax.jit(compiled)
+    compiler = spelling_of(backend).compiled_by
+    if compiler is not None:  # jax.jit
+        module, function_name = compiler.rsplit(".", 1)
+        compiled = getattr(importlib.import_module(module), function_name)(compiled)
 
     expected = {s.name for s in symbols}
     names = Namespace(s.name for s in symbols)

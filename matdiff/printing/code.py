@@ -165,10 +165,8 @@ class CodePrinter(Printer):
         return f"{ones} * {self.wrap(n.value, P_POW)}", P_MUL
 
     def _Commutation(self, n: Commutation) -> tuple[str, int]:
-        text = f"{self.kernel('commutation')}({self.size(n.m)}, {self.size(n.n)})"
-        if self.spelling.creation:  # on the inputs' device, in their dtype
-            text += f".to({self.spelling.creation.lstrip(', ')})"
-        return text, P_ATOM
+        # K(m, n) as the rows of the identity in the order of its permutation (every backend, any device)
+        return f"{self.xp}.eye({self.size(n.m * n.n)}{self.spelling.creation})[{self.permutation(n)}]", P_ATOM
 
     def _Add(self, n: Add) -> tuple[str, int]:
         parts = [self.wrap(n.terms[0], P_SUM)]

@@ -61,9 +61,6 @@ def _permutation(*factors):
     return p
 
 
-def _commutation(m, n):
-    return jnp.eye(m * n)[_permutation(("K", m, n))]
-
 
 def _scalar(value):
     """A 1×1 value as a 0-d array."""
@@ -244,7 +241,7 @@ JAX = register_spelling(Spelling(
     name="jax", module="jax.numpy", alias="jnp",
     kernels={
         "as_array": _as_array, "inverse": _inv, "spd_inverse": _spd_inverse, "weighted_gram": _weighted_gram,
-        "permutation": _permutation, "commutation": _commutation, "scalar": _scalar, "column": _column,
+        "permutation": _permutation, "scalar": _scalar, "column": _column,
         "shaped": _shaped, "cholesky_factor": _cholesky_factor, "cholesky_solve": _cholesky_solve,
         "cholesky_inverse": _cholesky_inverse, "cholesky_logdet": _cholesky_logdet, "lu_factor": _lu_factor,
         "lu_solve": _lu_solve, "lu_inverse": _lu_inverse, "lu_logdet": _lu_logdet,
@@ -257,5 +254,6 @@ JAX = register_spelling(Spelling(
         _eigenvectors, _extreme_eigenvector, _singular_vectors, _polar, _top_singular_vectors)},
     checks_values=False,
     transposed_matvec_slow=True,
+    compiled_by="jax.jit",
     lacks=("scipy.linalg.logm",),  # JAX has expm and sqrtm (on the CPU), not logm
 ))

@@ -13,7 +13,7 @@ NUMPY = register_spelling(Spelling(
     kernels={
         "as_array": kernels._as_array, "inverse": kernels._inv, "spd_inverse": kernels._spd_inverse,
         "weighted_gram": kernels._weighted_gram, "permutation": kernels._permutation,
-        "commutation": kernels._commutation, "scalar": kernels._scalar, "column": kernels._column,
+        "scalar": kernels._scalar, "column": kernels._column,
         "shaped": kernels._shaped,
         "cholesky_factor": kernels._cholesky_factor, "cholesky_solve": kernels._cholesky_solve,
         "cholesky_inverse": kernels._cholesky_inverse, "cholesky_logdet": kernels._cholesky_logdet,

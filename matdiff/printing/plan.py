@@ -12,7 +12,7 @@ function computes are rewritten first, for cost, into trees of equal value:
    (tr(AB) = sum(A ∘ Bᵀ): n² where the product is n³), split where cheapest;
    and the diagonal of a rank-one product an element-wise product
    (diag(u vᵀ) = u ∘ v);
-5. every matrix chain is nested in its cheapest order (Cormen et al.,
+4. every matrix chain is nested in its cheapest order (Cormen et al.,
    Introduction to Algorithms, §15.2), so that equal partial products of
    different terms are one subtree, which the code generator computes once.
 
@@ -21,7 +21,7 @@ product of a×b by b×c costs abc, an element-wise operation one per entry
 and operand, a factorisation or inverse of an n×n matrix n³.
 Inverses, solves and log dets of one matrix share one factorization
 (shared_factorizations: Cholesky for a declared spd matrix, else LU).
-Imports nodes, shapes, facts, structures and ops.
+Imports nodes, shapes, facts, structures, ops and simplify.
 """
 from __future__ import annotations
 
@@ -286,7 +286,7 @@ def _inverse_of_fewer_transposes(node: Inverse) -> Node:
 
 
 def _transposes(node: Node) -> int:
-    return sum(isinstance(n, Transpose) for n in node.walk())
+    return sum(isinstance(n, Transpose) for n in distinct_subtrees([node]))
 
 
 def _powers_applied(chain: list[Node]) -> list[Node]:

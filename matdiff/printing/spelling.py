@@ -22,7 +22,6 @@ KERNEL_ROLES = (
     "spd_inverse",    # S -> S⁻¹ for a symmetric positive definite S (Cholesky)
     "weighted_gram",  # (M, w) -> Mᵀ diag(w) M for w ≥ 0
     "permutation",    # Kronecker factors ('I', n) / ('K', m, n) -> the index vector of the permutation
-    "commutation",    # (m, n) -> the matrix K(m, n)
     "scalar",         # a 1×1 value -> a Python float
     "column",         # (value, n) -> a 1-D array of length n
     "shaped",         # (value, shape) -> an array of that shape
@@ -48,6 +47,7 @@ class Spelling:
     like_first: bool = False       # arguments follow the first one's dtype and device (_as_array's `like`)
     renames: Mapping[str, str] = field(default_factory=dict)  # template text -> this backend's ('scipy.linalg.')
     transposed_matvec_slow: bool = False  # Mᵀv is faster as (vᵀM)ᵀ (XLA on the CPU)
+    compiled_by: str | None = None  # 'module.function' that lambdify applies to a generated function (jax.jit)
     lacks: tuple[str, ...] = ()    # template texts of functions the backend has no form of ('scipy.linalg.logm')
 
     def import_line(self) -> str:

@@ -63,9 +63,6 @@ def _permutation(*factors):
     return p
 
 
-def _commutation(m, n):
-    return torch.eye(m * n, dtype=torch.float64)[_permutation(("K", m, n))]
-
 
 def _scalar(value):
     """A 1×1 value as a 0-d tensor."""
@@ -241,7 +238,7 @@ TORCH = register_spelling(Spelling(
     name="torch", module="torch", alias="torch",
     kernels={
         "as_array": _as_array, "inverse": _inv, "spd_inverse": _spd_inverse, "weighted_gram": _weighted_gram,
-        "permutation": _permutation, "commutation": _commutation, "scalar": _scalar, "column": _column,
+        "permutation": _permutation, "scalar": _scalar, "column": _column,
         "shaped": _shaped, "cholesky_factor": _cholesky_factor, "cholesky_solve": _cholesky_solve,
         "cholesky_inverse": _cholesky_inverse, "cholesky_logdet": _cholesky_logdet, "lu_factor": _lu_factor,
         "lu_solve": _lu_solve, "lu_inverse": _lu_inverse, "lu_logdet": _lu_logdet,
