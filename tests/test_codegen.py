@@ -306,6 +306,11 @@ def test_names_cannot_clash_in_any_backend():
         got = r.lambdify(backend=backend)(**{k: backend_array(backend, v) for k, v in values.items()})
         want = (values["t0"] @ values["jnp"]).T
         assert rel_error(np.asarray(got), want) < 1e-12
+        # xp is the module the shared kernels are written on (sech and norm2 are such kernels)
+        r = matdiff.derivative("norm2(xp*y)^2 + sech(y'*y)", "xp", "xp: matrix(n, n)")
+        values = {"xp": RNG.standard_normal((3, 3)), "y": RNG.standard_normal(3)}
+        got = r.lambdify(backend=backend)(**{k: backend_array(backend, v) for k, v in values.items()})
+        assert rel_error(np.asarray(got), r.lambdify()(**values)) < 1e-12
 
 
 # -- the command line --------------------------------------------------------------------

@@ -419,6 +419,7 @@ def generate_module(functions: Sequence[CodeFunction], backend: str = "numpy") -
         helpers.update(printer.helpers)
         optional |= printer.optional_modules
     lines = [spelling.import_line()] + [spelling.optional_imports[m] for m in sorted(optional)]
+    lines += spelling.preamble
     if alias != spelling.alias:
         lines.append(f"{alias} = {spelling.alias}")
     lines += [f"{modules[m]} = {m}" for m in sorted(optional) if modules[m] != m]

@@ -6,12 +6,17 @@ float64 is used when JAX has it enabled (jax.config.update("jax_enable_x64",
 True)). A function JAX lacks (logm) is refused at generation time.
 
 The kernels' source ships into generated modules, where `jnp` is bound.
-Imports printing.spelling.
+Imports printing.spelling and printing.array_kernels (the kernels shared with
+the other array backend).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from .array_kernels import (
+    _cholesky, _cholesky_factor, _cholesky_logdet, _eigenvectors, _extreme_eigenvector, _inv,
+    _kron_left_adjoint, _kron_right_adjoint, _logdet_spd, _norm2, _phi, _polar, _sech, _solve, _weighted_gram,
+)
 from .spelling import Spelling, register_spelling
 
 jnp: Any = None  # bound by the generated module's import
@@ -33,19 +38,10 @@ def _as_array(value, name, kind):
     raise ValueError("%s must be a %s, got shape %s" % (name, kind, a.shape))
 
 
-def _inv(M):
-    return jnp.linalg.inv(M)
-
-
 def _spd_inverse(S):
     """S⁻¹ from the Cholesky factor of a symmetric positive definite S."""
     from jax.scipy.linalg import cho_factor, cho_solve
     return cho_solve(cho_factor(S, lower=True), jnp.eye(S.shape[0], dtype=S.dtype))
-
-
-def _weighted_gram(M, w):
-    W = jnp.sqrt(jnp.ravel(w))[:, None] * M
-    return W.T @ W
 
 
 def _permutation(*factors):
@@ -75,39 +71,14 @@ def _shaped(value, shape):
     return jnp.broadcast_to(jnp.asarray(value), shape)
 
 
-def _solve(A, B):
-    return jnp.linalg.solve(A, B)
-
-
 def _spd_solve(S, B):
     from jax.scipy.linalg import cho_factor, cho_solve
     return cho_solve(cho_factor(S, lower=True), B)
 
 
-def _cholesky(S):
-    return jnp.linalg.cholesky(S)
-
-
-def _phi(X):
-    return jnp.tril(X) - 0.5 * jnp.diag(jnp.diag(X))
-
-
-def _sech(u):
-    e = jnp.exp(-jnp.abs(u))
-    return 2.0 * e / (1.0 + e * e)
-
-
 def _logdet(X):
     sign, value = jnp.linalg.slogdet(X)
     return jnp.where(sign > 0, value, jnp.nan)
-
-
-def _logdet_spd(S):
-    return 2.0 * jnp.log(jnp.diag(jnp.linalg.cholesky(S))).sum()
-
-
-def _norm2(X):
-    return jnp.linalg.norm(X)
 
 
 def _logsumexp(U):
@@ -118,18 +89,6 @@ def _logsumexp(U):
 def _softmax(u):
     e = jnp.exp(u - jnp.max(u))
     return e / jnp.sum(e)
-
-
-def _kron_left_adjoint(G, B, shape=None):
-    p, q = B.shape
-    m, n = G.shape[0] // p, G.shape[1] // q
-    return jnp.einsum("ikjl,kl->ij", G.reshape(m, p, n, q), B)
-
-
-def _kron_right_adjoint(G, A, shape=None):
-    m, n = A.shape
-    p, q = G.shape[0] // m, G.shape[1] // n
-    return jnp.einsum("ikjl,ij->kl", G.reshape(m, p, n, q), A)
 
 
 def _onehot(U, largest):
@@ -167,15 +126,6 @@ def _kron_form(f, X, *M):
     return jnp.stack(columns, axis=1)
 
 
-def _eigenvectors(X):
-    return jnp.linalg.eigh(X)[1]
-
-
-def _extreme_eigenvector(S, largest):
-    V = jnp.linalg.eigh(S)[1]
-    return V[:, -1:] if largest else V[:, :1]
-
-
 def _singular_vectors(X):
     """(U, σ, V) of the thin SVD, each column of V signed so that its largest entry is positive."""
     _, s, Vt = jnp.linalg.svd(X, full_matrices=False)
@@ -184,20 +134,11 @@ def _singular_vectors(X):
     return (X @ V) / s, s, V
 
 
-def _polar(X):
-    U, _, Vt = jnp.linalg.svd(X, full_matrices=False)
-    return U @ Vt
-
-
 def _top_singular_vectors(X):
     _, s, Vt = jnp.linalg.svd(X, full_matrices=False)
     v = Vt[:1].T
     v = jnp.where(v[jnp.argmax(jnp.abs(v)), 0] >= 0, v, -v)
     return (X @ v) / s[0], v
-
-
-def _cholesky_factor(S):
-    return jnp.linalg.cholesky(S)
 
 
 def _cholesky_solve(L, B, trans):
@@ -208,10 +149,6 @@ def _cholesky_solve(L, B, trans):
 def _cholesky_inverse(L, S):
     from jax.scipy.linalg import cho_solve
     return cho_solve((L, True), jnp.eye(L.shape[0], dtype=L.dtype))
-
-
-def _cholesky_logdet(L):
-    return 2.0 * jnp.log(jnp.diag(L)).sum()
 
 
 def _lu_factor(M):
@@ -253,6 +190,7 @@ JAX = register_spelling(Spelling(
         _kron_left_adjoint, _kron_right_adjoint, _onehot, _real_matrix_function, _frechet, _frechet2, _kron_form,
         _eigenvectors, _extreme_eigenvector, _singular_vectors, _polar, _top_singular_vectors)},
     checks_values=False,
+    preamble=("xp = jnp",),  # the module array_kernels are written on
     transposed_matvec_slow=True,
     compiled_by="jax.jit",
     lacks=("scipy.linalg.logm",),  # JAX has expm and sqrtm (on the CPU), not logm

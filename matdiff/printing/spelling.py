@@ -47,6 +47,7 @@ class Spelling:
     like_first: bool = False       # arguments follow the first one's dtype and device (_as_array's `like`)
     renames: Mapping[str, str] = field(default_factory=dict)  # template text -> this backend's ('scipy.linalg.')
     transposed_matvec_slow: bool = False  # Mᵀv is faster as (vᵀM)ᵀ (XLA on the CPU)
+    preamble: tuple[str, ...] = ()  # module-level lines after the imports ('xp = jnp' for the shared kernels)
     compiled_by: str | None = None  # 'module.function' that lambdify applies to a generated function (jax.jit)
     lacks: tuple[str, ...] = ()    # template texts of functions the backend has no form of ('scipy.linalg.logm')
 

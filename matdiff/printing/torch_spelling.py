@@ -6,12 +6,17 @@ Declared structure is not probed, and singular matrices raise PyTorch's own
 errors. The matrix functions other than expm are refused at generation time
 (PyTorch has matrix_exp only).
 The kernels' source ships into generated modules, where `torch` is bound.
-Imports printing.spelling.
+Imports printing.spelling and printing.array_kernels (the kernels shared with
+the other array backend).
 """
 from __future__ import annotations
 
 from typing import Any
 
+from .array_kernels import (
+    _cholesky, _cholesky_factor, _cholesky_logdet, _eigenvectors, _extreme_eigenvector, _inv,
+    _kron_left_adjoint, _kron_right_adjoint, _logdet_spd, _norm2, _phi, _polar, _sech, _solve, _weighted_gram,
+)
 from .spelling import Spelling, register_spelling
 
 torch: Any = None  # bound by the generated module's import
@@ -37,17 +42,8 @@ def _as_array(value, name, kind, like=None):
     raise ValueError("%s must be a %s, got shape %s" % (name, kind, tuple(a.shape)))
 
 
-def _inv(M):
-    return torch.linalg.inv(M)
-
-
 def _spd_inverse(S):
     return torch.cholesky_inverse(torch.linalg.cholesky(S))
-
-
-def _weighted_gram(M, w):
-    W = torch.sqrt(torch.ravel(w))[:, None] * M
-    return W.T @ W
 
 
 def _permutation(*factors):
@@ -77,38 +73,13 @@ def _shaped(value, shape):
     return torch.broadcast_to(torch.as_tensor(value), shape).clone()
 
 
-def _solve(A, B):
-    return torch.linalg.solve(A, B)
-
-
 def _spd_solve(S, B):
     return torch.cholesky_solve(B, torch.linalg.cholesky(S))
-
-
-def _cholesky(S):
-    return torch.linalg.cholesky(S)
-
-
-def _phi(X):
-    return torch.tril(X) - 0.5 * torch.diag(torch.diag(X))
-
-
-def _sech(u):
-    e = torch.exp(-torch.abs(u))
-    return 2.0 * e / (1.0 + e * e)
 
 
 def _logdet(X):
     sign, value = torch.linalg.slogdet(X)
     return torch.where(sign > 0, value, torch.nan)
-
-
-def _logdet_spd(S):
-    return 2.0 * torch.log(torch.diag(torch.linalg.cholesky(S))).sum()
-
-
-def _norm2(X):
-    return torch.linalg.norm(X)
 
 
 def _logsumexp(U):
@@ -119,31 +90,10 @@ def _softmax(u):
     return torch.softmax(u.reshape(-1), 0).reshape(u.shape)
 
 
-def _kron_left_adjoint(G, B, shape=None):
-    p, q = B.shape
-    m, n = G.shape[0] // p, G.shape[1] // q
-    return torch.einsum("ikjl,kl->ij", G.reshape(m, p, n, q), B)
-
-
-def _kron_right_adjoint(G, A, shape=None):
-    m, n = A.shape
-    p, q = G.shape[0] // m, G.shape[1] // n
-    return torch.einsum("ikjl,ij->kl", G.reshape(m, p, n, q), A)
-
-
 def _onehot(U, largest):
     """The indicator of the first largest (or smallest) entry of U."""
     i = torch.argmax(U) if largest else torch.argmin(U)
     return torch.zeros(U.numel(), dtype=U.dtype, device=U.device).index_fill(0, i.reshape(1), 1.0).reshape(U.shape)
-
-
-def _eigenvectors(X):
-    return torch.linalg.eigh(X)[1]
-
-
-def _extreme_eigenvector(S, largest):
-    V = torch.linalg.eigh(S)[1]
-    return V[:, -1:] if largest else V[:, :1]
 
 
 def _singular_vectors(X):
@@ -153,11 +103,6 @@ def _singular_vectors(X):
     signs = torch.where(V[torch.argmax(torch.abs(V), dim=0), torch.arange(V.shape[1])] < 0, -1.0, 1.0)
     V = V * signs.to(V.dtype)
     return (X @ V) / s, s, V
-
-
-def _polar(X):
-    U, _, Vh = torch.linalg.svd(X, full_matrices=False)
-    return U @ Vh
 
 
 def _top_singular_vectors(X):
@@ -198,20 +143,12 @@ def _kron_form(f, X, *M):
     return K
 
 
-def _cholesky_factor(S):
-    return torch.linalg.cholesky(S)
-
-
 def _cholesky_solve(L, B, trans):
     return torch.cholesky_solve(B, L)
 
 
 def _cholesky_inverse(L, S):
     return torch.cholesky_inverse(L)
-
-
-def _cholesky_logdet(L):
-    return 2.0 * torch.log(torch.diag(L)).sum()
 
 
 def _lu_factor(M):
@@ -250,6 +187,7 @@ TORCH = register_spelling(Spelling(
         _kron_left_adjoint, _kron_right_adjoint, _onehot, _real_matrix_function, _frechet, _frechet2, _kron_form,
         _eigenvectors, _extreme_eigenvector, _singular_vectors, _polar, _top_singular_vectors)},
     checks_values=False,
+    preamble=("xp = torch",),  # the module array_kernels are written on
     creation=", dtype=_dtype, device=_device",
     like_first=True,
     lacks=("scipy.linalg.logm", "scipy.linalg.sqrtm"),  # PyTorch has matrix_exp only
