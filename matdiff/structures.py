@@ -109,6 +109,9 @@ def _project_orthogonal(G: Node, X: Symbol, simplify: Simplify, is_symmetric: Pr
     return Mul((HALF, Add((G, Mul((Number(Fraction(-1)), X, Transpose(G), X))))))
 
 
+SYM = "sym(G) = (G + Gᵀ)/2"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Structure:
     """Everything matdiff knows about one declared property."""
@@ -123,6 +126,7 @@ class Structure:
     kernels: Mapping[str, str] = field(default_factory=dict)  # a code kernel role -> the one members use
     # G onto the tangent space at X: (G, X, simplify, is_symmetric) -> an unsimplified node
     project: Callable[[Node, Symbol, Simplify, Predicate], Node] | None = None
+    projection_identity: str = ""       # `project` as a formula, as derivation steps cite it
     draw: Callable[[Any, int], Any]     # a random member of size n×n
     tangent: Callable[[Any, Any], Any] | None = None  # (E drawn at random, X) -> a tangent direction at X
     normal_part: Callable[[Any, Any], Any] | None = None   # (X, G) -> the part of G outside the tangent space
@@ -132,19 +136,22 @@ class Structure:
 
 STRUCTURES: dict[str, Structure] = {s.name: s for s in (
     Structure(name="symmetric", summary="X = Xᵀ", priority=2, symmetric=True, project=_project_symmetric,
+              projection_identity=SYM,
               draw=_draw_symmetric, tangent=lambda E, X: (E + E.T) / 2, normal_part=lambda X, G: (G - G.T) / 2,
               probe=_check_symmetric, directions="symmetric"),
     Structure(name="spd", summary="symmetric positive definite", priority=5, symmetric=True,
               positive_definite=True, invertible=True, kernels={"inverse": "spd_inverse"},
-              project=_project_symmetric, draw=_draw_spd,
+              project=_project_symmetric, projection_identity=SYM, draw=_draw_spd,
               tangent=lambda E, X: (E + E.T) / 2, normal_part=lambda X, G: (G - G.T) / 2,
               probe=_check_symmetric, directions="symmetric"),
     Structure(name="diagonal", summary="zero off the diagonal", priority=3, symmetric=True,
-              project=_project_diagonal, draw=lambda rng, n: np.diag(rng.standard_normal(n)),
+              project=_project_diagonal, projection_identity="Diag(diag(G)): the diagonal part",
+              draw=lambda rng, n: np.diag(rng.standard_normal(n)),
               tangent=lambda E, X: np.diag(np.diag(E)), normal_part=lambda X, G: G - np.diag(np.diag(G)),
               probe=_check_diagonal, directions="diagonal"),
     Structure(name="orthogonal", summary="XᵀX = I", priority=4, orthogonal=True, invertible=True,
-              project=_project_orthogonal, draw=_rotation, tangent=lambda E, X: X @ ((E - E.T) / 2),
+              project=_project_orthogonal, projection_identity="X skew(Xᵀ G) = (G − X Gᵀ X)/2", draw=_rotation,
+              tangent=lambda E, X: X @ ((E - E.T) / 2),
               normal_part=lambda X, G: X @ ((X.T @ G + (X.T @ G).T) / 2), probe=_check_orthogonal),
     Structure(name="invertible", summary="det X ≠ 0 (check() draws well-conditioned ones)", priority=1,
               invertible=True, draw=_draw_invertible),

@@ -31,11 +31,11 @@ def _kron(args: tuple[Node, ...], shape: tuple) -> Node:
 
 register(Function(
     name="inv", arity=1, shape_rule=sig.square_to_square, summary="inverse (also A^-1, A⁻¹)", family="construct",
-    source="d(X⁻¹) = -X⁻¹ dX X⁻¹ (Cookbook (40))", build=lambda args, shape: Inverse(args[0])))
+    identity="d(X⁻¹) = −X⁻¹ dX X⁻¹", source="Cookbook (40)", build=lambda args, shape: Inverse(args[0])))
 KRONECKER = "kron"  # the construct the operator ⊗ applies
 register(Function(
     name=KRONECKER, arity=2, shape_rule=_kron_shape, summary="Kronecker product (also A ⊗ B)", family="construct",
-    source="the product rule", build=_kron))
+    identity="d(A ⊗ B) = dA ⊗ B + A ⊗ dB", source="Cookbook (39)", build=_kron))
 register(Function(
     name="vector", arity=1, shape_rule=_filled_shape, summary="vector(c): the vector filled with c, its size inferred",
     family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))

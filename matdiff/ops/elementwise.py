@@ -115,17 +115,17 @@ register(Function(
     sympy=sympy_function("cosh"), **ENTRYWISE_FACTS))
 register(Function(
     name="log1p", arity=1, shape_rule=elementwise, summary="log(1 + u), accurate for small u (u > -1)",
-    source="log1p' = 1/(1 + u)", evaluate=np.log1p, code="xp.log1p({0})", latex=r"\operatorname{{log1p}}{0}",
+    source=CHAIN_RULE, evaluate=np.log1p, code="xp.log1p({0})", latex=r"\operatorname{{log1p}}{0}",
     derivative=lambda u: _pow(ones_like(u) + u, Fraction(-1)), domain=POSITIVE,
     sympy=entrywise_sympy(lambda sympy, t: sympy.log(1 + t)), **ENTRYWISE_FACTS))
 register(Function(
     name="expm1", arity=1, shape_rule=elementwise, summary="exp(u) − 1, accurate for small u",
-    source="expm1' = exp", evaluate=np.expm1, code="xp.expm1({0})", latex=r"\operatorname{{expm1}}{0}",
+    source=CHAIN_RULE, evaluate=np.expm1, code="xp.expm1({0})", latex=r"\operatorname{{expm1}}{0}",
     derivative=lambda u: call("exp", u), sympy=entrywise_sympy(lambda sympy, t: sympy.exp(t) - 1),
     **ENTRYWISE_FACTS))
 register(Function(
     name="abs", arity=1, shape_rule=elementwise, summary="absolute value (differentiable away from 0)",
-    source="d|u| = sign(u) du entry by entry", evaluate=np.abs, code="xp.abs({0})", latex=r"\left|{0}\right|",
+    source=CHAIN_RULE, evaluate=np.abs, code="xp.abs({0})", latex=r"\left|{0}\right|",
     derivative=lambda u: call("sign", u), nonnegative=True, sympy=sympy_function("Abs"), **ENTRYWISE_FACTS))
 register(Function(
     name="sign", arity=1, shape_rule=elementwise, summary="sign (derivative 0 away from 0)",
@@ -133,14 +133,14 @@ register(Function(
     derivative=lambda u: Zero(u.shape), sympy=sympy_function("sign"), **ENTRYWISE_FACTS))
 register(Function(
     name="relu", arity=1, shape_rule=elementwise, summary="max(u, 0) (differentiable away from 0)",
-    source="relu' = step", evaluate=lambda u: np.maximum(u, 0.0), code="xp.maximum({0}, 0.0)",
+    source=CHAIN_RULE, evaluate=lambda u: np.maximum(u, 0.0), code="xp.maximum({0}, 0.0)",
     backend_code={"torch": ("xp.clamp({0}, min=0.0)", ())},
     latex=r"\operatorname{{relu}}{0}", derivative=lambda u: call("step", u), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.Max(t, 0)), **ENTRYWISE_FACTS))
 # σ' = σ(u) ∘ σ(-u), equal to σ(u) ∘ (1 - σ(u)) without its cancellation for large u.
 register(Function(
     name="sigmoid", arity=1, shape_rule=elementwise, summary="logistic function 1/(1 + exp(-u))",
-    source="σ' = σ(u) σ(-u)", evaluate=_sigmoid, code="xp.exp(-xp.logaddexp(0.0, -{0}))", latex=r"\sigma{0}",
+    source=CHAIN_RULE, evaluate=_sigmoid, code="xp.exp(-xp.logaddexp(0.0, -{0}))", latex=r"\sigma{0}",
     backend_code={"torch": ("xp.sigmoid({0})", ())},
     derivative=lambda u: Hadamard((call("sigmoid", u), call("sigmoid", -u))), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: 1 / (1 + sympy.exp(-t))), **ENTRYWISE_FACTS))

@@ -57,7 +57,8 @@ for _fn, _summary in ((_kron_left_adjoint, "the cotangent of A in A ⊗ B (inter
     _name = _fn.__name__.lstrip("_")
     register(Function(
         name=_name, arity=2, shape_rule=elementwise, summary=_summary, family="matrix",
-        source="⟨G, A ⊗ B⟩ block by block", evaluate=_fn, code=f"_{_name}({{0}}, {{1}})",
+        identity="⟨G, A ⊗ B⟩ read block by block", source="Cookbook §10.2.1", evaluate=_fn,
+        code=f"_{_name}({{0}}, {{1}})",
         latex=rf"\operatorname{{{{{_name.replace('_', '-')}}}}}\left({{0}}, {{1}}\right)",
         differential=_bilinear, linear=True, positive_linear=True, public=False, needs_shape=True, helpers=(_fn,),
         simplify=_adjoint_rules))

@@ -143,7 +143,7 @@ def _phi_vec_jacobian(node: Call, i: int) -> Node:
 
 register(Function(
     name=SOLVE, arity=2, shape_rule=_solve_shape, summary="solve(A, B) = A⁻¹B for a square A (also A \\ B)",
-    family="matrix", source="d(A⁻¹B) = A⁻¹(dB − dA A⁻¹B) (from d(A⁻¹) = −A⁻¹ dA A⁻¹, Cookbook (40))",
+    family="matrix", identity="d(A⁻¹B) = A⁻¹(dB − dA A⁻¹B)", source="from Cookbook (40)",
     domain="invertible", evaluate=checked(_solve), code="_solve({0}, {1})", helpers=(_solve,),
     definite_code="_spd_solve({0}, {1})", latex=r"{0} \backslash {1}", text=r"{0} \ {1}", infix=True,
     differential=_solve_differential, adjoint=_solve_adjoint, vec_jacobian=_solve_vec_jacobian,
@@ -151,7 +151,7 @@ register(Function(
 register(Function(
     name="chol", arity=1, shape_rule=sig.square_to_square, family="matrix",
     summary="the lower-triangular Cholesky factor L of a symmetric positive definite S = L Lᵀ",
-    source="dL = L Φ(L⁻¹ dS L⁻ᵀ) (Murray 2016, eq. 8)", domain="spd", evaluate=checked(_cholesky),
+    identity="dL = L Φ(L⁻¹ dS L⁻ᵀ)", source="Murray 2016, eq. 8", domain="spd", evaluate=checked(_cholesky),
     code="_cholesky({0})", helpers=(_cholesky,), latex=r"\operatorname{{chol}}{0}",
     differential=_chol_differential, needs_symmetric=True, sympy=no_sympy_form))
 register(Function(

@@ -114,29 +114,33 @@ def _softmax_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> 
 
 register(Function(
     name="logsumexp", arity=1, shape_rule=sig.any_to_scalar, summary="log Σ exp of all entries, evaluated stably",
-    family="reduction", source="d logsumexp(u) = softmax(u)ᵀ du", evaluate=lambda U: _scalar_of(_logsumexp(U)),
+    family="reduction", identity="d logsumexp(u) = softmax(u)ᵀ du", source="chain rule",
+    evaluate=lambda U: _scalar_of(_logsumexp(U)),
     code="_logsumexp({0})", helpers=(_logsumexp,), latex=r"\operatorname{{logsumexp}}{0}",
     differential=_logsumexp_differential, transpose_invariant=True, sympy=_logsumexp_sympy))
 register(Function(
     name="softmax", arity=1, shape_rule=_softmax_shape, summary="exp(u)/Σ exp(u) of a vector, evaluated stably",
-    family="matrix", source="d s = (diag(s) − s sᵀ) du", evaluate=_softmax, code="_softmax({0})",
+    family="matrix", identity="d softmax(u) = (diag(s) − s sᵀ) du, s = softmax(u)", source="chain rule",
+    evaluate=_softmax, code="_softmax({0})",
     helpers=(_softmax,), latex=r"\operatorname{{softmax}}{0}", differential=_softmax_differential,
     nonnegative=True, sympy=_softmax_sympy))
 register(Function(
     name="logaddexp", arity=2, shape_rule=sig.entrywise_pair, summary="log(eᵃ + eᵇ) entry by entry, evaluated stably",
-    family="elementwise", source="d L = e^(a−L) da + e^(b−L) db", evaluate=lambda a, b: np.logaddexp(a, b),
+    family="elementwise", identity="d logaddexp(a, b) = e^(a−L) da + e^(b−L) db, L = logaddexp(a, b)",
+    source="chain rule", evaluate=lambda a, b: np.logaddexp(a, b),
     code="xp.logaddexp({0}, {1})", latex=r"\operatorname{{logaddexp}}\left({0}, {1}\right)",
     differential=_logaddexp_differential, preserves_symmetry=True, public=False,
     sympy=lambda sympy, n, a: sympy.log(sympy.exp(a[0]) + sympy.exp(a[1])) if n.is_scalar else None))
 register(Function(
     name="hypot", arity=2, shape_rule=sig.entrywise_pair, summary="√(a² + b²) entry by entry, without overflow",
-    family="elementwise", source="d h = (a da + b db)/h", evaluate=lambda a, b: np.hypot(a, b),
+    family="elementwise", identity="d hypot(a, b) = (a da + b db)/h, h = hypot(a, b)", source="chain rule",
+    evaluate=lambda a, b: np.hypot(a, b),
     code="xp.hypot({0}, {1})", latex=r"\operatorname{{hypot}}\left({0}, {1}\right)",
     differential=_hypot_differential, nonnegative=True, preserves_symmetry=True, public=False,
     sympy=lambda sympy, n, a: sympy.sqrt(a[0] ** 2 + a[1] ** 2) if n.is_scalar else None))
 register(Function(
     name="softplus", arity=1, shape_rule=sig.elementwise, summary="log(1 + exp(u)) entry by entry, evaluated stably",
-    source="softplus' = sigmoid", evaluate=lambda u: np.logaddexp(0.0, u), code="xp.logaddexp(0.0, {0})",
+    source="chain rule, entry by entry", evaluate=lambda u: np.logaddexp(0.0, u), code="xp.logaddexp(0.0, {0})",
     backend_code={"torch": ("xp.logaddexp({0}, xp.zeros_like({0}))", ())},
     latex=r"\operatorname{{softplus}}{0}", derivative=lambda u: call("sigmoid", u), nonnegative=True,
     sympy=entrywise_sympy(lambda sympy, t: sympy.log(1 + sympy.exp(t))), **ENTRYWISE_FACTS))

@@ -228,7 +228,7 @@ def _register_matrix_function(f: str, tex: str) -> None:
         name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f], family="matrix",
         evaluate=_numeric(_real_matrix_function, f), code=f"_real_matrix_function({scipy_name}, {{0}})",
         latex=rf"\operatorname{{{{{f}}}}}{{0}}", helpers=HELPERS,
-        source="Fréchet derivative L_f(X)[dX] (Higham, Functions of Matrices, ch. 3)",
+        identity=f"d {f}(X) = L_{f}(X)[dX], the Fréchet derivative", source="Higham, Functions of Matrices, ch. 3",
         differential=_matrix_function_differential, domain="spd" if f != "expm" else None,
         power_series=True, commutes_with_transpose=True, preserves_symmetry=True,
         scalar_form=_applies(scalar), sympy=no_sympy_form))
@@ -253,14 +253,16 @@ def _register_matrix_function(f: str, tex: str) -> None:
         summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}})",
         latex=rf"K_{{{{{tex}}}}}{{0}}", text=f"K_{f}({{0}})", family="matrix",
-        source="vec(L_f(X)[E]) = K_f(X) vec(E)", differential=no_derivative(f"K_{f}"),
+        identity="vec(L_f(X)[E]) = K_f(X) vec(E)", source="Higham, Functions of Matrices, ch. 3",
+        differential=no_derivative(f"K_{f}"),
         public=False, helpers=HELPERS))
     register(Function(
         name="kron_form2_" + f, arity=2, shape_rule=_flattened_square,
         summary=f"Kronecker form of the second Fréchet derivative of {f} (internal)",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}}, {{1}})",
         latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"K²_{f}({{0}})[{{1}}]",
-        family="matrix", source="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
+        family="matrix", identity="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
+        source="Higham, Functions of Matrices, ch. 3",
         differential=no_derivative(f"K²_{f}"), public=False, helpers=HELPERS))
 
 
@@ -271,7 +273,7 @@ for _f, _tex in MATRIX_FUNCTIONS.items():
 register(Function(
     name="eigvals", arity=1, shape_rule=sig.spectrum, summary="eigenvalues of a symmetric matrix, ascending",
     evaluate=lambda X: np.linalg.eigvalsh(X).reshape(-1, 1), code="xp.linalg.eigvalsh({0}).reshape(-1, 1)",
-    latex=r"\lambda{0}", family="matrix", source="dλᵢ = vᵢᵀ dX vᵢ (18.063 notes)",
+    latex=r"\lambda{0}", family="matrix", identity="dλᵢ = vᵢᵀ dS vᵢ", source="18.063 notes",
     differential=_eigvals_differential, needs_symmetric=True, scalar_form=lambda a: a, sympy=no_sympy_form))
 register(Function(
     name="eigvecs", arity=1, shape_rule=sig.square_to_square,

@@ -248,21 +248,22 @@ def _identity(a: Node) -> Node:
 
 register(Function(
     name="tr", arity=1, shape_rule=sig.square_to_scalar, summary="trace of a square matrix", family="reduction",
-    source="Cookbook (36): d tr(X) = tr(dX)", aliases=("trace",), evaluate=lambda X: _scalar(np.trace(X)),
+    identity="d tr(X) = tr(dX)", source="Cookbook (36)", aliases=("trace",), evaluate=lambda X: _scalar(np.trace(X)),
     code="xp.trace({0})", latex=r"\operatorname{{tr}}{0}", linear=True, positive_linear=True,
-    shortcut=_trace_of_power, transpose_invariant=True, scalar_form=_identity, simplify=_trace_rules,
+    shortcut=_trace_of_power, shortcut_identity="d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB)", transpose_invariant=True,
+    scalar_form=_identity, simplify=_trace_rules,
     adjoint=lambda node, i, G: G * Identity(node.args[0].shape[0]),
     vec_jacobian=lambda node, i: Transpose(vec(Identity(node.args[0].shape[0]))),
     sympy=lambda sympy, n, a: sympy.Trace(a[0])))
 register(Function(
     name="det", arity=1, shape_rule=sig.square_to_scalar, summary="determinant of a square matrix",
-    family="reduction", source="Cookbook (42): d det X = det(X) tr(X⁻¹ dX)", domain="invertible",
+    family="reduction", identity="d det X = det(X) tr(X⁻¹ dX)", source="Cookbook (42)", domain="invertible",
     evaluate=lambda X: _scalar(np.linalg.det(X)), code="xp.linalg.det({0})", latex=r"\det{0}",
     differential=_det_differential, transpose_invariant=True, scalar_form=_identity, simplify=_det_rules,
     sympy=lambda sympy, n, a: sympy.Determinant(a[0])))
 register(Function(
     name="logdet", arity=1, shape_rule=sig.square_to_scalar, summary="log of the determinant (defined where det > 0)",
-    family="reduction", source="Cookbook (43): d log det X = tr(X⁻¹ dX)", domain="spd",
+    family="reduction", identity="d log det X = tr(X⁻¹ dX)", source="Cookbook (43)", domain="spd",
     evaluate=lambda X: _scalar(_logdet(X)), code="_logdet({0})", definite_code="_logdet_spd({0})",
     helpers=(_logdet,), definite_helpers=(_logdet_spd,), through_factor="log_det", latex=r"\log\det{0}",
     differential=_logdet_differential,
@@ -270,7 +271,7 @@ register(Function(
     sympy=lambda sympy, n, a: sympy.log(sympy.Determinant(a[0]))))
 register(Function(
     name="adj", arity=1, shape_rule=sig.square_to_square, summary="adjugate, det(X) X⁻¹", family="matrix",
-    source="adj X = det(X) X⁻¹ with (40) and (42)", domain="invertible",
+    identity="d adj(X) = d(det(X) X⁻¹)", source="adj X = det(X) X⁻¹ with Cookbook (40) and (42)", domain="invertible",
     evaluate=lambda X: np.linalg.det(X) * np.linalg.inv(X), code="(xp.linalg.det({0}) * xp.linalg.inv({0}))",
     latex=r"\operatorname{{adj}}{0}", differential=_adj_differential, commutes_with_transpose=True,
     preserves_symmetry=True, scalar_form=lambda a: Number(Fraction(1)),
@@ -306,18 +307,20 @@ register(Function(
     transpose_invariant=True, scalar_form=_identity, simplify=_sum_rules, sympy=_entry_sum_sympy))
 register(Function(
     name="norm1", arity=1, shape_rule=sig.any_to_scalar, summary="sum of absolute values of the entries",
-    family="reduction", source="d|u| = sign(u) du entry by entry", evaluate=lambda X: _scalar(np.sum(np.abs(X))),
+    family="reduction", identity="d sum(|U|) = sum(sign(U) ∘ dU)", source="chain rule, entry by entry",
+    evaluate=lambda X: _scalar(np.sum(np.abs(X))),
     code="xp.sum(xp.abs({0}))", latex=r"\left\|{0}\right\|_1", differential=_norm1_differential,
     transpose_invariant=True, nonnegative=True, sympy=_norm1_sympy))
 register(Function(
     name="norm2", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
     summary="Euclidean norm of a vector, Frobenius norm of a matrix",
-    source="d‖U‖ = ⟨U, dU⟩/‖U‖ (Cookbook (129), 18.063 notes)", evaluate=lambda X: _scalar(_norm2(X)),
+    identity="d‖U‖ = ⟨U, dU⟩/‖U‖", source="Cookbook (129), 18.063 notes", evaluate=lambda X: _scalar(_norm2(X)),
     code="_norm2({0})", helpers=(_norm2,), latex=r"\left\|{0}\right\|_2", differential=_norm2_differential,
     transpose_invariant=True, nonnegative=True, sympy=_norm2_sympy))
 register(Function(
     name="inner", arity=2, shape_rule=sig.pairing, summary="inner(A, B) = tr(AᵀB), the Frobenius inner product",
-    family="reduction", source="bilinear", evaluate=lambda A, B: _scalar(np.sum(A * B)), code="xp.sum({0} * {1})",
+    family="reduction", identity="d⟨A, B⟩ = ⟨dA, B⟩ + ⟨A, dB⟩", source="bilinear",
+    evaluate=lambda A, B: _scalar(np.sum(A * B)), code="xp.sum({0} * {1})",
     latex=r"\left\langle {0}, {1}\right\rangle", differential=_inner_differential, linear=True,
     positive_linear=True, adjoint=lambda node, i, G: G * node.args[1 - i],
     vec_jacobian=lambda node, i: Transpose(vec(node.args[1 - i])), simplify=_inner_rules,
@@ -435,8 +438,9 @@ def _onehot_of(largest: bool) -> Callable[[Any], Any]:
 for _name, _largest in (("max", True), ("min", False)):
     register(Function(
         name=_name, arity=1, shape_rule=sig.any_to_scalar, family="reduction",
-        summary=f"{'largest' if _largest else 'smallest'} entry", source="d max(U) = ⟨e, dU⟩, e the indicator "
-        "of the arg max (where it is unique)", evaluate=_extreme_value(_largest),
+        summary=f"{'largest' if _largest else 'smallest'} entry",
+        identity=f"d {_name}(U) = ⟨e, dU⟩, e the indicator of the arg {_name}",
+        source="where the arg max is unique", evaluate=_extreme_value(_largest),
         code=f"xp.{_name}({{0}})", latex=rf"\{_name}{{0}}", differential=_extreme_differential,
         transpose_invariant=True, scalar_form=_identity,
         sympy=no_sympy_form))
@@ -453,7 +457,8 @@ register(Function(
     transpose_invariant=True, sympy=_count_sympy))
 register(Function(
     name="mean", arity=1, shape_rule=sig.any_to_scalar, summary="the average of the entries", family="reduction",
-    source="mean(U) = sum(U) / numel(U)", evaluate=lambda U: _scalar(np.mean(U)), code="xp.mean({0})",
+    identity="d mean(U) = sum(dU) / numel(U)", source="linear", evaluate=lambda U: _scalar(np.mean(U)),
+    code="xp.mean({0})",
     latex=r"\operatorname{{mean}}{0}", linear=True, positive_linear=True, transpose_invariant=True,
     adjoint=lambda node, i, G: Filled(Mul((G, Power(call("numel", node.args[0]), Number(Fraction(-1))))),
                                       node.args[0].shape),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, Sequence, TypeAlias, Union
 
 from ..errors import closest
-from ..nodes import Call, Node
+from ..identities import Rule
+from ..nodes import Call, Node, Symbol
 from ..shapes import ONE, Shape, Size, shape_text
 from .signatures import ShapeRule
 
@@ -46,6 +47,8 @@ class Function:
     summary: str                   # one line for --help
     family: str                    # 'elementwise', 'reduction', 'matrix' or 'construct'
     source: str                    # where the differential formula comes from
+    identity: str = ""             # the differential rule as steps cite it: d det X = det(X) tr(X⁻¹ dX)
+    shortcut_identity: str = ""    # the identity `shortcut` applies where it applies
     public: bool = True            # typed by users (and listed in --help)
     aliases: tuple[str, ...] = ()
     build: Callable[[tuple[Node, ...], Shape], Node] | None = None  # a construct's node (inv(A) is A⁻¹)
@@ -93,6 +96,25 @@ class Function:
         """The numeric value at argument arrays; `shape` is the output's (rows, cols)."""
         assert self.evaluate is not None, f"{self.name} has no numeric form"
         return self.evaluate(*args, shape=shape) if self.needs_shape else self.evaluate(*args)
+
+    @property
+    def display_name(self) -> str:
+        """The name as results print it: L_expm for frechet_expm."""
+        return self.text.split("(")[0] if self.text and not self.infix else self.name
+
+    def rule_for(self, through_shortcut: bool) -> Rule:
+        """The rule a derivation step cites for this function (its shortcut's
+        where that applied; f'(u) for an element-wise function)."""
+        if through_shortcut and self.shortcut_identity:
+            return Rule(f"{self.name} rule", self.shortcut_identity, self.source)
+        if self.derivative is not None:
+            u = Symbol("u", (ONE, ONE))
+            return Rule(f"chain rule ({self.name})", f"d {self.name}(u) = {self.derivative(u)} du", self.source)
+        if self.identity:
+            return Rule(f"{self.name} rule", self.identity, self.source)
+        if self.linear:
+            return Rule(f"linearity of {self.name}", f"d {self.name}(U) = {self.name}(dU)", self.source)
+        return Rule(f"{self.name} rule", "", self.source)
 
     def latex_form(self) -> str:
         assert self.latex is not None, f"{self.name} has no LaTeX form"

@@ -157,13 +157,13 @@ def _eigenvector_of(largest: bool) -> Any:
 SECOND = "second derivatives of eigenvalues and singular values"
 register(Function(
     name="eigmax", arity=1, shape_rule=sig.square_to_scalar, family="reduction",
-    summary="largest eigenvalue of a symmetric matrix", source="dλ = vᵀ dS v for a simple λ (18.063 notes)",
+    summary="largest eigenvalue of a symmetric matrix", identity="dλ = vᵀ dS v for a simple λ", source="18.063 notes",
     evaluate=lambda S: np.linalg.eigvalsh(S)[-1:].reshape(1, 1), code="xp.linalg.eigvalsh({0})[-1]",
     latex=r"\lambda_{{\max}}{0}", differential=_eigmax_differential, needs_symmetric=True,
     transpose_invariant=True, scalar_form=lambda a: a, sympy=no_sympy_form))
 register(Function(
     name="eigmin", arity=1, shape_rule=sig.square_to_scalar, family="reduction",
-    summary="smallest eigenvalue of a symmetric matrix", source="dλ = vᵀ dS v for a simple λ (18.063 notes)",
+    summary="smallest eigenvalue of a symmetric matrix", identity="dλ = vᵀ dS v for a simple λ", source="18.063 notes",
     evaluate=lambda S: np.linalg.eigvalsh(S)[:1].reshape(1, 1), code="xp.linalg.eigvalsh({0})[0]",
     latex=r"\lambda_{{\min}}{0}", differential=_eigmax_differential, needs_symmetric=True,
     transpose_invariant=True, scalar_form=lambda a: a, sympy=no_sympy_form))
@@ -178,13 +178,14 @@ for _name, _largest, _tex in (("eigvec_max", True, r"\max"), ("eigvec_min", Fals
 register(Function(
     name="svdvals", arity=1, shape_rule=_spectrum_of_singular_values, family="matrix",
     summary="singular values in descending order, a vector of length min(m, n)",
-    source="dσᵢ = uᵢᵀ dX vᵢ for distinct nonzero σ (Magnus & Neudecker ch. 8)", evaluate=_singular_values,
+    identity="dσᵢ = uᵢᵀ dX vᵢ for distinct nonzero σ", source="Magnus & Neudecker, ch. 8", evaluate=_singular_values,
     code="xp.linalg.svd({0}, compute_uv=False).reshape(-1, 1)", latex=r"\sigma{0}",
     backend_code={"torch": ("xp.linalg.svdvals({0}).reshape(-1, 1)", ())},
     differential=_svdvals_differential, transpose_invariant=True, nonnegative=True, sympy=no_sympy_form))
 register(Function(
     name="nucnorm", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
-    summary="nuclear norm, the sum of the singular values", source="∇ = U Vᵀ for X of full rank",
+    summary="nuclear norm, the sum of the singular values", identity="d‖X‖_* = tr(V Uᵀ dX) for X of full rank",
+    source="from dσᵢ = uᵢᵀ dX vᵢ",
     evaluate=lambda X: np.linalg.svd(X, compute_uv=False).sum().reshape(1, 1),
     code="xp.linalg.svd({0}, compute_uv=False).sum()", latex=r"\left\|{0}\right\|_*",
     backend_code={"torch": ("xp.linalg.svdvals({0}).sum()", ())},
@@ -193,7 +194,8 @@ register(Function(
 register(Function(
     name="opnorm", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
     summary="spectral norm, the largest singular value (the Euclidean norm of a vector)",
-    source="∇ = u₁ v₁ᵀ for a simple σ₁", evaluate=lambda X: np.linalg.norm(X, 2).reshape(1, 1),
+    identity="d‖X‖₂ = u₁ᵀ dX v₁ for a simple σ₁", source="from dσᵢ = uᵢᵀ dX vᵢ",
+    evaluate=lambda X: np.linalg.norm(X, 2).reshape(1, 1),
     code="xp.linalg.norm({0}, 2)", latex=r"\left\|{0}\right\|_{{\mathrm{{op}}}}",
     backend_code={"torch": ("xp.linalg.matrix_norm({0}, 2)", ())},
     differential=_opnorm_differential, transpose_invariant=True, nonnegative=True,

@@ -1,0 +1,15 @@
+"""How a derivation cites what it applies: a rule's name, its identity and
+the source of the identity (Matrix Cookbook equation, course notes). Imports
+nothing, so every pass and the function records can name their rules."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as a person cites it: name, the identity it applies, where it is from."""
+
+    name: str
+    identity: str = ""
+    source: str = ""
