@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Sequence
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
@@ -12,6 +13,7 @@ from .calculus.hessian import hessian_block, second_differential
 from .calculus.derived import StepDifferentials, fresh_name, written_out
 from .calculus.forward import tangents
 from .calculus.reverse import backward
+from .calculus.steps import F, GRADIENT, JACOBIAN, STABLE_FORM, StepLog, collected, factored, program_steps
 from .calculus.structured import project_gradient
 from .calculus.vectorize import jacobian_of_differential
 from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, Span
@@ -24,7 +26,10 @@ from .compiled import compile_function
 from .printing.code import CodeFunction, generate_module
 from .result import BlockHessian, Hessian, Result, joint_code_function
 from .shapes import shape_text
-from .simplify import factor, simplify, stable_forms
+from .simplify import simplify, stable_forms
+
+
+R = TypeVar("R", bound=Result)
 
 
 @dataclass(frozen=True)
@@ -181,25 +186,35 @@ def bounded(node: Node, what: str, limit: int) -> Node:
 
 
 def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
-           steps: StepDifferentials | None = None, function: Node | None = None) -> Result:
+           steps: StepDifferentials | None = None, function: Node | None = None,
+           record: StepLog | None = None) -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
     a scalar program's gradient comes from its backward pass (`shared` when
     several variables share one, with its `steps`). `function` is the stable
-    form of expr, when already made."""
+    form of expr, when already made. With `record`, the derivation's steps
+    are recorded there as it runs."""
     try:
         f = function if function is not None else stable_forms(expr)
+        if record is not None:
+            record.rewrite(STABLE_FORM, expr, f, F)
         if expr.is_scalar and bound_in_order(f):
-            steps = steps or StepDifferentials(f)
+            steps = steps or StepDifferentials(f, recording=record is not None)
             backprop = shared or program_backprop(text, f, [var], steps)
-            return _program_gradient(text, expr, f, var, backprop, steps)
-        df = simplify(differential(f, var))
+            return _program_gradient(text, expr, f, var, backprop, steps, record)
+        df = collected(differential(f, var, record), record)
         if expr.is_scalar:
-            G = bounded(project_gradient(gradient_of_differential(df, var), var), "the gradient", RESULT_LIMIT)
-            return Result(text, expr, var, "gradient", df, factor(G), function=f)
-        J = bounded(jacobian_of_differential(df, var), "the Jacobian", RESULT_LIMIT)
-        return Result(text, expr, var, "jacobian", df, factor(J), function=f)
+            G = project_gradient(gradient_of_differential(df, var, record), var, record)
+            G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT)
+            return _recorded(Result(text, expr, var, "gradient", df, G, function=f), record)
+        J = factored(bounded(jacobian_of_differential(df, var, record), "the Jacobian", RESULT_LIMIT), record,
+                     JACOBIAN)
+        return _recorded(Result(text, expr, var, "jacobian", df, J, function=f), record)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
+
+
+def _recorded(result: R, record: StepLog | None) -> R:
+    return result if record is None else replace(result, recorded_steps=tuple(record.steps))
 
 
 def program_backprop(text: str, f: Node, variables: Sequence[Symbol], steps: StepDifferentials) -> Backprop:
@@ -215,43 +230,52 @@ def program_backprop(text: str, f: Node, variables: Sequence[Symbol], steps: Ste
 
 
 def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Backprop,
-                      steps: StepDifferentials) -> Result:
+                      steps: StepDifferentials, record: StepLog | None = None) -> Result:
     """∇f of a scalar program: the backward pass's gradient (the plan for
     code), and its closed form with the adjoints written out where shorter."""
     plan = backprop.gradients[var.name]
-    value = factor(simplify(written_out(plan)))
+    written = simplify(written_out(plan))
+    if record is not None and steps.blocks is not None:
+        program_steps(f, steps.blocks, backprop.adjoints, plan, written, record)
+    value = factored(written, record, GRADIENT)
     df = simplify(written_out(tangents(f, var, steps)))
-    return Result(text, expr, var, "gradient", df, value, function=f, plan=plan,
-                  backprop_pass=backprop)
+    return _recorded(Result(text, expr, var, "gradient", df, value, function=f, plan=plan,
+                            backprop_pass=backprop), record)
 
 
-def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient: Node | None = None) -> Hessian:
+def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient: Node | None = None,
+                   record: StepLog | None = None) -> Hessian:
     """The Hessian block ∂²f/∂row∂column of a parsed scalar expression (given
-    ∇_row f when it is already derived)."""
+    ∇_row f when it is already derived); its steps in `record` when given
+    (from f, when the gradient is derived here)."""
     if not expr.is_scalar:
         raise DerivativeError(f"a Hessian needs a scalar function, and this one is a {shape_text(expr.shape)}; "
                               f"ask for its Jacobian instead")
     if gradient is None:
-        gradient = derive(text, expr, row).value
+        gradient = derive(text, expr, row, record=record).value
     try:
         block = hessian_block(gradient, row, column, lambda d: bounded(d, "the differential of the gradient",
-                                                                       SECOND_DERIVATIVE_LIMIT))
+                                                                       SECOND_DERIVATIVE_LIMIT), record)
         second = second_differential(block.operator, row)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate twice") from None
-    return Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient,
-                   function=stable_forms(expr))
+    return _recorded(Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient,
+                             function=stable_forms(expr)), record)
 
 
-def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
-            ) -> "Hessian | BlockHessian":
+def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,
+            steps: bool = False) -> "Hessian | BlockHessian":
     """The Hessian of a scalar `text` with respect to `wrt`; with several
-    variables, the block Hessian (a BlockHessian of Hessian blocks)."""
+    variables, the block Hessian (a BlockHessian of Hessian blocks). With
+    steps=True a single variable's derivation records its steps."""
     parsed, variables = _with_variables(text, where, wrt)
     expr = parsed.expr
     try:
         if len(variables) == 1:
-            out: Hessian | BlockHessian = derive_hessian(text, expr, variables[0], variables[0])
+            single = derive_hessian(text, expr, variables[0], variables[0], record=StepLog() if steps else None)
+            if not steps:
+                single = replace(single, rederive=partial(_hessian_with_steps, text, variables[0].name, where))
+            out: Hessian | BlockHessian = single
         else:
             gradients = [r.value for r in _derive_all(text, expr, variables)]  # each once, for its row of blocks
             blocks = [[derive_hessian(text, expr, r, c, g) for c in variables]
@@ -263,32 +287,53 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
     return out.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
 
 
-def _derive_all(text: str, expr: Node, variables: Sequence[Symbol]) -> list[Result]:
-    """Each variable's derivative; a scalar program's share one backward pass."""
+def _derive_all(text: str, expr: Node, variables: Sequence[Symbol], steps: bool = False) -> list[Result]:
+    """Each variable's derivative (recording its steps when asked); a scalar
+    program's share one backward pass."""
     try:
         f = stable_forms(expr)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
     if not (expr.is_scalar and bound_in_order(f)):
-        return [derive(text, expr, v, function=f) for v in variables]
-    steps = StepDifferentials(f)
-    shared = program_backprop(text, f, variables, steps)
-    return [derive(text, expr, v, shared, steps, f) for v in variables]
+        return [derive(text, expr, v, function=f, record=StepLog() if steps else None) for v in variables]
+    differentials = StepDifferentials(f, recording=steps)
+    shared = program_backprop(text, f, variables, differentials)
+    return [derive(text, expr, v, shared, differentials, f, StepLog() if steps else None) for v in variables]
 
 
-def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None
-               ) -> "Result | list[Result]":
+def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,
+               steps: bool = False) -> "Result | list[Result]":
     """The derivative of `text` with respect to `wrt` (one name, or several
-    separated by commas / given as a list: then one Result each)."""
+    separated by commas / given as a list: then one Result each). With
+    steps=True the derivation records its steps (Result.steps); otherwise
+    they are recorded when first asked for."""
     parsed, variables = _with_variables(text, where, wrt)
     try:
         results = [r.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
-                   for r in _derive_all(text, parsed.expr, variables)]
+                   for r in _derive_all(text, parsed.expr, variables, steps)]
     except MatdiffError as e:
         raise e.with_text(text) from None
+    if not steps:
+        results = [replace(r, rederive=partial(_with_steps, text, r.variable.name, where)) for r in results]
     _warn(parsed.notes)
     several = not isinstance(wrt, str) or "," in wrt
     return results if several else results[0]
+
+
+def _hessian_with_steps(text: str, name: str, where: "str | Sequence[str] | None") -> Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MatdiffWarning)  # said when the result was first derived
+        found = hessian(text, name, where, steps=True)
+    assert isinstance(found, Hessian)
+    return found
+
+
+def _with_steps(text: str, name: str, where: "str | Sequence[str] | None") -> Result:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MatdiffWarning)  # said when the result was first derived
+        found = derivative(text, name, where, steps=True)
+    assert isinstance(found, Result)
+    return found
 
 
 def code(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,

@@ -96,12 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backprop", action="store_true",
                    help="the reverse-mode program of a scalar f: its definitions, one adjoint per definition "
                         "from f back to the inputs, then each --wrt variable's gradient (one shared pass)")
+    p.add_argument("--steps", nargs="?", const="full", choices=STEP_FORMS, metavar="brief",
+                   help="show the derivation step by step, each rule with its identity and source "
+                        "(--steps=brief: the rule names and the lines that change the form of the answer)")
     p.add_argument("--version", action="version", version=f"matdiff {__version__}")
     return p
 
 
-NEEDS_WRT = ("check", "code", "hessian", "backprop")
+NEEDS_WRT = ("check", "code", "hessian", "backprop", "steps")
 CODE_BACKENDS = ("numpy", "jax", "torch")
+STEP_FORMS = ("full", "brief")
 
 
 def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -119,6 +123,8 @@ def _expression_first(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
             if following.isidentifier() and following.islower() and _has_expression(argv, i + 1, takes_value):
                 parser.error(f"there is no code backend {following!r}: choose one of {', '.join(CODE_BACKENDS)}")
             arg = "--code=numpy"  # the next word is not a backend: the expression, say
+        if arg == "--steps" and (i + 1 == len(argv) or argv[i + 1] not in STEP_FORMS):
+            arg = "--steps=full"  # the next word is the expression, not a form of the steps
         name = arg.split("=", 1)[0]
         if not expecting_value and arg.startswith("-") and arg != "-" and name not in options:
             arg = " " + arg
@@ -205,11 +211,15 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     wrt = ",".join(args.wrt)
     results: list = []
     if args.hessian:
-        second = api.hessian(args.expression, wrt=wrt, where=args.where)
+        if args.steps and "," in wrt:
+            raise UsageError("--steps with --hessian shows one variable's Hessian: give one --wrt")
+        second = api.hessian(args.expression, wrt=wrt, where=args.where, steps=bool(args.steps))
         results = [b for row in second.blocks for b in row] if isinstance(second, BlockHessian) else [second]
     else:
-        first = api.derivative(args.expression, wrt=wrt, where=args.where)
+        first = api.derivative(args.expression, wrt=wrt, where=args.where, steps=bool(args.steps))
         results = first if isinstance(first, list) else [first]
+    if args.steps and (args.code or args.backprop):
+        raise UsageError("--steps shows the derivation; leave out --code and --backprop")
     _note_unused(api.declared_names(args.where), symbols_of(results[0].expression), [r.variable for r in results])
     if args.backprop:
         return _backprop(results, args, terminal)
@@ -217,6 +227,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     if args.json:
         payload = [r.to_dict() for r in results]
         for r, obj in zip(results, payload):
+            if args.steps:
+                obj["steps"] = [step_dict(s) for s in r.steps]
             if args.check:
                 report = r.check()
                 obj["check"] = {"ok": report.ok, "worst_error": report.worst_error}
@@ -236,7 +248,10 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     for i, r in enumerate(results):
         if i:
             terminal.out()
-        if args.latex:
+        if args.steps:
+            brief = args.steps == "brief"
+            terminal.out(r.steps_latex(brief) if args.latex else r.steps_text(brief))
+        elif args.latex:
             terminal.out(r.latex())
         elif isinstance(r, Hessian):
             f = r.output_name
@@ -255,6 +270,10 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         if r.definitions and not args.latex:
             terminal.out(f"  where {where_text(r.definitions, ascii=not terminal.unicode)}")
         status |= _checks([r], args.check, terminal)
+        if args.steps and args.check:
+            report = r.check_steps()
+            (terminal.out if report.ok else terminal.err)(f"steps {report}")
+            status |= 0 if report.ok else 1
     return status
 
 
@@ -280,6 +299,13 @@ def _backprop(results: list, args: argparse.Namespace, terminal: Terminal) -> in
         else:
             terminal.out(backward.text(ascii=not terminal.unicode))
     return _checks(results, args.check, terminal)
+
+
+def step_dict(step) -> dict:
+    """One step as JSON: the rule, its identity and source, both sides as text."""
+    from .printing.text import to_text
+    return {"rule": step.rule, "identity": step.identity, "source": step.source, "before": to_text(step.before),
+            "after": to_text(step.after), "relation": step.relation, "level": step.level}
 
 
 def _input_text(args: argparse.Namespace) -> str:

@@ -6,13 +6,14 @@ declared structures. Imports nodes, ops, shapes, kernels and structures.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from .errors import EvaluationError
 from .nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero, bound_in_order, is_permutation, permutation_factors, symbols_of,
 )
 from .kernels import _as_array, _commutation, _inv, _permutation
@@ -81,13 +82,16 @@ def size_value(size: Size, sizes: Mapping[str, int]) -> int:
 
 
 class Interpreter:
-    """Evaluates trees on bound arrays; `directions` give the values of dX."""
+    """Evaluates trees on bound arrays; `directions` give the values of dX,
+    `pending` those of a derivation step's d(E) (a directional derivative)."""
 
     def __init__(self, arrays: Mapping[str, np.ndarray], sizes: Mapping[str, int],
-                 directions: Mapping[str, np.ndarray] | None = None):
+                 directions: Mapping[str, np.ndarray] | None = None,
+                 pending: Callable[[Node], np.ndarray] | None = None):
         self.arrays = arrays
         self.sizes = sizes
         self.directions = directions or {}
+        self.pending = pending
         self.memo: dict[Node, np.ndarray] = {}
 
     def __call__(self, node: Node) -> np.ndarray:
@@ -115,6 +119,11 @@ class Interpreter:
 
     def _Differential(self, n: Differential) -> np.ndarray:
         return self.directions[n.var.name]
+
+    def _DifferentialOf(self, n: DifferentialOf) -> np.ndarray:
+        if self.pending is None:
+            raise EvaluationError(f"d({n.of}) is a pending differential: it has no value here")
+        return self.pending(n.of)
 
     def _Number(self, n: Number) -> np.ndarray:
         return np.full((1, 1), n.to_float())

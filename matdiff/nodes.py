@@ -306,6 +306,24 @@ class Differential(Node):
         return self.var.shape
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class DifferentialOf(Node):
+    """d(E) of a subexpression not yet taken: a derivation step's pending
+    differential (only steps show it; no pass differentiates through it)."""
+
+    of: Node
+
+    def compute_shape(self) -> Shape:
+        return self.of.shape
+
+    @property
+    def children(self) -> tuple[Node, ...]:
+        return (self.of,)
+
+    def with_children(self, children: tuple[Node, ...]) -> Node:
+        return DifferentialOf(children[0])
+
+
 # ----------------------------------------------------------------- composites
 @dataclass(frozen=True, slots=True, eq=False)
 class Add(Node):
@@ -483,8 +501,8 @@ class Call(Node):
 
 # Every kind of node: each pass and printer has one rule per kind (tests check they are complete).
 NODE_KINDS: tuple[type, ...] = (
-    Symbol, Bound, Number, Identity, Zero, Filled, Commutation, Differential, Add, Mul, Hadamard, Kron, Transpose,
-    Inverse, MatPower, Power, Call,
+    Symbol, Bound, Number, Identity, Zero, Filled, Commutation, Differential, DifferentialOf, Add, Mul, Hadamard,
+    Kron, Transpose, Inverse, MatPower, Power, Call,
 )
 
 def is_permutation(node: Node) -> bool:

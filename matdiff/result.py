@@ -12,6 +12,8 @@ from .nodes import Node, Symbol, substitute_differential, symbols_of
 from .printing.latex import latex_name, to_latex
 from .printing.code import CodeFunction, generate_module, output_kind
 from .backprop import Backprop
+from .calculus.steps import Step
+from .printing.steps import Names, steps_latex, steps_text
 from .compiled import compile_function
 from .printing.program import definitions_used, one_line, program_input, where_latex, where_text
 from .printing.text import to_text
@@ -45,6 +47,9 @@ class Result:
     backprop_pass: "Backprop | None" = field(default=None, kw_only=True)
     output_name: str = field(default="f", kw_only=True)  # what f is called (a program's last definition)
     unused_inputs: tuple[Symbol, ...] = field(default=(), kw_only=True)  # arguments only unused definitions read
+    recorded_steps: tuple[Step, ...] | None = field(default=None, kw_only=True, repr=False)  # when asked for
+    # the same derivation again, recording its steps (for .steps when they were not asked for at first)
+    rederive: "Callable[[], Result] | None" = field(default=None, kw_only=True, repr=False, compare=False)
 
     @property
     def function_tree(self) -> Node:
@@ -108,6 +113,41 @@ class Result:
         found = symbols_of(self.expression)
         found += [s for s in (self.variable, *self.unused_inputs) if s.name not in {f.name for f in found}]
         return found
+
+    @property
+    def steps(self) -> list[Step]:
+        """How the result was obtained, step by step (SPEC §8): each Step has
+        the rule's name, identity and source, and the expression before and
+        after. Recorded by the derivation itself; when it was not asked for
+        (derivative(..., steps=True)), the same derivation runs again
+        recording, and must arrive at this result."""
+        if self.recorded_steps is None:
+            if self.rederive is None:
+                raise DerivativeError("this result was made without its steps; derive it with steps=True")
+            again = self.rederive()
+            if again.value != self.value or again.recorded_steps is None:
+                raise AssertionError("the derivation recording its steps arrived at another result")
+            object.__setattr__(self, "recorded_steps", again.recorded_steps)
+        return list(self.recorded_steps or ())
+
+    def _step_names(self) -> Names:
+        return Names(self.output_name, self.variable.name)
+
+    def steps_text(self, brief: bool = False) -> str:
+        """The steps as text, a rule beside each line (brief: rule names and
+        the lines that change the form of the answer)."""
+        return steps_text(self.steps, self._step_names(), brief)
+
+    def steps_latex(self, brief: bool = False) -> str:
+        """The steps as the body of a LaTeX align* environment."""
+        return steps_latex(self.steps, self._step_names(), brief)
+
+    def check_steps(self, trials: int = 2, seed: int = 0, raise_on_failure: bool = False) -> CheckReport:
+        """Each step's two sides compared in value at random points (pending
+        differentials by finite differences): no step may lie."""
+        from .steps_check import check_steps
+        return check_steps(self.steps, self.function_tree, self.variable, self.symbols, self.expression,
+                           trials=trials, seed=seed, raise_on_failure=raise_on_failure)
 
     def latex(self) -> str:
         """LaTeX of '∇_X f = ...' (gradient) or '∂vec f/∂vec X = ...' (Jacobian)."""

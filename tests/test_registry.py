@@ -165,13 +165,13 @@ def test_the_sympy_form_has_the_value_of_the_function(name):
 # own layer or below (errors/shapes -> nodes -> ops -> frontend, calculus,
 # simplify -> printing -> check -> result -> api -> cli).
 LAYERS = {
-    "errors": 0, "shapes": 0, "lazy_numpy": 0, "kernels": 0, "version": 0,
+    "errors": 0, "shapes": 0, "lazy_numpy": 0, "kernels": 0, "version": 0, "identities": 0,
     "nodes": 1,
     "ops": 2,
     "structures": 3, "facts": 3,
     "frontend": 4, "calculus": 4, "simplify": 4,
     "printing": 5, "evaluate": 5,
-    "check": 6, "compiled": 6,
+    "check": 6, "compiled": 6, "steps_check": 6,
     "result": 7, "backprop": 7,
     "api": 8,
     "terminal": 9, "cli": 9,

@@ -13,8 +13,10 @@ from typing import Any, Callable
 from ..nodes import (
     Add, Call, Differential, Filled, Hadamard, Kron, Mul, Node, Number, Symbol, Transpose, Zero,
 )
+from ..identities import Rule
 from ..ops import entry_sum, function, left_adjoint, right_adjoint, trace
 from ..simplify import simplify
+from .steps import DF, GRADIENT, READ_GRADIENT, StepLog, Target, inner_product, read_off_form, sum_of
 
 
 def pairing(M: Node, G: Node) -> Node:
@@ -40,17 +42,24 @@ class HoldsDifferential:
         return hit
 
 
-def gradient_of_differential(df: Node, var: Symbol) -> Node:
-    """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX."""
-    found = cotangents(df, Number(Fraction(1))).get(var.name)
-    if not found:
-        return Zero(var.shape)
-    return simplify(found[0] if len(found) == 1 else Add(tuple(found)))
+def gradient_of_differential(df: Node, var: Symbol, record: StepLog | None = None) -> Node:
+    """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX (its steps in `record`)."""
+    pulls: Pulls | None = None if record is None else {}
+    found = cotangents(df, Number(Fraction(1)), pulls).get(var.name)
+    G = simplify(found[0] if len(found) == 1 else Add(tuple(found))) if found else Zero(var.shape)
+    if record is not None and pulls is not None:
+        _record_gradient(df, var, pulls, G, record)
+    return G
 
 
-def cotangents(df: Node, G: Node) -> dict[str, list[Node]]:
+# What a recorded pullback did at each (node, cotangent): its children with their cotangents.
+Pulls = dict[tuple[Node, Node], "Pullback"]
+
+
+def cotangents(df: Node, G: Node, pulls: Pulls | None = None) -> dict[str, list[Node]]:
     """The pullback of the cotangent G through a linear map df: for each
-    differential d(u) in df, the terms of ū with ⟨G, df⟩ = Σᵤ ⟨ū, du⟩."""
+    differential d(u) in df, the terms of ū with ⟨G, df⟩ = Σᵤ ⟨ū, du⟩
+    (each step kept in `pulls` when given)."""
     holds = HoldsDifferential()
     found: dict[str, list[Node]] = {}
     stack: list[tuple[Node, Node]] = [(df, G)]
@@ -64,7 +73,10 @@ def cotangents(df: Node, G: Node) -> dict[str, list[Node]]:
         rule = ADJOINTS.get(type(node))
         if rule is None:
             raise AssertionError(f"{type(node).__name__} is not linear in the differential")
-        stack.extend(reversed(rule(node, G, holds)))
+        pulled = rule(node, G, holds)
+        if pulls is not None:
+            pulls[(node, G)] = pulled
+        stack.extend(reversed(pulled))
     return found
 
 
@@ -155,3 +167,66 @@ ADJOINTS: dict[type, Callable[[Any, Node, HoldsDifferential], Pullback]] = {
     Add: _through_sum, Mul: _through_product, Hadamard: _through_hadamard, Transpose: _through_transpose,
     Filled: _through_filled, Call: _through_call, Kron: _through_kron,
 }
+# ... and the identity each applies, as steps cite it (⟨G, D⟩ = tr(Gᵀ D)).
+ADJOINT_RULES: dict[type, Rule] = {
+    Add: Rule("a sum, term by term", "⟨G, U + V⟩ = ⟨G, U⟩ + ⟨G, V⟩"),
+    Mul: Rule("cyclic property of the trace", "tr(Gᵀ L dX R) = tr(R Gᵀ L dX) = tr((Lᵀ G Rᵀ)ᵀ dX)", "Cookbook §1.1"),
+    Hadamard: Rule("entry-wise product", "⟨G, C ∘ dX⟩ = ⟨C ∘ G, dX⟩", "18.063 notes"),
+    Transpose: Rule("transpose", "⟨G, dXᵀ⟩ = ⟨Gᵀ, dX⟩", "Cookbook §1.1"),
+    Filled: Rule("filled matrix", "⟨G, dc 1⟩ = sum(G) dc"),
+    Kron: Rule("Kronecker product", "⟨G, A ⊗ dX⟩ = ⟨Σ blocks Aᵢⱼ Gᵢⱼ, dX⟩", "Cookbook §10.2.1"),
+}
+READ_OFF = Rule("read off the gradient", "df = ⟨∇f, dX⟩ = tr(∇fᵀ dX)", "18.063 notes, ch. 2")
+TRANSPOSE_TO_READ = Rule("write as tr(Gᵀ dX)", "tr(M dX) = tr((Mᵀ)ᵀ dX)", "18.063 notes, ch. 2")
+WRITE_PAIRING = Rule("collect as ⟨∇f, dX⟩", "tr(Aᵀ dX) + tr(Bᵀ dX) = tr((A + B)ᵀ dX)", "linearity of the trace")
+
+
+def _adjoint_rule(node: Node) -> Rule:
+    if isinstance(node, Call):
+        name = function(node.name).display_name
+        return Rule(f"adjoint of {name}", f"⟨G, {name}(dU)⟩ = ⟨{name}*(G), dU⟩", "a linear map's transpose")
+    return ADJOINT_RULES[type(node)]
+
+
+def _record_gradient(df: Node, var: Symbol, pulls: Pulls, G: Node, record: StepLog) -> None:
+    """The pullback shown as a person moves dX: each term of df is pulled to
+    the form ⟨Gᵢ, dX⟩ (under its own heading when df has several), then the
+    terms are collected and ∇f read off."""
+    dX = Differential(var)
+    terms = df.terms if isinstance(df, Add) else (df,)
+    one = Number(Fraction(1))
+    grouped = len(terms) > 1
+    ends: list[tuple[Node, Node]] = []
+    for term in terms:
+        ends += _pull_term(term, one, pulls, record, term if grouped else DF, 1 if grouped else 0)
+    line = sum_of([inner_product(g, d) for d, g in ends])
+    if grouped:
+        record.rewrite(Rule("the terms above"), df, line, DF)
+    formed = read_off_form(G, dX)
+    record.add(WRITE_PAIRING if len(ends) > 1 else TRANSPOSE_TO_READ, record.last if record.steps else df, formed, DF)
+    record.add(READ_OFF, formed, G, GRADIENT, relation=READ_GRADIENT, key=True)
+
+
+def _pull_term(term: Node, G: Node, pulls: Pulls, record: StepLog, target: Target, level: int
+               ) -> list[tuple[Node, Node]]:
+    """Pull one term to the differentials, a line each time the written form
+    changes; the (dX, cotangent) pairs it ends in."""
+    entries = [(term, G)]
+    shown = sum_of([inner_product(g, d) for d, g in entries])
+    rules: list[Rule] = []
+    while any((d, g) in pulls for d, g in entries):
+        nxt: list[tuple[Node, Node]] = []
+        for d, g in entries:
+            if (d, g) in pulls:
+                pulled = pulls[(d, g)]
+                if str(sum_of([inner_product(h, c) for c, h in pulled])) != str(inner_product(g, d)):
+                    rules.append(_adjoint_rule(d))  # cited where it changes how the entry is written
+                nxt += pulled
+            else:
+                nxt.append((d, g))
+        entries = nxt
+        line = sum_of([inner_product(g, d) for d, g in entries])
+        if str(line) != str(shown):
+            record.add(rules, shown, line, target, level=level)
+            shown, rules = line, []
+    return entries

@@ -9,8 +9,9 @@ from dataclasses import replace
 from typing import Collection, Mapping
 
 from ..nodes import Bound, Node, Symbol, bound_in_order, derived_in_order, written_size
-from ..simplify import simplify
+
 from .differential import local_differential
+from .steps import StepLog, collected
 
 
 def fresh_name(preferred: str, taken: set[str]) -> str:
@@ -36,10 +37,12 @@ class StepDifferentials:
     s = softmax(z)): computed once per derivation, for its forward and
     backward passes alike."""
 
-    def __init__(self, f: Node) -> None:
+    def __init__(self, f: Node, recording: bool = False) -> None:
         self.names = value_names(f)
         self.memo: dict[tuple[Node, frozenset[str]], Node | None] = {}
         self.taken = program_names(f, set())  # what the names a derivation adds must avoid
+        # with recording, each definition's steps, by its expression (the passes ask in reverse order)
+        self.blocks: dict[Node, StepLog] | None = {} if recording else None
 
     def __call__(self, expr: Node, active: Collection[str]) -> Node | None:
         varying = frozenset(n.name for n in expr.walk() if isinstance(n, Symbol) and n.name in active)
@@ -47,8 +50,9 @@ class StepDifferentials:
             return None
         key = (expr, varying)
         if key not in self.memo:
-            d = local_differential(expr, varying)
-            self.memo[key] = None if d is None else named(simplify(d), self.names)
+            record = None if self.blocks is None else self.blocks.setdefault(expr, StepLog())
+            d = local_differential(expr, varying, record, expr)
+            self.memo[key] = None if d is None else named(collected(d, record, expr), self.names)
         return self.memo[key]
 
 

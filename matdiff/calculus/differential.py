@@ -10,32 +10,99 @@ from typing import Callable, Collection
 from ..errors import DerivativeError
 from ..facts import is_symmetric
 from ..nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul,
+    Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul,
     Node, Number, Power, Symbol, Transpose, Zero, bound_in_order, product,
 )
 from ..ops import function, log
+from ..identities import Rule
+from .steps import DF, DIFFERENTIAL, DifferentialSteps, StepLog, Target
 
 D = Callable[[Node], "Node | None"]  # the differential of a subtree, memoised (None: it is constant)
 
 
-def differential(expr: Node, var: Symbol) -> Node:
+def differential(expr: Node, var: Symbol, record: StepLog | None = None, target: Target = DF) -> Node:
     """The differential of `expr` in the direction dX of the variable `var`
     (a Zero of expr's shape when expr does not depend on it). A program's
-    names are differentiated through their definitions, each once."""
+    names are differentiated through their definitions, each once. With
+    `record`, its steps are recorded there (the line is `target`)."""
     dX = Differential(var)
     d = _differentiator(lambda s: dX if s.name == var.name else None, through_definitions=True)
     for name in bound_in_order(expr):  # in program order: no recursion along the program
         d(name)
     out = d(expr)
+    if record is not None:
+        record.add(TAKE_DIFFERENTIAL, expr, DifferentialOf(expr), target, relation=DIFFERENTIAL)
+        _record(expr, d, record, target)
     return Zero(expr.shape) if out is None else out
 
 
-def local_differential(expr: Node, leaves: Collection[str]) -> Node | None:
+def local_differential(expr: Node, leaves: Collection[str], record: StepLog | None = None,
+                       target: Target = DF) -> Node | None:
     """The differential of one definition's expression in the directions d(u)
     of the names `leaves` (inputs or defined names) it uses directly; every
     other name is held constant. None when it uses none of them."""
     d = _differentiator(lambda s: Differential(s) if s.name in leaves else None, through_definitions=False)
-    return d(expr)
+    out = d(expr)
+    if record is not None and out is not None:
+        _record(expr, d, record, target)
+    return out
+
+
+TAKE_DIFFERENTIAL = Rule("take the differential", "df = f(X + dX) − f(X) to first order", "18.063 notes, ch. 2")
+CONSTANT_FACTORS = Rule("constant factors", "d(A U B) = A dU B", "Cookbook (37)")
+VARYING_EXPONENT = Rule("power rule", "d(uᵖ) = p uᵖ⁻¹ du + uᵖ log(u) dp", "chain rule")
+# The rule of each node kind, as steps cite it (a named function's is in its record).
+RULES: dict[type, Rule] = {
+    Add: Rule("sum rule", "d(U + V) = dU + dV", "Cookbook (35)"),
+    Mul: Rule("product rule", "d(UV) = dU V + U dV", "Cookbook (37)"),
+    Hadamard: Rule("product rule (entry-wise)", "d(U ∘ V) = dU ∘ V + U ∘ dV", "Cookbook (38)"),
+    Kron: Rule("product rule (Kronecker)", "d(U ⊗ V) = dU ⊗ V + U ⊗ dV", "Cookbook (39)"),
+    Transpose: Rule("transpose", "d(Uᵀ) = (dU)ᵀ", "Cookbook (44)"),
+    Inverse: Rule("inverse", "d(U⁻¹) = −U⁻¹ dU U⁻¹", "Cookbook (40)"),
+    MatPower: Rule("matrix power", "d(Uᵏ) = Σᵢ Uⁱ dU Uᵏ⁻¹⁻ⁱ", "product rule"),
+    Power: Rule("power rule", "d(uᵖ) = p uᵖ⁻¹ du", "chain rule"),
+    Filled: Rule("filled matrix", "d(c 1) = dc 1", "linearity"),
+}
+
+
+def _record(expr: Node, d: D, log: StepLog, target: Target) -> None:
+    """Record d(expr) rule by rule: each node's own rule, applied with its
+    arguments' differentials pending where the memoised d found them varying."""
+    def pending(node: Node) -> Node | None:
+        out = d(node)
+        if out is None or (isinstance(node, Symbol) and isinstance(out, Differential)):
+            return out  # constant, or a leaf's own differential (dX, du)
+        return DifferentialOf(node)
+
+    def local(node: Node) -> Node:
+        if isinstance(node, Symbol):  # a program's name, through its definition
+            assert isinstance(node, Bound)
+            out = pending(node.definition)
+        else:
+            out = DIFFERENTIALS[type(node)](node, pending)
+        return Zero(node.shape) if out is None else out
+
+    def rule_of(node: Node) -> Rule:
+        if isinstance(node, Symbol):
+            return Rule(f"definition of {node.name}", f"{node.name} = {node.definition}")  # type: ignore[attr-defined]
+        if isinstance(node, Call):
+            fn = function(node.name)
+            return fn.rule_for(fn.shortcut is not None and fn.shortcut(node, pending) is not None)
+        if isinstance(node, Mul) and sum(d(f) is not None for f in node.factors) == 1:
+            return CONSTANT_FACTORS
+        if isinstance(node, Power) and d(node.exponent) is not None:
+            return VARYING_EXPONENT
+        return RULES[type(node)]
+
+    start = DifferentialOf(expr)
+    if pending(expr) is None:  # constant: d f = 0
+        log.add(Rule("constant", "dA = 0"), start, Zero(expr.shape), target)
+        return
+    if not isinstance(pending(expr), DifferentialOf):
+        log.add(Rule("the variable", "d(X) = dX"), start, pending(expr), target)  # type: ignore[arg-type]
+        return
+    DifferentialSteps(local, rule_of, log).derive(start, target, 0)
 
 
 def _differentiator(leaf: Callable[[Symbol], "Node | None"], through_definitions: bool) -> D:
@@ -124,7 +191,7 @@ def _power(node: Power, d: D) -> Node | None:
     terms: list[Node] = []
     if db is not None:
         lowered = Number(p.value - 1) if isinstance(p, Number) else Add((p, Number(Fraction(-1))))
-        slope = Mul((p, Power(base, lowered)))  # p u^(p-1), entry by entry
+        slope = Mul((p, base if lowered == Number(Fraction(1)) else Power(base, lowered)))  # p u^(p-1), entry-wise
         terms.append(Mul((slope, db)) if base.is_scalar else Hadamard((slope, db)))
     if dp is not None:
         # d(u^p) = u^p log(u) dp for a varying exponent
@@ -158,8 +225,13 @@ def _call(node: Call, d: D) -> Node | None:
     return fn.differential(node, dargs)
 
 
+def _pending(node: DifferentialOf, d: D) -> Node | None:
+    raise AssertionError("a derivation step's pending differential reached the differential pass")
+
+
 DIFFERENTIALS: dict[type, Callable] = {
-    Number: _constant, Identity: _constant, Zero: _constant, Commutation: _constant, Differential: _constant,
+    DifferentialOf: _pending, Number: _constant, Identity: _constant, Zero: _constant, Commutation: _constant,
+    Differential: _constant,
     Filled: _filled, Add: _add, Mul: _product_rule(Mul), Hadamard: _product_rule(Hadamard),
     Kron: _product_rule(Kron), Transpose: _transpose, Inverse: _inverse, MatPower: _matrix_power,
     Power: _power, Call: _call,

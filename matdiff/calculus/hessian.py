@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..nodes import Differential, Node, Symbol
+from ..identities import Rule
 from ..simplify import factor, simplify
 from .adjoint import pairing
 from .derived import named, value_names
 from .differential import differential
+from .steps import D_GRADIENT, HESSIAN, OPERATOR, VEC_OPERATOR, StepLog, collected, factored
 from .structured import project_gradient
 from .vectorize import jacobian_of_differential
 
@@ -35,15 +37,23 @@ class HessianBlock:
 
 
 def hessian_block(gradient: Node, row: Symbol, column: Symbol,
-                  admit: Callable[[Node], Node] = lambda d: d) -> HessianBlock:
+                  admit: Callable[[Node], Node] = lambda d: d, record: StepLog | None = None) -> HessianBlock:
     """The Hessian block from the gradient with respect to `row`, differentiated
     along `column`; `admit` sees the differential of the gradient first (and
-    may refuse it as too large, before and after simplification)."""
+    may refuse it as too large, before and after simplification). With
+    `record`, the steps from ∇f to the matrix are recorded there."""
     # a value the rules bring back is written by its name (tanh(a) is h where h = tanh(a))
-    d_gradient = admit(simplify(admit(named(differential(gradient, column), value_names(gradient)))))
-    operator = project_gradient(d_gradient, row)
-    matrix = jacobian_of_differential(operator, column)
-    return HessianBlock(factor(operator), factor(matrix))
+    raw = admit(named(differential(gradient, column, record, D_GRADIENT), value_names(gradient)))
+    d_gradient = admit(collected(raw, record, D_GRADIENT))
+    operator = project_gradient(d_gradient, row, record, D_GRADIENT)
+    shown = factor(operator)
+    if record is not None:
+        record.add(THE_OPERATOR, operator, shown, OPERATOR, key=True)
+    matrix = jacobian_of_differential(operator, column, record, HESSIAN, VEC_OPERATOR)
+    return HessianBlock(shown, factored(matrix, record, HESSIAN))
+
+
+THE_OPERATOR = Rule("the Hessian operator", "H[dX] = d(∇f), linear in dX", "18.063 notes")
 
 
 def second_differential(operator: Node, row: Symbol) -> Node:

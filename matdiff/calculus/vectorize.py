@@ -10,11 +10,13 @@ from typing import Any, Callable
 from ..errors import DerivativeError
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Kron, Mul, Node, Number,
-    Symbol, Transpose, Zero,
+    Symbol, Transpose, Zero, product,
 )
+from ..identities import Rule
 from ..ops import diagonal, function, vec
 from ..shapes import ONE
 from ..simplify import simplify
+from .steps import JACOBIAN, READ_JACOBIAN, VEC_DF, VECTORIZED, StepLog, Target, sum_of
 from .adjoint import HoldsDifferential, only_holder
 
 
@@ -26,13 +28,77 @@ def _mul(*items: Node) -> Node:
     return items[0] if len(items) == 1 else Mul(items)
 
 
-def jacobian_of_differential(df: Node, var: Symbol) -> Node:
-    """J with vec(df) = J vec(dX)."""
+def jacobian_of_differential(df: Node, var: Symbol, record: StepLog | None = None, reads: Target = JACOBIAN,
+                             line: Target = VEC_DF) -> Node:
+    """J with vec(df) = J vec(dX) (its steps in `record`: the lines are
+    `line`, J is read off as `reads`)."""
     holds = HoldsDifferential()
     J = _vjac(df, holds)
-    if J is None:
-        return Zero((_size(df), _size(var)))
-    return simplify(J)
+    out = Zero((_size(df), _size(var))) if J is None else simplify(J)
+    if record is not None:
+        _record_jacobian(df, var, holds, out, record, reads, line)
+    return out
+
+
+VEC_BOTH_SIDES = Rule("vec of both sides", "vec(df) = J vec(dX) defines the Jacobian", "Magnus & Neudecker, ch. 9")
+VEC_LINEAR = Rule("vec is linear", "vec(U + V) = vec(U) + vec(V)")
+COLLECT_VEC = Rule("collect", "A vec(dX) + B vec(dX) = (A + B) vec(dX)")
+READ_JACOBIAN_OFF = Rule("read off the Jacobian", "vec(df) = J vec(dX)", "Magnus & Neudecker, ch. 9")
+# The identity each node kind's vec rule applies, as steps cite it.
+VEC_IDENTITIES: dict[type, Rule] = {
+    Add: VEC_LINEAR,
+    Mul: Rule("vec of a product", "vec(A dX B) = (Bᵀ ⊗ A) vec(dX)", "Magnus & Neudecker, Thm 2.2"),
+    Hadamard: Rule("vec of an entry-wise product", "vec(C ∘ dX) = diag(vec C) vec(dX)"),
+    Transpose: Rule("commutation matrix", "vec(dXᵀ) = K vec(dX)", "Magnus & Neudecker, ch. 3"),
+    Filled: Rule("filled matrix", "vec(dc 1) = 1 dc"),
+    Kron: Rule("vec of a Kronecker product", "vec(A ⊗ dX) = (I ⊗ K ⊗ I)(vec A ⊗ I) vec(dX)",
+                "Magnus & Neudecker, Thm 3.10"),
+}
+
+
+def _record_jacobian(df: Node, var: Symbol, holds: HoldsDifferential, J: Node, record: StepLog, reads: Target,
+                     target: Target) -> None:
+    """vec(df) term by term: each term's vec rules give its J_i vec(dX); the
+    J_i collect into J."""
+    v = vec(Differential(var))
+    terms = df.terms if isinstance(df, Add) else (df,)
+    whole = vec(df)
+    record.add(VEC_BOTH_SIDES, df, whole, target, relation=VECTORIZED)
+    line = whole
+    if len(terms) > 1:
+        line = sum_of([vec(t) for t in terms])
+        record.add(VEC_LINEAR, whole, line, target)
+    pieces, rules = [], []
+    for t in terms:
+        part = _vjac(t, holds)
+        if part is not None:
+            pieces.append(product(simplify(part), v))
+            rules += _rules_along(t, holds)
+    if pieces:
+        record.add(rules, line, sum_of(pieces), target)
+    formed = Mul((J, v))
+    record.rewrite(COLLECT_VEC, record.last, formed, target)
+    record.add(READ_JACOBIAN_OFF, formed, J, reads, relation=READ_JACOBIAN, key=True)
+
+
+def _rules_along(node: Node, holds: HoldsDifferential) -> list[Rule]:
+    """The vec rules from `node` down to the differential."""
+    found: list[Rule] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Differential) or not holds(n):
+            continue
+        found.append(_vec_rule(n))
+        stack.extend(c for c in n.children if holds(c))
+    return found
+
+
+def _vec_rule(node: Node) -> Rule:
+    if isinstance(node, Call):
+        name = function(node.name).display_name
+        return Rule(f"vec of {name}", f"vec({name}(dU)) = J_{name} vec(dU)", "linearity")
+    return VEC_IDENTITIES[type(node)]
 
 
 def kron_vec_permutation(A: Node, B: Node) -> Node:

@@ -19,7 +19,8 @@ from fractions import Fraction
 
 from ..facts import diagonal_vector
 from ..nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
 )
 from ..ops import function
@@ -147,6 +148,9 @@ class CodePrinter(Printer):
 
     def _Differential(self, n: Differential) -> tuple[str, int]:
         raise AssertionError("a differential reached the code generator")
+
+    def _DifferentialOf(self, n: DifferentialOf) -> tuple[str, int]:
+        raise AssertionError("a derivation step's pending differential reached the code generator")
 
     def _Number(self, n: Number) -> tuple[str, int]:
         text = self.spell(_literal(n.value))  # a literal holds no user text

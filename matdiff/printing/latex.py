@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..nodes import (
-    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron,
-    MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero,
+    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity,
+    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
 from .base import Printer
@@ -52,6 +52,12 @@ class LatexPrinter(Printer):
 
     def _Differential(self, n: Differential) -> str:
         return rf"\mathrm{{d}}{latex_name(n.var.name)}"
+
+    def _DifferentialOf(self, n: DifferentialOf) -> str:
+        inner = self.doprint(n.of)
+        if isinstance(n.of, Symbol):
+            return rf"\mathrm{{d}}{inner}"
+        return rf"\mathrm{{d}}\,{inner}" if isinstance(n.of, Call) else rf"\mathrm{{d}}\left({inner}\right)"
 
     def _Number(self, n: Number) -> str:
         v = n.value

@@ -9,7 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..nodes import (
-    Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node,
+    Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity, Inverse, Kron,
+    MatPower, Mul, Node,
     Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
@@ -41,6 +42,9 @@ class SympyPrinter(Printer):
 
     def _Differential(self, n: Differential) -> Any:
         return self(Symbol("d" + n.var.name, n.var.shape))
+
+    def _DifferentialOf(self, n: DifferentialOf) -> Any:
+        return self(Symbol(f"d({n.of})", n.shape))  # pending: an opaque matrix of its shape
 
     def _Number(self, n: Number) -> Any:
         return self.sympy.Rational(n.value.numerator, n.value.denominator)

@@ -8,8 +8,8 @@ import unicodedata
 from fractions import Fraction
 
 from ..nodes import (
-    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron,
-    MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
+    ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity,
+    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
 )
 from ..ops import function
 from .base import Printer
@@ -63,6 +63,12 @@ class InputPrinter(Printer):
 
     def _Differential(self, node: Differential) -> str:
         return "d" + node.var.name
+
+    def _DifferentialOf(self, node: DifferentialOf) -> str:
+        inner = self.doprint(node.of)
+        if isinstance(node.of, Symbol):
+            return "d" + inner  # dh of a program's name
+        return f"d {inner}" if isinstance(node.of, Call) else f"d({inner})"
 
     # -- sums and products -----------------------------------------------------
     def _Add(self, node: Add) -> str:
@@ -207,7 +213,8 @@ class TextPrinter(InputPrinter):
         return " ⊗ ".join(self.wrap(f, POWER) for f in node.factors)
 
     def _Transpose(self, node: Transpose) -> str:
-        return self.wrap(node.arg, POWER) + "ᵀ"
+        stacked = isinstance(node.arg, (Transpose, Inverse, MatPower))  # (X⁻ᵀ)ᵀ, not X⁻ᵀᵀ
+        return self.wrap(node.arg, ATOM if stacked else POWER) + "ᵀ"
 
     def _Inverse(self, node: Inverse) -> str:
         if isinstance(node.arg, Transpose):
