@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  matdiff \"tr(A X B)\" --wrt X\n"
                "  matdiff \"x'*A*x\" --wrt x --where \"A: matrix(n,n) symmetric\"\n"
                "  matdiff \"log(det(X))\" --wrt X --latex\n"
+               "  matdiff \"tr(A X B)\" --wrt X --steps   (the derivation; --steps=brief, with --latex for align*)\n"
                "  matdiff \"norm2(A*x - y)^2\" --wrt x --check\n"
                "  matdiff \"tr(X' A X)\" --wrt X --hessian\n"
                "  matdiff \"-x'*x\" --wrt x        (an expression may begin with -)\n"

@@ -293,6 +293,23 @@ def latex_is_well_formed(sample: Sample, seed: int) -> str | None:
     return None
 
 
+def steps_hold(sample: Sample, seed: int) -> str | None:
+    """The recorded steps begin with f and end with the result, each step's
+    two sides agree in value at random points (Result.check_steps), and
+    their LaTeX is well formed."""
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng, plain=False)
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None, steps=True)
+    if r.steps[0].before != r.expression:
+        return f"the first step is {r.steps[0].before}, not f = {r.expression}"
+    if r.steps[-1].after != r.value:
+        return f"the last step is {r.steps[-1].after}, not the result {r.value}"
+    tex = r.steps_latex()
+    if not tex.isascii() or tex.count("{") - tex.count(r"\{") != tex.count("}") - tex.count(r"\}"):
+        return f"the steps' LaTeX is not well formed: {tex!r}"
+    return _verdict(r.check_steps(seed=seed), f"the steps wrt {var}")
+
+
 PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "oracle": oracle_gradient,
     "differences": finite_differences,
@@ -304,6 +321,7 @@ PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "hessian": hessian_differences,
     "oracle_hessian": oracle_hessian,
     "outside_the_set": check_rejects_results_outside_the_set,
+    "steps": steps_hold,
 }
 
 __all__ = ["PROPERTIES", "Skip", "SIZE_VALUES"]

@@ -52,7 +52,7 @@ def test_property_on_seeded_expressions(name):
 
 # What a program changes: parsing, the backward pass, the closed form's names, the code's statements.
 PROGRAM_PROPERTIES = ("oracle", "differences", "code", "oracle_hessian", "hessian", "simplify", "round_trip",
-                      "fewest_parentheses", "latex")
+                      "fewest_parentheses", "latex", "steps")
 
 
 @pytest.mark.parametrize("name", PROGRAM_PROPERTIES)

@@ -198,8 +198,8 @@ def test_brief_steps_show_rule_names_and_the_lines_that_change_the_answer():
     r = matdiff.derivative("x'*A*x", "x", "A: matrix(n,n) symmetric", steps=True)
     assert r.steps_text(brief=True) == (
         "   f = xᵀ A x\n"
-        "  df = d(xᵀ A x)                              take the differential\n"
-        "∇x f = 2 A x                                  read off the gradient")
+        "  df = d(xᵀ A x)  take the differential\n"
+        "∇x f = 2 A x      read off the gradient")
 
 
 def test_steps_of_a_jacobian_through_a_function():

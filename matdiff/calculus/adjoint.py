@@ -170,13 +170,13 @@ ADJOINTS: dict[type, Callable[[Any, Node, HoldsDifferential], Pullback]] = {
 # ... and the identity each applies, as steps cite it (⟨G, D⟩ = tr(Gᵀ D)).
 ADJOINT_RULES: dict[type, Rule] = {
     Add: Rule("a sum, term by term", "⟨G, U + V⟩ = ⟨G, U⟩ + ⟨G, V⟩"),
-    Mul: Rule("cyclic property of the trace", "tr(Gᵀ L dX R) = tr(R Gᵀ L dX) = tr((Lᵀ G Rᵀ)ᵀ dX)", "Cookbook §1.1"),
+    Mul: Rule("cyclic property of the trace", "tr(L dX R) = tr(R L dX)", "Cookbook §1.1"),
     Hadamard: Rule("entry-wise product", "⟨G, C ∘ dX⟩ = ⟨C ∘ G, dX⟩", "18.063 notes"),
     Transpose: Rule("transpose", "⟨G, dXᵀ⟩ = ⟨Gᵀ, dX⟩", "Cookbook §1.1"),
     Filled: Rule("filled matrix", "⟨G, dc 1⟩ = sum(G) dc"),
     Kron: Rule("Kronecker product", "⟨G, A ⊗ dX⟩ = ⟨Σ blocks Aᵢⱼ Gᵢⱼ, dX⟩", "Cookbook §10.2.1"),
 }
-READ_OFF = Rule("read off the gradient", "df = ⟨∇f, dX⟩ = tr(∇fᵀ dX)", "18.063 notes, ch. 2")
+READ_OFF = Rule("read off the gradient", "df = tr(∇fᵀ dX)", "18.063 notes, ch. 2")
 TRANSPOSE_TO_READ = Rule("write as tr(Gᵀ dX)", "tr(M dX) = tr((Mᵀ)ᵀ dX)", "18.063 notes, ch. 2")
 WRITE_PAIRING = Rule("collect as ⟨∇f, dX⟩", "tr(Aᵀ dX) + tr(Bᵀ dX) = tr((A + B)ᵀ dX)", "linearity of the trace")
 

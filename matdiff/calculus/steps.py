@@ -161,8 +161,8 @@ class DifferentialSteps:
 
 COLLECT = Rule("collect terms", "like terms add; constants cancel (X⁻¹ X = I, A − A = 0)")
 FACTOR = Rule("factor", "A B + A C = A (B + C)")
-STABLE_FORM = Rule("stable form", "log(det(X)) = logdet(X); log(softmax(z)) = z − logsumexp(z); "
-                   "log(sum(exp(x))) = logsumexp(x)", "the same value, computed without overflow")
+STABLE_FORM = Rule("stable form", "log(det(X)) = logdet(X), log(softmax(z)) = z − logsumexp(z)",
+                   "the same value, computed without overflow")
 
 
 def collected(raw: Node, record: StepLog | None, target: Target = DF) -> Node:

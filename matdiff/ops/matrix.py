@@ -250,8 +250,8 @@ register(Function(
     name="tr", arity=1, shape_rule=sig.square_to_scalar, summary="trace of a square matrix", family="reduction",
     identity="d tr(X) = tr(dX)", source="Cookbook (36)", aliases=("trace",), evaluate=lambda X: _scalar(np.trace(X)),
     code="xp.trace({0})", latex=r"\operatorname{{tr}}{0}", linear=True, positive_linear=True,
-    shortcut=_trace_of_power, shortcut_identity="d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB)", transpose_invariant=True,
-    scalar_form=_identity, simplify=_trace_rules,
+    shortcut=_trace_of_power, shortcut_identity="d tr(Bᵏ) = k tr(Bᵏ⁻¹ dB) by the cyclic property",
+    transpose_invariant=True, scalar_form=_identity, simplify=_trace_rules,
     adjoint=lambda node, i, G: G * Identity(node.args[0].shape[0]),
     vec_jacobian=lambda node, i: Transpose(vec(Identity(node.args[0].shape[0]))),
     sympy=lambda sympy, n, a: sympy.Trace(a[0])))

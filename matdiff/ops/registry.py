@@ -106,7 +106,7 @@ class Function:
         """The rule a derivation step cites for this function (its shortcut's
         where that applied; f'(u) for an element-wise function)."""
         if through_shortcut and self.shortcut_identity:
-            return Rule(f"{self.name} rule", self.shortcut_identity, self.source)
+            return Rule(f"{self.name} rule", self.shortcut_identity)  # the identity says where it is from
         if self.derivative is not None:
             u = Symbol("u", (ONE, ONE))
             return Rule(f"chain rule ({self.name})", f"d {self.name}(u) = {self.derivative(u)} du", self.source)

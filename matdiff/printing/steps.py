@@ -83,16 +83,17 @@ def _subject(step: Step) -> Node:
 
 
 def steps_text(steps: Sequence[Step], names: Names, brief: bool = False, width: int = 44) -> str:
-    """The steps as text: '=' under '=', each rule beside its line."""
+    """The steps as text: '=' under '=', each rule beside its line (in a
+    column at most `width` in; a longer line has its rule below it)."""
     def note(step: Step) -> str:
         if brief or not step.identity:
             return step.rule + (f"  [{step.source}]" if step.source and not brief else "")
         return f"{step.rule}: {step.identity}" + (f"  [{step.source}]" if step.source else "")
 
     found = lines(steps, _labels_text(names), to_text, note, brief)
-    rows: list[str] = []
     lead = max((len(line.label) for line in found if line.level == 0), default=1)
     pads: dict[int, int] = {}  # where '=' stands at each depth
+    texts = []
     for line in found:
         indent = "  " * line.level
         if line.label:
@@ -100,7 +101,10 @@ def steps_text(steps: Sequence[Step], names: Names, brief: bool = False, width: 
             pads[line.level] = len(head) - 2
         else:
             head = " " * pads.get(line.level, len(indent)) + "= "
-        text = head + line.expression
+        texts.append(head + line.expression)
+    width = min(width, max(len(t) for t in texts))
+    rows: list[str] = []
+    for line, text in zip(found, texts):
         if not line.note:
             rows.append(text)
         elif len(text) <= width:
@@ -156,6 +160,9 @@ _SYMBOLS = {"∘": r"\circ", "⊗": r"\otimes", "⊘": r"\oslash", "⟨": r"\lan
 _PLAIN = {"é": r"\'e", "–": "--", "—": "---", "§": r"\S{}", "…": r"\dots{}"}
 # Words set upright in identities: the functions' names, and those of the projections.
 _OPERATORS = set(REGISTRY) | {"Diag", "skew"}
+# ... those LaTeX has an operator macro for, as the records' LaTeX forms use it (\\exp{0}; not \\sqrt, which
+# takes an argument).
+_LATEX_MACROS = {name for name, fn in REGISTRY.items() if fn.latex == "\\" + name + "{0}" and fn.latex != r"\sqrt{0}"}
 _TOKEN = re.compile(r"_[A-Za-z0-9*]+|[A-Za-z]\u0304|[A-Za-zé]+|[ᵀ⁻¹²³ᵏᵖⁱ⁰]+|[ᵢⱼ₁₂ₖ₀ᵥᵤ]+|\s+|.", re.S)
 _BARRED = re.compile("[āēīōūȳ]")  # precomposed letters with a bar: an adjoint
 
@@ -182,7 +189,10 @@ def identity_latex(identity: str) -> str:
             out.append(rf"\bar{{{token[0]}}}")
             continue
         if token.replace("é", "").isascii() and token.replace("é", "e").isalpha():
-            if token in _OPERATORS:
+            if token in _LATEX_MACROS:
+                flush()
+                out.append("\\" + token)
+            elif token in _OPERATORS:
                 flush()
                 out.append(rf"\operatorname{{{token}}}")
             elif len(token) == 2 and token[0] == "d" and token[1] != "d":  # dX, du: a differential
