@@ -1,7 +1,11 @@
 """Derivation time of matdiff on classic gradients and on expressions of up to
 50 operators (median of repeated warm calls, in milliseconds).
 
-    python benchmarks/derivation.py [--repeats N] [--markdown]
+    python benchmarks/derivation.py [--repeats N] [--markdown] [--steps]
+
+--steps adds a column: the same derivations recording their steps and
+printing them (derivative(..., steps=True).steps_text()); without it, only
+what a derivation costs when no steps are asked for.
 
 Run on demand; the latest table is in benchmarks/RESULTS.md. Nothing here is
 a test: the test suite only checks that the script runs.
@@ -86,12 +90,17 @@ CASES = [
 
 
 
-def median_ms(text: str, wrt: str, repeats: int) -> float:
-    matdiff.derivative(text, wrt=wrt)  # warm: parser built, modules imported
+def median_ms(text: str, wrt: str, repeats: int, steps: bool = False) -> float:
+    def run() -> None:
+        if steps:
+            matdiff.derivative(text, wrt=wrt, steps=True).steps_text()
+        else:
+            matdiff.derivative(text, wrt=wrt)
+    run()  # warm: parser built, modules imported
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        matdiff.derivative(text, wrt=wrt)
+        run()
         times.append(time.perf_counter() - t0)
     return 1000 * statistics.median(times)
 
@@ -117,23 +126,31 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ap.add_argument("--steps", action="store_true", help="also time derivations recording and printing their steps")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", matdiff.MatdiffWarning)  # notes on the inputs are not what is timed
     cases = CASES + [("generated, 300+ operators", *generated(300))]
     rows = [(label, median_ms(text, wrt, args.repeats)) for label, text, wrt in cases]
+    with_steps = [median_ms(text, wrt, args.repeats, steps=True) for _, text, wrt in cases] if args.steps else []
     machine = f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}"
     code = code_rows(args.repeats)
     if args.markdown:
-        print("| expression | median derivation time (ms) |\n|---|---:|")
-        for label, ms in rows:
-            print(f"| {label} | {ms:.2f} |")
+        if with_steps:
+            print("| expression | median derivation time (ms) | with steps recorded and printed (ms) |\n"
+                  "|---|---:|---:|")
+            for (label, ms), steps_ms in zip(rows, with_steps):
+                print(f"| {label} | {ms:.2f} | {steps_ms:.2f} |")
+        else:
+            print("| expression | median derivation time (ms) |\n|---|---:|")
+            for label, ms in rows:
+                print(f"| {label} | {ms:.2f} |")
         print("\n| generated code | result size (nodes) | median `.code()` time (ms) |\n|---|---:|---:|")
         for label, size, ms in code:
             print(f"| {label} | {size:,} | {ms:.2f} |")
         print(f"\n{machine}, {args.repeats} warm calls each.")
     else:
-        for label, ms in rows:
-            print(f"{label:34s} {ms:8.2f} ms")
+        for i, (label, ms) in enumerate(rows):
+            print(f"{label:34s} {ms:8.2f} ms" + (f"   with steps {with_steps[i]:8.2f} ms" if with_steps else ""))
         for label, size, ms in code:
             print(f"code: {label:28s} {size:7d} nodes {ms:8.2f} ms")
         print(machine)

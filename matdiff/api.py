@@ -13,8 +13,10 @@ from .calculus.hessian import hessian_block, second_differential
 from .calculus.derived import StepDifferentials, fresh_name, written_out
 from .calculus.forward import tangents
 from .calculus.reverse import backward
-from .calculus.steps import F, GRADIENT, JACOBIAN, STABLE_FORM, StepLog, collected, factored, program_steps
-from .calculus.structured import project_gradient
+from .calculus.steps import (
+    F, GRADIENT, JACOBIAN, UNCONSTRAINED, STABLE_FORM, StepLog, collected, factored, program_steps,
+)
+from .calculus.structured import is_projected, project_gradient
 from .calculus.vectorize import jacobian_of_differential
 from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, Span
 from .frontend.declarations import read_declarations
@@ -203,7 +205,8 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
             return _program_gradient(text, expr, f, var, backprop, steps, record)
         df = collected(differential(f, var, record), record)
         if expr.is_scalar:
-            G = project_gradient(gradient_of_differential(df, var, record), var, record)
+            reads = UNCONSTRAINED if is_projected(var) else GRADIENT  # G, then ∇f its projection
+            G = project_gradient(gradient_of_differential(df, var, record, reads), var, record)
             G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT)
             return _recorded(Result(text, expr, var, "gradient", df, G, function=f), record)
         J = factored(bounded(jacobian_of_differential(df, var, record), "the Jacobian", RESULT_LIMIT), record,
@@ -235,10 +238,10 @@ def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Bac
     code), and its closed form with the adjoints written out where shorter."""
     plan = backprop.gradients[var.name]
     written = simplify(written_out(plan))
-    if record is not None and steps.blocks is not None:
-        program_steps(f, steps.blocks, backprop.adjoints, plan, written, record)
-    value = factored(written, record, GRADIENT)
     df = simplify(written_out(tangents(f, var, steps)))
+    if record is not None and steps.blocks is not None:
+        program_steps(f, df, steps.blocks, backprop.adjoints, plan, written, record)
+    value = factored(written, record, GRADIENT)
     return _recorded(Result(text, expr, var, "gradient", df, value, function=f, plan=plan,
                             backprop_pass=backprop), record)
 
@@ -276,6 +279,8 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
             if not steps:
                 single = replace(single, rederive=partial(_hessian_with_steps, text, variables[0].name, where))
             out: Hessian | BlockHessian = single
+        elif steps:
+            raise DerivativeError("the steps are shown for one variable's Hessian: ask for one variable at a time")
         else:
             gradients = [r.value for r in _derive_all(text, expr, variables)]  # each once, for its row of blocks
             blocks = [[derive_hessian(text, expr, r, c, g) for c in variables]
@@ -314,7 +319,8 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     except MatdiffError as e:
         raise e.with_text(text) from None
     if not steps:
-        results = [replace(r, rederive=partial(_with_steps, text, r.variable.name, where)) for r in results]
+        names = tuple(v.name for v in variables)  # a program's variables share one backward pass: derive it again
+        results = [replace(r, rederive=partial(_with_steps, text, names, i, where)) for i, r in enumerate(results)]
     _warn(parsed.notes)
     several = not isinstance(wrt, str) or "," in wrt
     return results if several else results[0]
@@ -328,12 +334,13 @@ def _hessian_with_steps(text: str, name: str, where: "str | Sequence[str] | None
     return found
 
 
-def _with_steps(text: str, name: str, where: "str | Sequence[str] | None") -> Result:
+def _with_steps(text: str, names: tuple[str, ...], i: int, where: "str | Sequence[str] | None") -> Result:
+    """The i-th result of the same derivation, recording its steps."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MatdiffWarning)  # said when the result was first derived
-        found = derivative(text, name, where, steps=True)
-    assert isinstance(found, Result)
-    return found
+        found = derivative(text, list(names), where, steps=True)
+    assert isinstance(found, list)
+    return found[i]
 
 
 def code(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,

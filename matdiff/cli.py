@@ -209,6 +209,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
             props = f" {' '.join(sorted(s.properties))}" if s.properties else ""
             terminal.out(f"  {s.name}: {shape_text(s.shape)}{props}")
         return 0
+    if args.steps and (args.code or args.backprop):
+        raise UsageError("--steps shows the derivation; leave out --code and --backprop")
     wrt = ",".join(args.wrt)
     results: list = []
     if args.hessian:
@@ -219,8 +221,6 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     else:
         first = api.derivative(args.expression, wrt=wrt, where=args.where, steps=bool(args.steps))
         results = first if isinstance(first, list) else [first]
-    if args.steps and (args.code or args.backprop):
-        raise UsageError("--steps shows the derivation; leave out --code and --backprop")
     _note_unused(api.declared_names(args.where), symbols_of(results[0].expression), [r.variable for r in results])
     if args.backprop:
         return _backprop(results, args, terminal)
@@ -230,6 +230,10 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
         for r, obj in zip(results, payload):
             if args.steps:
                 obj["steps"] = [step_dict(s) for s in r.steps]
+                if args.check:
+                    steps_report = r.check_steps()
+                    obj["steps_check"] = {"ok": steps_report.ok, "worst_error": steps_report.worst_error}
+                    status |= 0 if steps_report.ok else 1
             if args.check:
                 report = r.check()
                 obj["check"] = {"ok": report.ok, "worst_error": report.worst_error}
@@ -246,12 +250,14 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
             functions = [joint_code_function(results, args.with_value)]
         terminal.out(generate_module(functions, args.code), end="")
         return _checks(results, args.check, terminal)
+    if args.steps and args.latex:  # one align* body for all the variables
+        terminal.out(" \\\\[1ex]\n".join(r.steps_latex(args.steps == "brief") for r in results))
+        return _checks(results, args.check, terminal)
     for i, r in enumerate(results):
         if i:
             terminal.out()
         if args.steps:
-            brief = args.steps == "brief"
-            terminal.out(r.steps_latex(brief) if args.latex else r.steps_text(brief))
+            terminal.out(r.steps_text(args.steps == "brief"))
         elif args.latex:
             terminal.out(r.latex())
         elif isinstance(r, Hessian):
@@ -306,7 +312,7 @@ def step_dict(step) -> dict:
     """One step as JSON: the rule, its identity and source, both sides as text."""
     from .printing.text import to_text
     return {"rule": step.rule, "identity": step.identity, "source": step.source, "before": to_text(step.before),
-            "after": to_text(step.after), "relation": step.relation, "level": step.level}
+            "after": to_text(step.after), "relation": step.relation, "level": step.level, "brief": step.key}
 
 
 def _input_text(args: argparse.Namespace) -> str:

@@ -13,7 +13,6 @@ from .printing.latex import latex_name, to_latex
 from .printing.code import CodeFunction, generate_module, output_kind
 from .backprop import Backprop
 from .calculus.steps import Step
-from .printing.steps import Names, steps_latex, steps_text
 from .compiled import compile_function
 from .printing.program import definitions_used, one_line, program_input, where_latex, where_text
 from .printing.text import to_text
@@ -47,7 +46,7 @@ class Result:
     backprop_pass: "Backprop | None" = field(default=None, kw_only=True)
     output_name: str = field(default="f", kw_only=True)  # what f is called (a program's last definition)
     unused_inputs: tuple[Symbol, ...] = field(default=(), kw_only=True)  # arguments only unused definitions read
-    recorded_steps: tuple[Step, ...] | None = field(default=None, kw_only=True, repr=False)  # when asked for
+    recorded_steps: tuple[Step, ...] | None = field(default=None, kw_only=True, repr=False, compare=False)
     # the same derivation again, recording its steps (for .steps when they were not asked for at first)
     rederive: "Callable[[], Result] | None" = field(default=None, kw_only=True, repr=False, compare=False)
 
@@ -130,17 +129,16 @@ class Result:
             object.__setattr__(self, "recorded_steps", again.recorded_steps)
         return list(self.recorded_steps or ())
 
-    def _step_names(self) -> Names:
-        return Names(self.output_name, self.variable.name)
-
     def steps_text(self, brief: bool = False) -> str:
         """The steps as text, a rule beside each line (brief: rule names and
         the lines that change the form of the answer)."""
-        return steps_text(self.steps, self._step_names(), brief)
+        from .printing.steps import Names, steps_text  # imported when steps are shown: the start stays quick
+        return steps_text(self.steps, Names(self.output_name, self.variable.name), brief)
 
     def steps_latex(self, brief: bool = False) -> str:
         """The steps as the body of a LaTeX align* environment."""
-        return steps_latex(self.steps, self._step_names(), brief)
+        from .printing.steps import Names, steps_latex
+        return steps_latex(self.steps, Names(self.output_name, self.variable.name), brief)
 
     def check_steps(self, trials: int = 2, seed: int = 0, raise_on_failure: bool = False) -> CheckReport:
         """Each step's two sides compared in value at random points (pending

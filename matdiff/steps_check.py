@@ -60,6 +60,9 @@ class _Subject:
             except EvaluationError as e:
                 why = str(e)
                 continue
+            except _Shapes as e:
+                return CheckReport(False, float("inf"), tolerance, done, sizes, f"the step '{e.step.rule}' does not "
+                                   f"hold: its sides have shapes {e.shapes[0]} and {e.shapes[1]}")
             if any(not np.isfinite(g) for g, _ in gaps):
                 continue
             gap, step = max(gaps, key=lambda item: item[0]) if gaps else (0.0, None)
@@ -74,6 +77,8 @@ class _Subject:
              h: float) -> float:
         at = _Point(arrays, sizes, self.variable, E, h, self.function_tree)
         before, after = at(step.before), at(step.after)
+        if step.relation == EQUAL and before.shape != after.shape:
+            raise _Shapes(step, (before.shape, after.shape))
         if step.relation == EQUAL:
             return _relative(before, after)
         if step.relation == DIFFERENTIAL:
@@ -89,6 +94,14 @@ class _Subject:
         raise AssertionError(f"a step relation the check does not know: {step.relation}")
 
 
+class _Shapes(Exception):
+    """A step whose two sides have different shapes."""
+
+    def __init__(self, step: Step, shapes: tuple) -> None:
+        super().__init__(step.rule)
+        self.step, self.shapes = step, shapes
+
+
 class _Point:
     """Values at one point: d(E) and a name's tangent by Richardson differences along E."""
 
@@ -97,7 +110,9 @@ class _Point:
         self.arrays, self.sizes, self.var, self.E, self.h = arrays, sizes, var, E, h
         shifted = {t: Interpreter({**arrays, var.name: arrays[var.name] + t * h * E}, sizes) for t in (-2, -1, 1, 2)}
         self.shifted = shifted
-        directions: dict[str, np.ndarray] = {var.name: E}
+        # the other inputs held still (a backward pass shared by several variables shows their du too)
+        directions: dict[str, np.ndarray] = {name: np.zeros_like(value) for name, value in arrays.items()}
+        directions[var.name] = E
         for name in bound_in_order(function_tree):  # a program's tangents dh
             directions[name.name] = self.along(name)
         self.interpreter = Interpreter(arrays, sizes, directions, self.along)

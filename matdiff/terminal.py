@@ -19,8 +19,10 @@ from .printing.text import to_input, to_text
 _ASCII = {
     "∘": " .* ", "⊘": " ./ ", "⊗": " (x) ", "∇": "grad_", "∂": "d",
     "×": "x", "−": "-", "≤": "<=", "≥": ">=", "‖": "||", "·": "*", "⟨": "<", "⟩": ">", "…": "...", "√": "sqrt",
-    "σ": "sigma", "λ": "lambda", "→": "->", "²": "^2",
+    "σ": "sigma", "λ": "lambda", "→": "->", "²": "^2", "§": "sec. ", "Σ": "sum_", "ᵢ": "_i", "ⱼ": "_j", "ᵥ": "_v",
+    "ᵤ": "_u", "ᵏ": "^k", "ᵖ": "^p", "ⁱ": "^i", "Φ": "Phi", "ε": "eps",
     "\u0304": "_bar",  # the macron of an adjoint (ā is decomposed first)
+    "\u0301": "",  # an accent (Fréchet): the letter alone
 }
 _SUPERSCRIPT = re.compile("[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")

@@ -76,13 +76,18 @@ def test_the_steps_begin_with_f_and_end_with_the_result(case):
     assert r.steps[-1].after == r.value
 
 
+def test_the_first_step_of_a_program_whose_stable_form_reads_the_same_is_that_form():
+    r = matdiff.derivative("v_2 = log(det(B1)); v_2", "B1", "B1: matrix(p,p)", steps=True)
+    assert r.steps[0].before in (r.expression, r.function_tree) and r.check_steps().ok
+
+
 def test_the_golden_set_shows_every_kind_of_step():
     rules = {s.rule for case in CASES for s in _derive(case).steps}
     relations = {s.relation for case in CASES for s in _derive(case).steps}
     for wanted in ("sum rule", "product rule", "constant factors", "transpose", "inverse", "det rule",
-                   "logdet rule", "expm rule", "eigmax rule", "chain rule (sigmoid)", "collect terms",
+                   "logdet rule", "expm rule", "eigmax rule", "chain rule (sigmoid)", "simplify",
                    "cyclic property of the trace", "write as tr(Gᵀ dX)", "collect as ⟨∇f, dX⟩",
-                   "read off the gradient", "project onto symmetric matrices", "vec of a product",
+                   "read off the gradient", "project onto the symmetric matrices", "vec of a product",
                    "commutation matrix", "vec of an entry-wise product", "read off the Jacobian",
                    "the Hessian operator", "pullback", "factor", "stable form", "the parts above"):
         assert any(wanted in rule for rule in rules), wanted
@@ -164,7 +169,7 @@ def test_a_step_that_lies_fails_the_check():
     r = matdiff.derivative("tr(A*X*B)", "X", steps=True)
     steps = list(r.steps)
     i = next(k for k, s in enumerate(steps) if s.rule == "constant factors")
-    steps[i] = replace(steps[i], after=Mul((Number(Fraction(2)), steps[i].after)))  # twice the truth
+    steps[i] = steps[i]._replace(after=Mul((Number(Fraction(2)), steps[i].after)))  # twice the truth
     lying = replace(r, recorded_steps=tuple(steps))
     report = lying.check_steps()
     assert not report.ok and "constant factors" in report.message
@@ -173,7 +178,7 @@ def test_a_step_that_lies_fails_the_check():
 def test_a_read_off_that_lies_fails_the_check():
     r = matdiff.derivative("tr(A*X*B)", "X", steps=True)
     steps = list(r.steps)
-    steps[-1] = replace(steps[-1], after=matdiff.parse("B*A", "B: matrix(p, m), A: matrix(m, p)"))
+    steps[-1] = steps[-1]._replace(after=matdiff.parse("B*A", "B: matrix(p, m), A: matrix(m, p)"))
     report = replace(r, recorded_steps=tuple(steps)).check_steps()
     assert not report.ok
 
@@ -198,8 +203,9 @@ def test_brief_steps_show_rule_names_and_the_lines_that_change_the_answer():
     r = matdiff.derivative("x'*A*x", "x", "A: matrix(n,n) symmetric", steps=True)
     assert r.steps_text(brief=True) == (
         "   f = xᵀ A x\n"
-        "  df = d(xᵀ A x)  take the differential\n"
-        "∇x f = 2 A x      read off the gradient")
+        "  df = d(xᵀ A x)    take the differential\n"
+        "     = (2 A x)ᵀ dx  collect as ⟨∇f, dX⟩\n"
+        "∇x f = 2 A x        read off the gradient")
 
 
 def test_steps_of_a_jacobian_through_a_function():
@@ -257,3 +263,103 @@ def test_cli_rejects_an_unknown_form_of_steps(capsys):
     with pytest.raises(SystemExit):
         main(["tr(X)", "--wrt", "X", "--steps=long"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["program_two_layer", "trace_power", "expm", "inverse_symmetric"])
+def test_steps_on_a_terminal_without_unicode_are_plain_ascii(case):
+    import os
+    import sys
+    text, wrt, where, _ = CASES[case]
+    args = [text, "--wrt", wrt, "--steps"] + (["--where", where] if where else [])
+    done = subprocess.run([sys.executable, "-m", "matdiff", *args], capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    out = done.stdout.decode("ascii")
+    assert "\\x" not in out and "\\u" not in out, out  # every sign has an ASCII spelling
+    assert "\ngrad_" in out
+
+
+@pytest.mark.parametrize("text, wrt", [
+    ("tr(A)", "X"),                 # f does not depend on X
+    ("x", "x"),                     # f is the variable
+    ("2*a", "a"),                   # scalars
+    ("x'*x", "y"),                  # a variable f does not contain
+    ("tr(X)*tr(X)", "X"),           # a repeated part, derived once
+])
+def test_steps_of_the_smallest_derivations_hold(text, wrt):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", matdiff.MatdiffWarning)
+        r = matdiff.derivative(text, wrt, steps=True)
+    assert r.steps[0].before == r.expression and r.steps[-1].after == r.value
+    assert r.check_steps().ok
+    assert all(str(s.before) != str(s.after) or s.relation != EQUAL for s in r.steps)  # no line repeats its own
+
+
+def test_steps_of_a_program_shared_by_two_variables():
+    rs = matdiff.derivative("a = W1*x + b1; h = tanh(a); f = sum(h)", ["W1", "b1"], "b1: vector", steps=True)
+    for r in rs:
+        assert r.check_steps().ok
+        blocks = [s for s in r.steps if s.rule.startswith("definition of")]
+        assert [str(s.target) for s in blocks] == ["a", "h"]  # each definition once, in program order
+    assert "= dW1 x + db1" in rs[0].steps_text()  # the backward pass is shared: both directions show
+
+
+def test_lazy_steps_of_a_shared_backward_pass_are_the_eager_ones():
+    program, wrt = "a = W1*x + b1; h = tanh(a); f = sum(h)", ["W1", "b1"]
+    lazy = matdiff.derivative(program, wrt, "b1: vector")
+    eager = matdiff.derivative(program, wrt, "b1: vector", steps=True)
+    assert [r.steps for r in lazy] == [r.steps for r in eager]
+
+
+def test_the_steps_cached_on_a_result_are_no_part_of_its_equality():
+    r, again = matdiff.derivative("tr(A*X*B)", "X"), matdiff.derivative("tr(A*X*B)", "X")
+    before = hash(r)
+    assert r.steps and r.recorded_steps is not None
+    assert hash(r) == before and r == again and r in {again}
+
+
+def test_a_program_gradient_that_lies_fails_the_check():
+    """The read-off ties the backward pass's gradient to the forward pass's df."""
+    r = matdiff.derivative("a = W1*x + b1; h = tanh(a); r = W2*h - y; f = r'*r", "W1", steps=True)
+    steps = list(r.steps)
+    i = next(k for k, s in enumerate(steps) if s.relation == READ_GRADIENT)
+    steps[i] = steps[i]._replace(after=Mul((Number(Fraction(2)), steps[i].after)))
+    assert not replace(r, recorded_steps=tuple(steps)).check_steps().ok
+
+
+def test_a_step_whose_sides_differ_in_shape_is_named():
+    r = matdiff.derivative("tr(A*X*B)", "X", steps=True)
+    steps = list(r.steps)
+    steps[2] = steps[2]._replace(after=r.variable)  # a matrix where the line is a scalar
+    report = replace(r, recorded_steps=tuple(steps)).check_steps()
+    assert not report.ok and "sides have shapes" in report.message
+
+
+def test_a_definition_that_is_a_name_alone_has_steps():
+    for text, wrt in [("a = x'*x; f = a", "x"), ("v_0 = 3*a0; v_0", "a0")]:
+        r = matdiff.derivative(text, wrt, steps=True)
+        assert r.check_steps().ok and r.steps[-1].after == r.value
+
+
+def test_block_hessian_steps_are_refused_clearly():
+    with pytest.raises(matdiff.DerivativeError, match="one variable's Hessian"):
+        matdiff.hessian("x'*A*y", "x, y", steps=True)
+
+
+def test_cli_json_steps_with_check(capsys):
+    assert main(["det(X)", "--wrt", "X", "--steps", "--json", "--check"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["steps_check"]["ok"] and found["check"]["ok"]
+    assert [s["brief"] for s in found["steps"]].count(True) >= 2
+
+
+def test_cli_latex_steps_of_several_variables_are_one_align_body(capsys):
+    assert main(["x'*A*y", "--wrt", "x,y", "--steps", "--latex"]) == 0
+    body = capsys.readouterr().out.rstrip("\n")
+    assert latex_problems(body.replace(" \\\\[1ex]\n", " \\\\\n")) == [] and "\n\n" not in body
+
+
+def test_the_differential_of_a_solve_keeps_its_parentheses():
+    r = matdiff.derivative("y'*(A\\x)", "A", steps=True)
+    assert "yᵀ d(A \\ x)" in r.steps_text() and r.check_steps().ok

@@ -42,13 +42,15 @@ class HoldsDifferential:
         return hit
 
 
-def gradient_of_differential(df: Node, var: Symbol, record: StepLog | None = None) -> Node:
-    """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX (its steps in `record`)."""
+def gradient_of_differential(df: Node, var: Symbol, record: StepLog | None = None, reads: Target = GRADIENT
+                             ) -> Node:
+    """∇f with df = ⟨∇f, dX⟩, for a scalar df linear in dX (its steps in
+    `record`, the result read off as `reads`)."""
     pulls: Pulls | None = None if record is None else {}
     found = cotangents(df, Number(Fraction(1)), pulls).get(var.name)
     G = simplify(found[0] if len(found) == 1 else Add(tuple(found))) if found else Zero(var.shape)
     if record is not None and pulls is not None:
-        _record_gradient(df, var, pulls, G, record)
+        _record_gradient(df, var, pulls, G, record, reads)
     return G
 
 
@@ -178,17 +180,22 @@ ADJOINT_RULES: dict[type, Rule] = {
 }
 READ_OFF = Rule("read off the gradient", "df = tr(∇fᵀ dX)", "18.063 notes, ch. 2")
 TRANSPOSE_TO_READ = Rule("write as tr(Gᵀ dX)", "tr(M dX) = tr((Mᵀ)ᵀ dX)", "18.063 notes, ch. 2")
-WRITE_PAIRING = Rule("collect as ⟨∇f, dX⟩", "tr(Aᵀ dX) + tr(Bᵀ dX) = tr((A + B)ᵀ dX)", "linearity of the trace")
+WRITE_PAIRING = Rule("collect as ⟨∇f, dX⟩", "tr(Uᵀ dX) + tr(Vᵀ dX) = tr((U + V)ᵀ dX)", "linearity of the trace")
 
 
-def _adjoint_rule(node: Node) -> Rule:
+SCALARS_COMMUTE = Rule("scalar factors commute", "c du = du c for a scalar c")
+
+
+def _adjoint_rule(node: Node, child: Node) -> Rule:
+    if isinstance(node, Mul) and child.is_scalar:
+        return SCALARS_COMMUTE
     if isinstance(node, Call):
         name = function(node.name).display_name
         return Rule(f"adjoint of {name}", f"⟨G, {name}(dU)⟩ = ⟨{name}*(G), dU⟩", "a linear map's transpose")
     return ADJOINT_RULES[type(node)]
 
 
-def _record_gradient(df: Node, var: Symbol, pulls: Pulls, G: Node, record: StepLog) -> None:
+def _record_gradient(df: Node, var: Symbol, pulls: Pulls, G: Node, record: StepLog, reads: Target) -> None:
     """The pullback shown as a person moves dX: each term of df is pulled to
     the form ⟨Gᵢ, dX⟩ (under its own heading when df has several), then the
     terms are collected and ∇f read off."""
@@ -203,8 +210,10 @@ def _record_gradient(df: Node, var: Symbol, pulls: Pulls, G: Node, record: StepL
     if grouped:
         record.rewrite(Rule("the terms above"), df, line, DF)
     formed = read_off_form(G, dX)
-    record.add(WRITE_PAIRING if len(ends) > 1 else TRANSPOSE_TO_READ, record.last if record.steps else df, formed, DF)
-    record.add(READ_OFF, formed, G, GRADIENT, relation=READ_GRADIENT, key=True)
+    last = record.last if record.steps else df
+    if str(formed) != str(last):
+        record.add(WRITE_PAIRING if len(ends) > 1 else TRANSPOSE_TO_READ, last, formed, DF, key=True)
+    record.add(READ_OFF, formed, G, reads, relation=READ_GRADIENT, key=True)
 
 
 def _pull_term(term: Node, G: Node, pulls: Pulls, record: StepLog, target: Target, level: int
@@ -220,7 +229,7 @@ def _pull_term(term: Node, G: Node, pulls: Pulls, record: StepLog, target: Targe
             if (d, g) in pulls:
                 pulled = pulls[(d, g)]
                 if str(sum_of([inner_product(h, c) for c, h in pulled])) != str(inner_product(g, d)):
-                    rules.append(_adjoint_rule(d))  # cited where it changes how the entry is written
+                    rules.append(_adjoint_rule(d, pulled[0][0]))  # cited where it changes how the entry is written
                 nxt += pulled
             else:
                 nxt.append((d, g))

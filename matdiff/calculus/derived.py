@@ -50,7 +50,8 @@ class StepDifferentials:
             return None
         key = (expr, varying)
         if key not in self.memo:
-            record = None if self.blocks is None else self.blocks.setdefault(expr, StepLog())
+            # a definition's block is its first differential: the backward pass's, which runs first
+            record = None if self.blocks is None or expr in self.blocks else self.blocks.setdefault(expr, StepLog())
             d = local_differential(expr, varying, record, expr)
             self.memo[key] = None if d is None else named(collected(d, record, expr), self.names)
         return self.memo[key]

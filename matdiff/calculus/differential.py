@@ -99,8 +99,7 @@ def _record(expr: Node, d: D, log: StepLog, target: Target) -> None:
     if pending(expr) is None:  # constant: d f = 0
         log.add(Rule("constant", "dA = 0"), start, Zero(expr.shape), target)
         return
-    if not isinstance(pending(expr), DifferentialOf):
-        log.add(Rule("the variable", "d(X) = dX"), start, pending(expr), target)  # type: ignore[arg-type]
+    if not isinstance(pending(expr), DifferentialOf):  # f is the variable: d(X) is dX already
         return
     DifferentialSteps(local, rule_of, log).derive(start, target, 0)
 
@@ -211,8 +210,9 @@ def _call(node: Call, d: D) -> Node | None:
     if all(da is None for da in dargs):
         return None
     if fn.needs_symmetric and not all(is_symmetric(a) for a in node.args):
+        named = next((a.name for a in node.args if isinstance(a, Symbol) and not is_symmetric(a)), "X")
         raise DerivativeError(f"{node.name} is differentiated for symmetric matrices only: declare the "
-                              f"matrix symmetric, e.g. where \"X: matrix(n,n) symmetric\", or build it "
+                              f"matrix symmetric, e.g. where \"{named}: matrix(n,n) symmetric\", or build it "
                               f"symmetric (AᵀA + S)")
     if fn.derivative is not None:
         (u,), (du,) = node.args, dargs

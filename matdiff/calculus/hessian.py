@@ -45,12 +45,11 @@ def hessian_block(gradient: Node, row: Symbol, column: Symbol,
     # a value the rules bring back is written by its name (tanh(a) is h where h = tanh(a))
     raw = admit(named(differential(gradient, column, record, D_GRADIENT), value_names(gradient)))
     d_gradient = admit(collected(raw, record, D_GRADIENT))
-    operator = project_gradient(d_gradient, row, record, D_GRADIENT)
-    shown = factor(operator)
-    if record is not None:
-        record.add(THE_OPERATOR, operator, shown, OPERATOR, key=True)
+    operator = project_gradient(d_gradient, row, record, OPERATOR)
+    if record is not None and record.steps[-1].target != OPERATOR:  # d(∇f) named (a projection named it already)
+        record.add(THE_OPERATOR, operator, operator, OPERATOR, key=True)
     matrix = jacobian_of_differential(operator, column, record, HESSIAN, VEC_OPERATOR)
-    return HessianBlock(shown, factored(matrix, record, HESSIAN))
+    return HessianBlock(factor(operator), factored(matrix, record, HESSIAN))
 
 
 THE_OPERATOR = Rule("the Hessian operator", "H[dX] = d(∇f), linear in dX", "18.063 notes")

@@ -7,8 +7,7 @@ simplify.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Sequence, Union
+from typing import Callable, Mapping, NamedTuple, Sequence, Union
 
 from ..identities import Rule
 from ..nodes import (
@@ -28,12 +27,11 @@ PROJECTED = "projection"   # after = the projection of before (equal along direc
 # What a line of steps is: the function, its differential, a gradient, a
 # Jacobian, the Hessian operator and matrix, or a subexpression's differential.
 Target = Union[str, Node]
-F, DF, VEC_DF, GRADIENT, JACOBIAN = "f", "df", "vec df", "gradient", "jacobian"
+F, DF, VEC_DF, GRADIENT, UNCONSTRAINED, JACOBIAN = "f", "df", "vec df", "gradient", "unconstrained", "jacobian"
 D_GRADIENT, OPERATOR, VEC_OPERATOR, HESSIAN = "d gradient", "operator", "vec operator", "hessian"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One line of a derivation: `rule` turns `before` into `after` (related
     as `relation` says); `target` is what both sides are; `level` > 0 puts
     the step under a subexpression; `key` lines make the brief form."""
@@ -48,32 +46,39 @@ class Step:
     level: int = 0
     key: bool = False
 
+    def __repr__(self) -> str:
+        return f"Step(rule={self.rule!r}, before={str(self.before)!r}, after={str(self.after)!r})"
 
-@dataclass
+    def __str__(self) -> str:
+        return f"{self.before} = {self.after}    ({self.rule})"
+
+
 class StepLog:
     """The steps of one derivation, in order, as its passes record them."""
 
-    steps: list[Step] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
 
     def add(self, rules: "Rule | list[Rule]", before: Node, after: Node, target: Target, *,
             relation: str = EQUAL, level: int = 0, key: bool = False) -> None:
-        found = [rules] if isinstance(rules, Rule) else _distinct(rules)
+        found = [rules] if isinstance(rules, Rule) else list(dict.fromkeys(rules))
         self.steps.append(Step("; ".join(r.name for r in found), "; ".join(r.identity for r in found if r.identity),
                                "; ".join(dict.fromkeys(r.source for r in found if r.source)),
                                before, after, target, relation, level, key))
 
     def rewrite(self, rule: Rule, before: Node, after: Node, target: Target, key: bool = False) -> None:
-        """A step only where the rewrite changed the expression."""
-        if after != before:
+        """A step only where the rewrite changed how the expression reads;
+        a tree that reads the same takes the place of the last line's."""
+        if after == before:
+            return
+        if str(after) != str(before):
             self.add(rule, before, after, target, key=key)
+        elif self.steps and self.steps[-1].after == before:
+            self.steps[-1] = self.steps[-1]._replace(after=after)
 
     @property
     def last(self) -> Node:
         return self.steps[-1].after
-
-
-def _distinct(rules: list[Rule]) -> list[Rule]:
-    return list(dict.fromkeys(rules))
 
 
 def pending_in(line: Node) -> list[DifferentialOf]:
@@ -159,17 +164,16 @@ class DifferentialSteps:
             line = after
 
 
-COLLECT = Rule("collect terms", "like terms add; constants cancel (X⁻¹ X = I, A − A = 0)")
+COLLECT = Rule("simplify", "like terms collected, products multiplied out, scalar factors moved to the front")
 FACTOR = Rule("factor", "A B + A C = A (B + C)")
-STABLE_FORM = Rule("stable form", "log(det(X)) = logdet(X), log(softmax(z)) = z − logsumexp(z)",
-                   "the same value, computed without overflow")
+STABLE_FORM = Rule("stable form", "the same function, written with kernels that do not overflow")
 
 
 def collected(raw: Node, record: StepLog | None, target: Target = DF) -> Node:
     """simplify(raw), the step from the last line to it recorded."""
     out = simplify(raw)
     if record is not None:
-        record.rewrite(COLLECT, record.last, out, target, key=True)
+        record.rewrite(COLLECT, record.last if record.steps else raw, out, target, key=True)
     return out
 
 
@@ -182,16 +186,20 @@ def factored(node: Node, record: StepLog | None, target: Target) -> Node:
 
 
 FORWARD = Rule("differentiate each definition", "dv = Σᵤ ∂e/∂u [du] for v = e(u, …)", "18.063 notes: forward mode")
+FORWARD_SUBSTITUTED = Rule("the blocks above, substituted", "dv written out in dX", "18.063 notes: forward mode")
 PULLBACK = Rule("pullback", "ū = Σᵥ the cotangent ⟨v̄, dv⟩ hands du, over the definitions v that use u",
                 "18.063 notes: reverse mode")
-GRADIENT_FROM_ADJOINTS = Rule("read off the gradient", "∇X f = X̄, the input's adjoint", "18.063 notes: reverse mode")
+GRADIENT_FROM_ADJOINTS = Rule("read off the gradient", "df = ⟨x̄, dx⟩: ∇f = x̄, the adjoint of the input x",
+                              "18.063 notes: reverse mode")
 WRITE_OUT = Rule("write the adjoints out", "each adjoint used once replaced by its definition")
 
 
-def program_steps(f: Node, blocks: Mapping[Node, StepLog], adjoints: Sequence[Bound], plan: Node,
+def program_steps(f: Node, df: Node, blocks: Mapping[Node, StepLog], adjoints: Sequence[Bound], plan: Node,
                   written: Node, record: StepLog) -> None:
     """A program's derivation: one block per definition (its differential, in
-    program order), the pullbacks from f back to the inputs, the gradient."""
+    program order) and df from them, the pullbacks from f back to the
+    inputs, the gradient read off df (so the forward and backward passes
+    are checked against each other)."""
     record.add(FORWARD, f, DifferentialOf(f), DF, relation=DIFFERENTIAL)
     order = sorted(bound_in_order(f), key=lambda b: b.position)
     for b in order + ([] if isinstance(f, Bound) else [f]):
@@ -203,11 +211,12 @@ def program_steps(f: Node, blocks: Mapping[Node, StepLog], adjoints: Sequence[Bo
             record.add(Rule(f"definition of {b.name}", f"{b.name} = {expr}"), DifferentialOf(b), DifferentialOf(expr),
                        b, level=1)
         for step in block.steps:
-            record.steps.append(replace(step, target=b if step.target == expr else step.target, level=step.level + 1))
+            record.steps.append(step._replace(target=b if step.target == expr else step.target, level=step.level + 1))
+    record.add(FORWARD_SUBSTITUTED, DifferentialOf(f), df, DF, key=True)
     for bar in adjoints:
-        record.add(PULLBACK, bar, bar.definition, bar, level=1)
-    record.add(GRADIENT_FROM_ADJOINTS, plan, plan, GRADIENT, key=True)
-    record.rewrite(WRITE_OUT, plan, written, GRADIENT)
+        record.add(PULLBACK, bar, bar.definition, bar, level=1, key=True)
+    record.add(GRADIENT_FROM_ADJOINTS, df, plan, GRADIENT, relation=READ_GRADIENT, key=True)
+    record.rewrite(WRITE_OUT, plan, written, GRADIENT, key=True)
 
 
 def inner_product(G: Node, D: Node) -> Node:

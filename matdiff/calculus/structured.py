@@ -21,7 +21,13 @@ def project_gradient(G: Node, var: Symbol, record: StepLog | None = None, target
         return G
     out = simplify(structure.project(G, var, simplify, is_symmetric))
     if record is not None and out != G:
-        rule = Rule(f"project onto {structure.name} matrices", structure.projection_identity,
-                    "the gradient in the set's tangent space (18.063 notes)")
+        where = f"the tangent space at {var.name}" if structure.orthogonal else f"the {structure.name} matrices"
+        rule = Rule(f"project onto {where}", structure.projection_identity, "18.063 notes: constrained gradients")
         record.add(rule, G, out, target, relation=PROJECTED, key=True)
     return out
+
+
+def is_projected(var: Symbol) -> bool:
+    """Whether var's gradient is a projection of the unconstrained one."""
+    structure = governing(var)
+    return structure is not None and structure.project is not None

@@ -42,7 +42,9 @@ def jacobian_of_differential(df: Node, var: Symbol, record: StepLog | None = Non
 
 VEC_BOTH_SIDES = Rule("vec of both sides", "vec(df) = J vec(dX) defines the Jacobian", "Magnus & Neudecker, ch. 9")
 VEC_LINEAR = Rule("vec is linear", "vec(U + V) = vec(U) + vec(V)")
-COLLECT_VEC = Rule("collect", "A vec(dX) + B vec(dX) = (A + B) vec(dX)")
+VEC_IDENTITY = Rule("the identity", "vec(dX) = I vec(dX)")
+COLLECT_VEC = Rule("collect", "U vec(dX) + V vec(dX) = (U + V) vec(dX)")
+SIMPLIFY_J = Rule("simplify", "the matrix before vec(dX) in its simplest form")
 READ_JACOBIAN_OFF = Rule("read off the Jacobian", "vec(df) = J vec(dX)", "Magnus & Neudecker, ch. 9")
 # The identity each node kind's vec rule applies, as steps cite it.
 VEC_IDENTITIES: dict[type, Rule] = {
@@ -75,9 +77,9 @@ def _record_jacobian(df: Node, var: Symbol, holds: HoldsDifferential, J: Node, r
             pieces.append(product(simplify(part), v))
             rules += _rules_along(t, holds)
     if pieces:
-        record.add(rules, line, sum_of(pieces), target)
+        record.add(rules or [VEC_IDENTITY], line, sum_of(pieces), target)
     formed = Mul((J, v))
-    record.rewrite(COLLECT_VEC, record.last, formed, target)
+    record.rewrite(COLLECT_VEC if len(pieces) > 1 else SIMPLIFY_J, record.last, formed, target)
     record.add(READ_JACOBIAN_OFF, formed, J, reads, relation=READ_JACOBIAN, key=True)
 
 

@@ -91,7 +91,7 @@ register(Function(
     domain=POSITIVE, simplify=_log_of_exp, sympy=sympy_function("log"), **ENTRYWISE_FACTS))
 register(Function(
     name="sqrt", arity=1, shape_rule=elementwise, summary="square root (entry by entry)", source=CHAIN_RULE,
-    evaluate=np.sqrt, code="xp.sqrt({0})", latex=r"\sqrt{0}",
+    evaluate=np.sqrt, code="xp.sqrt({0})", latex=r"\sqrt{{{0}}}",
     derivative=lambda u: Number(Fraction(1, 2)) * _pow(call("sqrt", u), Fraction(-1)), domain=POSITIVE,
     nonnegative=True, sympy=sympy_function("sqrt"), **ENTRYWISE_FACTS))
 # tanh' = sech², not 1 - tanh²: the difference loses every digit once tanh(u) rounds to ±1.

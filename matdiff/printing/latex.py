@@ -57,7 +57,9 @@ class LatexPrinter(Printer):
         inner = self.doprint(n.of)
         if isinstance(n.of, Symbol):
             return rf"\mathrm{{d}}{inner}"
-        return rf"\mathrm{{d}}\,{inner}" if isinstance(n.of, Call) else rf"\mathrm{{d}}\left({inner}\right)"
+        if isinstance(n.of, Call) and not (function(n.of.name).infix or function(n.of.name).reads_as_product):
+            return rf"\mathrm{{d}}\,{inner}"
+        return rf"\mathrm{{d}}\left({inner}\right)"
 
     def _Number(self, n: Number) -> str:
         v = n.value
@@ -148,7 +150,7 @@ class LatexPrinter(Printer):
             left, right = n.args
             return template.format(self.wrap(left, PRODUCT), self.wrap(right, POWER))
         args = [self.doprint(a) for a in n.args]
-        if fn.arity == 1 and r"\left" not in template:
+        if fn.arity == 1 and r"\left" not in template and "{{{0}}}" not in template:  # \sqrt{{{0}}} braces its own
             return template.format(rf"\left({args[0]}\right)")
         return template.format(*args)
 

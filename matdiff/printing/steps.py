@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..calculus.steps import (
-    D_GRADIENT, DF, EQUAL, F, GRADIENT, HESSIAN, JACOBIAN, OPERATOR, VEC_DF, VEC_OPERATOR, Step,
+    D_GRADIENT, DF, EQUAL, F, GRADIENT, HESSIAN, JACOBIAN, OPERATOR, UNCONSTRAINED, VEC_DF, VEC_OPERATOR, Step,
 )
 from ..nodes import DifferentialOf, Node
 from ..ops import REGISTRY
@@ -21,28 +21,25 @@ from .text import to_text
 
 @dataclass(frozen=True)
 class Names:
-    """What a derivation's lines call f and its variable(s)."""
+    """What a derivation's lines call f and its variable."""
 
     f: str
     x: str
-    column: str = ""  # the second variable of a Hessian block (the first's by default)
 
 
 def _labels_text(n: Names) -> dict[str, str]:
-    c = n.column or n.x
-    return {F: n.f, DF: f"d{n.f}", VEC_DF: f"vec(d{n.f})", GRADIENT: f"∇{n.x} {n.f}",
-            JACOBIAN: f"∂vec {n.f}/∂vec {n.x}", D_GRADIENT: f"d(∇{n.x} {n.f})", OPERATOR: f"H[d{c}]",
-            VEC_OPERATOR: f"vec(H[d{c}])", HESSIAN: f"∇²{n.x}{'' if c == n.x else c} {n.f}"}
+    return {F: n.f, DF: f"d{n.f}", VEC_DF: f"vec(d{n.f})", GRADIENT: f"∇{n.x} {n.f}", UNCONSTRAINED: "G",
+            JACOBIAN: f"∂vec {n.f}/∂vec {n.x}", D_GRADIENT: f"d(∇{n.x} {n.f})", OPERATOR: f"H[d{n.x}]",
+            VEC_OPERATOR: f"vec(H[d{n.x}])", HESSIAN: f"∇²{n.x} {n.f}"}
 
 
 def _labels_latex(n: Names) -> dict[str, str]:
-    f, x, c = latex_name(n.f), latex_name(n.x), latex_name(n.column or n.x)
+    f, x = latex_name(n.f), latex_name(n.x)
     return {F: f, DF: rf"\mathrm{{d}}{f}", VEC_DF: rf"\operatorname{{vec}}(\mathrm{{d}}{f})",
-            GRADIENT: rf"\nabla_{{{x}}} {f}",
+            GRADIENT: rf"\nabla_{{{x}}} {f}", UNCONSTRAINED: "G",
             JACOBIAN: rf"\frac{{\partial \operatorname{{vec}} {f}}}{{\partial \operatorname{{vec}} {x}}}",
-            D_GRADIENT: rf"\mathrm{{d}}(\nabla_{{{x}}} {f})", OPERATOR: rf"H[\mathrm{{d}}{c}]",
-            VEC_OPERATOR: rf"\operatorname{{vec}}(H[\mathrm{{d}}{c}])",
-            HESSIAN: rf"\nabla^2_{{{x}{'' if c == x else c}}} {f}"}
+            D_GRADIENT: rf"\mathrm{{d}}(\nabla_{{{x}}} {f})", OPERATOR: rf"H[\mathrm{{d}}{x}]",
+            VEC_OPERATOR: rf"\operatorname{{vec}}(H[\mathrm{{d}}{x}])", HESSIAN: rf"\nabla^2_{{{x}}} {f}"}
 
 
 @dataclass(frozen=True)
@@ -91,44 +88,52 @@ def steps_text(steps: Sequence[Step], names: Names, brief: bool = False, width: 
         return f"{step.rule}: {step.identity}" + (f"  [{step.source}]" if step.source else "")
 
     found = lines(steps, _labels_text(names), to_text, note, brief)
-    lead = max((len(line.label) for line in found if line.level == 0), default=1)
+    lead = max((_columns(line.label) for line in found if line.level == 0), default=1)
     pads: dict[int, int] = {}  # where '=' stands at each depth
     texts = []
     for line in found:
         indent = "  " * line.level
         if line.label:
-            head = f"{indent}{line.label.rjust(lead) if line.level == 0 else line.label} = "
-            pads[line.level] = len(head) - 2
+            label = " " * (lead - _columns(line.label)) + line.label if line.level == 0 else line.label
+            head = f"{indent}{label} = "
+            pads[line.level] = _columns(head) - 2
         else:
             head = " " * pads.get(line.level, len(indent)) + "= "
         texts.append(head + line.expression)
-    width = min(width, max(len(t) for t in texts))
+    width = min(width, max(_columns(t) for t in texts))
     rows: list[str] = []
     for line, text in zip(found, texts):
         if not line.note:
             rows.append(text)
-        elif len(text) <= width:
-            rows.append(f"{text.ljust(width)}  {line.note}")
+        elif _columns(text) <= width:
+            rows.append(text + " " * (width - _columns(text) + 2) + line.note)
         else:  # the rule on a line of its own, in the column of the rules
             rows += [text, " " * (width + 2) + line.note]
     return "\n".join(rows)
 
 
+def _columns(text: str) -> int:
+    """The columns text takes on a terminal: combining marks (the bar of r̄) take none."""
+    return sum(1 for c in text if not unicodedata.combining(c))
+
+
 def steps_latex(steps: Sequence[Step], names: Names, brief: bool = False) -> str:
-    """The body of an align* environment: a line per step, the rule as text."""
+    """The body of an align* environment: a line per step, the rule that
+    gives it as a line of text above it (\\intertext, so that long rules
+    wrap within the page)."""
     def note(step: Step) -> str:
-        text = rf"\text{{{_escape(step.rule)}}}"
+        text = _escape(step.rule)
         if step.identity and not brief:
-            text += rf"\text{{: }} {identity_latex(step.identity)}"
+            text += f": ${identity_latex(step.identity)}$"
         if step.source and not brief:
-            text += rf"\ \text{{[{_escape(step.source)}]}}"
+            text += f" [{_escape(step.source)}]"
         return text
 
     found = lines(steps, _labels_latex(names), to_latex, note, brief)
     rows = []
     for line in found:
-        indent = r"\quad " * line.level
-        rows.append(f"{indent}{line.label} &= {line.expression}" + (f" && {line.note}" if line.note else ""))
+        above = rf"\intertext{{\small {line.note}}} " if line.note else ""
+        rows.append(f"{above}{line.label} &= {line.expression}")
     return " \\\\\n".join(rows)
 
 
@@ -149,6 +154,7 @@ def _escape(text: str) -> str:
         else:
             out.append(f"${identity_latex(ch)}$")
     return "".join(out)
+
 
 
 _SUPERSCRIPT = dict(zip("ᵀ⁻¹²³ᵏᵖⁱ⁰", ["\\mathsf{T}", "-", "1", "2", "3", "k", "p", "i", "0"]))
@@ -214,6 +220,8 @@ def identity_latex(identity: str) -> str:
             out.append("_{" + "".join(_SUBSCRIPT[c] for c in token) + "}")
         elif token in _SYMBOLS:
             out.append(_SYMBOLS[token])
+        elif token == "*":  # f*(G): the adjoint of a linear map
+            out.append("^{*}")
         elif token in "{}":
             out.append("\\" + token)
         elif token in "&%$#":

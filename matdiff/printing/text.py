@@ -68,7 +68,7 @@ class InputPrinter(Printer):
         inner = self.doprint(node.of)
         if isinstance(node.of, Symbol):
             return "d" + inner  # dh of a program's name
-        return f"d {inner}" if isinstance(node.of, Call) else f"d({inner})"
+        return f"d {inner}" if isinstance(node.of, Call) and not _reads_as_product(node.of) else f"d({inner})"
 
     # -- sums and products -----------------------------------------------------
     def _Add(self, node: Add) -> str:
