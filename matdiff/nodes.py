@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from collections import OrderedDict
 from fractions import Fraction
 from operator import attrgetter
-from typing import Callable, ClassVar, Iterator, Sequence
+from typing import Callable, ClassVar, Iterator, Mapping, Sequence
 
 from .errors import Span
 from .shapes import ONE, SCALAR, Shape, Size
@@ -661,23 +661,35 @@ def unfixed_size_note(sizes: list[str]) -> str:
     return f"the sizes {', '.join(sizes[:-1])} and {sizes[-1]} (of I, vector(c) or matrix(c)) are fixed by no symbol"
 
 
-def substitute_differential(node: Node, var: "Symbol", value: Node) -> Node:
-    """`node` with every dX of `var` replaced by `value` (e.g. a direction symbol)."""
+def substitute(node: Node, replacements: "Mapping[Node, Node] | Callable[[Node], Node | None]",
+               flatten_products: bool = False) -> Node:
+    """`node` with the subtrees that are keys of `replacements` (or that it
+    maps to a node) replaced, each distinct subtree visited once; with
+    flatten_products, a product whose factors changed is made anew by
+    `product` (A (−X⁻¹ dX X⁻¹) B reads −A X⁻¹ dX X⁻¹ B)."""
     memo: dict[Node, Node] = {}
+    replacing = replacements if callable(replacements) else replacements.get
 
     def visit(n: Node) -> Node:
         hit = memo.get(n)
         if hit is None:
-            if isinstance(n, Differential):
-                hit = value if n.var.name == var.name else n
-            else:
+            hit = replacing(n)
+            if hit is None:
                 kids = n.children
-                new = tuple(visit(c) for c in kids)
-                hit = n if new == kids else n.with_children(new)
+                hit = n
+                if kids:
+                    new = tuple(map(visit, kids))
+                    if any(a is not b for a, b in zip(new, kids)):
+                        hit = product(*new) if flatten_products and isinstance(n, Mul) else n.with_children(new)
             memo[n] = hit
         return hit
 
     return visit(node)
+
+
+def substitute_differential(node: Node, var: "Symbol", value: Node) -> Node:
+    """`node` with every dX of `var` replaced by `value` (e.g. a direction symbol)."""
+    return substitute(node, lambda n: value if isinstance(n, Differential) and n.var.name == var.name else None)
 
 
 def ones_like(node: Node) -> Node:

@@ -16,7 +16,7 @@ from ..nodes import (
 from ..identities import Rule
 from ..ops import entry_sum, function, left_adjoint, right_adjoint, trace
 from ..simplify import simplify
-from .steps import DF, GRADIENT, READ_GRADIENT, StepLog, Target, inner_product, read_off_form, sum_of
+from .steps import DF, GRADIENT, READ_GRADIENT, StepLog, Target, inner_product, sum_of
 
 
 def pairing(M: Node, G: Node) -> Node:
@@ -209,7 +209,7 @@ def _record_gradient(df: Node, var: Symbol, pulls: Pulls, G: Node, record: StepL
     line = sum_of([inner_product(g, d) for d, g in ends])
     if grouped:
         record.rewrite(Rule("the terms above"), df, line, DF)
-    formed = read_off_form(G, dX)
+    formed = pairing(G, dX)  # G kept whole: tr((Aᵀ Bᵀ)ᵀ dX), the form df = tr(∇fᵀ dX)
     last = record.last if record.steps else df
     if str(formed) != str(last):
         record.add(WRITE_PAIRING if len(ends) > 1 else TRANSPOSE_TO_READ, last, formed, DF, key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Collection, Mapping
 
-from ..nodes import Bound, Node, Symbol, bound_in_order, derived_in_order, written_size
+from ..nodes import Bound, Node, Symbol, bound_in_order, derived_in_order, substitute, written_size
 
 from .differential import local_differential
 from .steps import StepLog, collected
@@ -102,22 +102,4 @@ def written_out(node: Node, depth: int = INLINE_DEPTH) -> Node:
     return substitute(node, written)
 
 
-def substitute(node: Node, written: Mapping[Node, Node]) -> Node:
-    """`node` with the subtrees that are keys of `written` replaced."""
-    memo: dict[Node, Node] = {}
 
-    def visit(n: Node) -> Node:
-        hit = memo.get(n)
-        if hit is None:
-            hit = written.get(n)
-            if hit is None:
-                kids = n.children
-                hit = n
-                if kids:
-                    new = tuple(map(visit, kids))
-                    if any(a is not b for a, b in zip(new, kids)):
-                        hit = n.with_children(new)
-            memo[n] = hit
-        return hit
-
-    return visit(node)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..nodes import TANGENT, Bound, Differential, Node, Symbol, Zero, bound_in_order
 from ..facts import name_properties
-from .derived import StepDifferentials, fresh_name, substitute
+from ..nodes import substitute
+from .derived import StepDifferentials, fresh_name
 
 
 def tangents(f: Node, var: Symbol, steps: StepDifferentials | None = None) -> Node:

@@ -2,8 +2,8 @@
 derivation asked for its steps hands them to a StepLog while it runs — the
 differential through the tree, the pullback that moves dX to the end of each
 trace, the read-off, the projection, the vec form of a Jacobian. Passes that
-are not asked keep no log and pay one test of None. Imports nodes, ops and
-simplify.
+are not asked keep no log and pay one test of None. Imports identities,
+nodes, ops and simplify.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Callable, Mapping, NamedTuple, Sequence, Union
 
 from ..identities import Rule
 from ..nodes import (
-    Add, Bound, DifferentialOf, Identity, Mul, Node, Number, Transpose, bound_in_order, product, split_product,
+    Add, Bound, DifferentialOf, Identity, Node, Number, Transpose, bound_in_order, product, split_product,
+    substitute,
 )
 from ..ops import trace
 from ..simplify import factor, simplify
@@ -96,28 +97,6 @@ def pending_in(line: Node) -> list[DifferentialOf]:
     return found
 
 
-def replaced(node: Node, mapping: Mapping[Node, Node]) -> Node:
-    """`node` with the keys of `mapping` replaced, products re-flattened
-    (A (−X⁻¹ dX X⁻¹) B reads −A X⁻¹ dX X⁻¹ B)."""
-    memo: dict[Node, Node] = {}
-
-    def visit(n: Node) -> Node:
-        hit = memo.get(n)
-        if hit is None:
-            hit = mapping.get(n)
-            if hit is None:
-                kids = n.children
-                hit = n
-                if kids and not isinstance(n, DifferentialOf):
-                    new = tuple(map(visit, kids))
-                    if any(a is not b for a, b in zip(new, kids)):
-                        hit = product(*new) if isinstance(n, Mul) else n.with_children(new)
-            memo[n] = hit
-        return hit
-
-    return visit(node)
-
-
 # Grouping: a line with several pending parts derives each part that takes more
 # than one step under its own heading, down to this depth of headings.
 MAX_LEVEL = 2
@@ -159,7 +138,7 @@ class DifferentialSteps:
                 if p not in mapping:
                     mapping[p] = self.local(p.of)
                     rules.append(self.rule_of(p.of))
-            after = replaced(line, mapping)
+            after = substitute(line, mapping, flatten_products=True)
             self.log.add(rules, line, after, target, level=level)
             line = after
 
@@ -231,15 +210,6 @@ def inner_product(G: Node, D: Node) -> Node:
     chain = [c for c in chain if not isinstance(c, Identity)]
     inside = product(*chain, D) if chain else D
     return product(Number(coefficient), *scalars, inside if D.shape[1].is_one else trace(inside))
-
-
-def read_off_form(G: Node, dX: Node) -> Node:
-    """⟨G, dX⟩ with G kept whole: tr((Aᵀ Bᵀ)ᵀ dX), the form df = tr(∇fᵀ dX)."""
-    if dX.is_scalar:
-        return Mul((G, dX))
-    if dX.shape[1].is_one:
-        return Mul((Transpose(G), dX))
-    return trace(Mul((Transpose(G), dX)))
 
 
 def sum_of(terms: list[Node]) -> Node:
