@@ -277,7 +277,7 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
         if len(variables) == 1:
             single = derive_hessian(text, expr, variables[0], variables[0], record=StepLog() if steps else None)
             if not steps:
-                single = replace(single, rederive=partial(_hessian_with_steps, text, variables[0].name, where))
+                single = replace(single, rederive=partial(_with_steps, hessian, text, (variables[0].name,), 0, where))
             out: Hessian | BlockHessian = single
         elif steps:
             raise DerivativeError("the steps are shown for one variable's Hessian: ask for one variable at a time")
@@ -320,27 +320,21 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
         raise e.with_text(text) from None
     if not steps:
         names = tuple(v.name for v in variables)  # a program's variables share one backward pass: derive it again
-        results = [replace(r, rederive=partial(_with_steps, text, names, i, where)) for i, r in enumerate(results)]
+        results = [replace(r, rederive=partial(_with_steps, derivative, text, names, i, where))
+                   for i, r in enumerate(results)]
     _warn(parsed.notes)
     several = not isinstance(wrt, str) or "," in wrt
     return results if several else results[0]
 
 
-def _hessian_with_steps(text: str, name: str, where: "str | Sequence[str] | None") -> Result:
+def _with_steps(derive_again: Callable[..., Any], text: str, names: tuple[str, ...], i: int,
+                where: "str | Sequence[str] | None") -> Result:
+    """The i-th result of the same derivation (derivative or hessian of all
+    `names`), recording its steps."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MatdiffWarning)  # said when the result was first derived
-        found = hessian(text, name, where, steps=True)
-    assert isinstance(found, Hessian)
-    return found
-
-
-def _with_steps(text: str, names: tuple[str, ...], i: int, where: "str | Sequence[str] | None") -> Result:
-    """The i-th result of the same derivation, recording its steps."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MatdiffWarning)  # said when the result was first derived
-        found = derivative(text, list(names), where, steps=True)
-    assert isinstance(found, list)
-    return found[i]
+        found = derive_again(text, list(names), where, steps=True)
+    return found[i] if isinstance(found, list) else found
 
 
 def code(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,

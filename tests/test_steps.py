@@ -363,3 +363,9 @@ def test_cli_latex_steps_of_several_variables_are_one_align_body(capsys):
 def test_the_differential_of_a_solve_keeps_its_parentheses():
     r = matdiff.derivative("y'*(A\\x)", "A", steps=True)
     assert "yᵀ d(A \\ x)" in r.steps_text() and r.check_steps().ok
+
+
+def test_lazy_steps_of_a_hessian_are_the_eager_ones():
+    lazy = matdiff.hessian("tr(X'*A*X)", "X")
+    assert lazy.recorded_steps is None
+    assert lazy.steps == matdiff.hessian("tr(X'*A*X)", "X", steps=True).steps
