@@ -33,10 +33,12 @@ def jacobian_of_differential(df: Node, var: Symbol, record: StepLog | None = Non
     """J with vec(df) = J vec(dX) (its steps in `record`: the lines are
     `line`, J is read off as `reads`)."""
     holds = HoldsDifferential()
-    J = _vjac(df, holds)
+    terms = df.terms if isinstance(df, Add) else (df,)
+    parts = [(t, _vjac(t, holds)) for t in terms]  # vec(Σ tᵢ) = Σ vec(tᵢ): the sum rule, kept term by term
+    J = _sum_of_parts([p for _, p in parts])
     out = Zero((_size(df), _size(var))) if J is None else simplify(J)
     if record is not None:
-        _record_jacobian(df, var, holds, out, record, reads, line)
+        _record_jacobian(df, var, holds, parts, out, record, reads, line)
     return out
 
 
@@ -58,10 +60,10 @@ VEC_IDENTITIES: dict[type, Rule] = {
 }
 
 
-def _record_jacobian(df: Node, var: Symbol, holds: HoldsDifferential, J: Node, record: StepLog, reads: Target,
-                     target: Target) -> None:
-    """vec(df) term by term: each term's vec rules give its J_i vec(dX); the
-    J_i collect into J."""
+def _record_jacobian(df: Node, var: Symbol, holds: HoldsDifferential, parts: list[tuple[Node, Node | None]], J: Node,
+                     record: StepLog, reads: Target, target: Target) -> None:
+    """vec(df) term by term: each term's vec rules gave its J_i (`parts`),
+    so vec(df) = Σ J_i vec(dX); the J_i collect into J."""
     v = vec(Differential(var))
     terms = df.terms if isinstance(df, Add) else (df,)
     whole = vec(df)
@@ -71,8 +73,7 @@ def _record_jacobian(df: Node, var: Symbol, holds: HoldsDifferential, J: Node, r
         line = sum_of([vec(t) for t in terms])
         record.add(VEC_LINEAR, whole, line, target)
     pieces, rules = [], []
-    for t in terms:
-        part = _vjac(t, holds)
+    for t, part in parts:
         if part is not None:
             pieces.append(product(simplify(part), v))
             rules += _rules_along(t, holds)
@@ -140,8 +141,13 @@ def _vjac(node: Node, holds: HoldsDifferential) -> Node | None:
 
 
 def _sum_rule(node: Add, holds: HoldsDifferential) -> Node | None:
-    parts = [p for p in (_vjac(t, holds) for t in node.terms) if p is not None]
-    return parts[0] if len(parts) == 1 else Add(tuple(parts))
+    return _sum_of_parts([_vjac(t, holds) for t in node.terms])
+
+
+def _sum_of_parts(parts: list[Node | None]) -> Node | None:
+    """The Jacobians of a sum's terms added (None: no term holds dX)."""
+    found = [p for p in parts if p is not None]
+    return None if not found else found[0] if len(found) == 1 else Add(tuple(found))
 
 
 def _holder(factors: tuple[Node, ...], holds: HoldsDifferential) -> tuple[Node, Node, tuple[Node, ...]]:
