@@ -13,19 +13,20 @@ import unicodedata
 from typing import TextIO
 
 from .nodes import Node
-from .printing.text import to_input, to_text
+from .printing.text import SUBSCRIPT, SUPERSCRIPT, to_input, to_text
 
 # Unicode of the text forms and messages, and what ASCII says instead.
 _ASCII = {
     "∘": " .* ", "⊘": " ./ ", "⊗": " (x) ", "∇": "grad_", "∂": "d",
     "×": "x", "−": "-", "≤": "<=", "≥": ">=", "‖": "||", "·": "*", "⟨": "<", "⟩": ">", "…": "...", "√": "sqrt",
-    "σ": "sigma", "λ": "lambda", "→": "->", "²": "^2", "§": "sec. ", "Σ": "sum_", "ᵢ": "_i", "ⱼ": "_j", "ᵥ": "_v",
-    "ᵤ": "_u", "ᵏ": "^k", "ᵖ": "^p", "ⁱ": "^i", "Φ": "Phi", "ε": "eps",
+    "σ": "sigma", "λ": "lambda", "→": "->", "§": "sec. ", "Σ": "sum_", "Φ": "Phi", "ε": "eps",
     "\u0304": "_bar",  # the macron of an adjoint (ā is decomposed first)
     "\u0301": "",  # an accent (Fréchet): the letter alone
 }
-_SUPERSCRIPT = re.compile("[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-_DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+_RAISED = {u: c for c, u in SUPERSCRIPT.items() if c != "T"}  # ᵀ reads as a quote: A'
+_SUPERSCRIPT = re.compile(f"[{''.join(_RAISED)}]+")
+_SUBSCRIPTS = re.compile(f"[{''.join(SUBSCRIPT.values())}]+")
+_PLAIN = str.maketrans({**_RAISED, **{u: c for c, u in SUBSCRIPT.items()}})
 
 
 def ascii_text(text: str) -> str:
@@ -33,7 +34,8 @@ def ascii_text(text: str) -> str:
     text = unicodedata.normalize("NFD", text)
     for unicode, ascii in (("∇²", "hess_"), ("⁻ᵀ", "^-T"), ("ᵀ", "'")):
         text = text.replace(unicode, ascii)
-    text = _SUPERSCRIPT.sub(lambda m: "^" + m.group(0).translate(_DIGITS), text)
+    text = _SUPERSCRIPT.sub(lambda m: "^" + m.group(0).translate(_PLAIN), text)
+    text = _SUBSCRIPTS.sub(lambda m: "_" + m.group(0).translate(_PLAIN), text)
     for unicode, ascii in _ASCII.items():
         text = text.replace(unicode, ascii)
     return text.encode("ascii", "backslashreplace").decode("ascii")

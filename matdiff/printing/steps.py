@@ -16,7 +16,7 @@ from ..calculus.steps import (
 from ..nodes import DifferentialOf, Node
 from ..ops import REGISTRY
 from .latex import latex_name, to_latex
-from .text import to_text
+from .text import SUBSCRIPT, SUPERSCRIPT, to_text
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,9 @@ def _escape(text: str) -> str:
 
 
 
-_SUPERSCRIPT = dict(zip("ᵀ⁻¹²³ᵏᵖⁱ⁰", ["\\mathsf{T}", "-", "1", "2", "3", "k", "p", "i", "0"]))
-_SUBSCRIPT = dict(zip("ᵢⱼ₁₂ₖ₀ᵥᵤ", "ij12k0vu"))
+# Unicode's raised and lowered characters, read back (ᵀ is the transpose's \\mathsf{T}).
+_SUPERSCRIPT = {u: r"\mathsf{T}" if c == "T" else c for c, u in SUPERSCRIPT.items()}
+_SUBSCRIPT = {u: c for c, u in SUBSCRIPT.items()}
 _SYMBOLS = {"∘": r"\circ", "⊗": r"\otimes", "⊘": r"\oslash", "⟨": r"\langle", "⟩": r"\rangle", "−": "-",
             "‖": r"\|", "′": "'", "×": r"\times", "λ": r"\lambda", "σ": r"\sigma", "Σ": r"\textstyle\sum",
             "Φ": r"\Phi", "∇": r"\nabla", "≠": r"\neq", "∗": "*", "ε": r"\varepsilon", "∂": r"\partial",
@@ -166,10 +167,11 @@ _SYMBOLS = {"∘": r"\circ", "⊗": r"\otimes", "⊘": r"\oslash", "⟨": r"\lan
 _PLAIN = {"é": r"\'e", "–": "--", "—": "---", "§": r"\S{}", "…": r"\dots{}"}
 # Words set upright in identities: the functions' names, and those of the projections.
 _OPERATORS = set(REGISTRY) | {"Diag", "skew"}
-# ... those LaTeX has an operator macro for, as the records' LaTeX forms use it (\\exp{0}; not \\sqrt, which
-# takes an argument).
-_LATEX_MACROS = {name for name, fn in REGISTRY.items() if fn.latex == "\\" + name + "{0}" and fn.latex != r"\sqrt{0}"}
-_TOKEN = re.compile(r"_[A-Za-z0-9*]+|[A-Za-z]\u0304|[A-Za-zé]+|[ᵀ⁻¹²³ᵏᵖⁱ⁰]+|[ᵢⱼ₁₂ₖ₀ᵥᵤ]+|\s+|.", re.S)
+# ... those LaTeX has an operator macro for, as the records' LaTeX forms use it (\\exp{0}; \\sqrt{{{0}}}
+# takes its argument in braces, so is none of them).
+_LATEX_MACROS = {name for name, fn in REGISTRY.items() if fn.latex == "\\" + name + "{0}"}
+_TOKEN = re.compile(rf"_[A-Za-z0-9*]+|[A-Za-z]\u0304|[A-Za-zé]+|[{''.join(_SUPERSCRIPT)}]+"
+                    rf"|[{''.join(_SUBSCRIPT)}]+|\s+|.", re.S)
 _BARRED = re.compile("[āēīōūȳ]")  # precomposed letters with a bar: an adjoint
 
 

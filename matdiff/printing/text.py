@@ -18,7 +18,11 @@ from .precedence import (
     precedence, quotient_order, written_terms,
 )
 
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# The characters text raises or lowers, and Unicode's forms of them (one home: the printers of
+# steps and the ASCII terminal read them back).
+SUPERSCRIPT = dict(zip("0123456789-Tkpi", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀᵏᵖⁱ"))
+SUBSCRIPT = dict(zip("0123456789ijkuv", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖᵤᵥ"))
+_SUPERSCRIPTS = str.maketrans({c: SUPERSCRIPT[c] for c in "0123456789-"})
 
 
 class InputPrinter(Printer):
