@@ -107,6 +107,8 @@ class SizeTable:
     _serials: "count[int]" = field(default_factory=count)
     _named: dict[str, SizeVar] = field(default_factory=dict)
     _pool: int = 0
+    # products of unknown sizes made equal before their factors are known (k·p = m·q): settle() decides
+    _deferred: list[tuple[SizeVar, SizeVar]] = field(default_factory=list)
 
     def fresh(self) -> SizeVar:
         """A new free size with an automatic display name (m, n, p, ...)."""
@@ -184,9 +186,8 @@ class SizeTable:
                 if self._solve(prod, const):
                     return
             free = ra if ra.automatic and not ra.product else rb if rb.automatic and not rb.product else None
-            if free is None and ra.product and rb.product and len(ra.product) == len(rb.product):
-                for fa, fb in zip(ra.product, rb.product):  # m·p = n·q, matched factor by factor
-                    self.unify(fa, fb)
+            if free is None and ra.product and rb.product:
+                self._unify_products(ra, rb)
                 return
             if free is None:
                 raise SizeConflict(self.text(ra), self.text(rb))
@@ -213,6 +214,47 @@ class SizeTable:
         if not rb.automatic or (ra.automatic and rb.serial < ra.serial):
             ra, rb = rb, ra
         rb.parent = ra
+
+    def _factors(self, v: SizeVar) -> list[SizeVar]:
+        r = self.find(v)
+        return [x for f in r.product for x in self._factors(f)] if r.product else [r]
+
+    def _unify_products(self, a: SizeVar, b: SizeVar, guess: bool = False) -> None:
+        """k·p = n·p: the factors both sides share cancel (k = n, as in the
+        Kronecker product I ⊗ A against a matrix of n·p rows); what remains is
+        matched one free size against the rest; several unknowns on both
+        sides wait for settle(), which in the end matches them factor by factor."""
+        left, right = self._factors(a), self._factors(b)
+        for f in list(left):
+            match = next((g for g in right if self.key(g) == self.key(f)), None)
+            if match is not None:
+                left.remove(f)
+                right.remove(match)
+        if not left and not right:
+            return
+        for one, rest in ((left, right), (right, left)):
+            if len(one) == 1 and one[0].automatic and rest:
+                self.unify(one[0], rest[0] if len(rest) == 1 else self.product(tuple(rest)))
+                return
+        if len(left) != len(right):
+            raise SizeConflict(self.text(a), self.text(b))
+        if not guess:
+            self._deferred.append((a, b))
+            return
+        for fa, fb in zip(left, right):  # m·p = n·q, matched factor by factor
+            self.unify(fa, fb)
+
+    def settle(self) -> None:
+        """Decide the deferred products: retried while other constraints
+        cancel their factors, then the rest matched factor by factor."""
+        while self._deferred:
+            pending, self._deferred = self._deferred, []
+            for a, b in pending:
+                self.unify(a, b)
+            if self._deferred == pending:  # no progress: guess the first, retry the others
+                (a, b), rest = self._deferred[0], self._deferred[1:]
+                self._deferred = list(rest)
+                self._unify_products(self.find(a), self.find(b), guess=True)
 
     def _solve(self, prod: SizeVar, const: SizeVar) -> bool:
         """Make a product of sizes equal a constant by fixing its one unknown

@@ -78,7 +78,36 @@ FUNCTIONS: dict[str, Row] = {
     "logm": Row("logm(S)", "matrix(4, 4)", "tr(logm(X*X' + B*B') * B*B')"),
     "sqrtm": Row("sqrtm(S)", "matrix(4, 4)", "sum(sqrtm(X*X' + B*B') * B)"),
     "eigvals": Row("eigvals(S)", "vector(4)", "eigvals(X*X')' * eigvals(B*B')"),
+    "eye": Row("eye(4)", "matrix(4, 4)", "sum(eye(3) * X .* B)"),
+    "commutation": Row("commutation(3, 4)", "matrix(12, 12)", "sum(commutation(3, 4) * vec(X) .* vec(B))"),
+    # the functions results are written in (Fréchet derivatives, factors, indicators)
+    "kron_left_adjoint": Row("kron_left_adjoint(kron(A, B), B)", "matrix(3, 4)",
+                             "sum(kron_left_adjoint(exp(kron(X, B)), B) .* X)"),
+    "kron_right_adjoint": Row("kron_right_adjoint(kron(A, B), A)", "matrix(4, 5)",
+                              "sum(kron_right_adjoint(exp(kron(B, X)), B) .* X)"),
+    "chol_phi": Row("chol_phi(S)", "matrix(4, 4)", "sum(chol_phi(X*B') .* (X*B'))"),
+    "logaddexp": Row("logaddexp(c, c)", "scalar", "sum(logaddexp(X, B))"),
+    "hypot": Row("hypot(c, c)", "scalar", "sum(hypot(X, B))"),
+    "sym": Row("sym(S)", "matrix(4, 4)", "sum(sym(X*B') .* (X*B'))"),
+    "onehot_max": Row("onehot_max(A)", "matrix(3, 4)", "sum(onehot_max(B) .* X)"),
+    "onehot_min": Row("onehot_min(A)", "matrix(3, 4)", "sum(onehot_min(B) .* X)"),
+    "eigvecs": Row("eigvecs(S)", "matrix(4, 4)", "sum(eigvecs(B*B') .* (X*B'))"),
+    "eigvec_max": Row("eigvec_max(S)", "vector(4)", "eigvec_max(B*B')' * X * B' * eigvec_max(B*B')"),
+    "eigvec_min": Row("eigvec_min(S)", "vector(4)", "eigvec_min(B*B')' * X * B' * eigvec_min(B*B')"),
+    "svd_u": Row("svd_u(A)", "matrix(3, 3)", "sum(svd_u(B) * svd_u(B)' * X)"),
+    "svd_v": Row("svd_v(A)", "matrix(4, 3)", "sum(X * svd_v(B) * svd_v(B)')"),
+    "svd_polar": Row("svd_polar(A)", "matrix(3, 4)", "sum(svd_polar(B) .* X)"),
+    "svd_u1": Row("svd_u1(A)", "vector(3)", "svd_u1(B)' * X * svd_v1(B)"),
+    "svd_v1": Row("svd_v1(A)", "vector(4)", "sum(X * svd_v1(B))"),
 }
+for _f, _M in (("expm", "B*B'/10"), ("logm", "B*B' + I"), ("sqrtm", "B*B' + I")):  # _M: in the function's domain
+    FUNCTIONS.update({
+        f"frechet_{_f}": Row(f"frechet_{_f}(S, S)", "matrix(4, 4)", f"sum(frechet_{_f}({_M}, X*B'))"),
+        f"frechet2_{_f}": Row(f"frechet2_{_f}(S, S, S)", "matrix(4, 4)", f"sum(frechet2_{_f}({_M}, X*B', B*B'))"),
+        f"kron_form_{_f}": Row(f"kron_form_{_f}(S)", "matrix(16, 16)", f"sum(kron_form_{_f}({_M}) * vec(X*B'))"),
+        f"kron_form2_{_f}": Row(f"kron_form2_{_f}(S, S)", "matrix(16, 16)",
+                                f"sum(kron_form2_{_f}({_M}, B*B') * vec(X*B'))"),
+    })
 
 # Internal functions are built by the passes, not typed: a sample call is on
 # n×n symbols unless its arguments are listed here.
@@ -86,8 +115,6 @@ _N = Size(1, ("n",))
 INTERNAL_ARGUMENTS = {
     "unvec": lambda: ((Symbol("v", (_N * _N, ONE)),), (_N, _N)),
     "softmax": lambda: ((Symbol("v", (_N, ONE)),), None),
-    "kron_left_adjoint": lambda: ((Symbol("G", (_N * _N, _N * _N)), Symbol("X", (_N, _N))), (_N, _N)),
-    "kron_right_adjoint": lambda: ((Symbol("G", (_N * _N, _N * _N)), Symbol("X", (_N, _N))), (_N, _N)),
 }
 
 

@@ -310,6 +310,42 @@ def steps_hold(sample: Sample, seed: int) -> str | None:
     return _verdict(r.check_steps(seed=seed), f"the steps wrt {var}")
 
 
+def _value_of(node, arrays, sizes):
+    try:
+        return np.asarray(Interpreter(arrays, sizes)(node), dtype=float)
+    except matdiff.EvaluationError:
+        raise Skip("undefined here") from None
+
+
+def printed_results_read_back(sample: Sample, seed: int) -> str | None:
+    """The text a person reads (f and ∇f as printed) and result_input parse
+    back, under the documented left-to-right rule, to the value printed."""
+    rng = np.random.default_rng(seed)
+    var = _variable(sample, rng, plain=False)
+    r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
+    values = sample.values(rng)
+    arrays, sizes = bind(r.symbols, {s.name: values[s.name] for s in r.symbols})
+    want = _value_of(r.value, arrays, sizes)
+    if not _tame(want):
+        raise Skip("values out of range")
+    readings = {"the printed result": str(r), "result_input": r.to_dict()["result_input"]}
+    for what, text in readings.items():
+        try:
+            again = matdiff.parse(text, sample.where or None)
+        except matdiff.MatdiffError as e:
+            return f"{what} {text!r} does not parse: {str(e).splitlines()[0]}"
+        if not symbols_of(again):  # ∇X f = I: a result of constants takes its shape from the left side
+            again = matdiff.parse(f"{text} + 0*{var}" if r.value.shape == r.variable.shape else text,
+                                  sample.where or None)
+        got = _value_of(again, *bind(symbols_of(again), {s.name: values[s.name] for s in symbols_of(again)}))
+        if got.size != want.size and not (got.size == 1 and not want.any()):
+            return f"{what} {text!r} reads back with shape {got.shape}, not {want.shape}"
+        if not np.allclose(np.broadcast_to(got, want.shape) if got.size == 1 else got.reshape(want.shape), want,
+                           rtol=1e-8, atol=1e-8 * max(1.0, float(np.abs(want).max(initial=0.0)))):
+            return f"{what} {text!r} reads back as a different value"
+    return None
+
+
 PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "oracle": oracle_gradient,
     "differences": finite_differences,
@@ -322,6 +358,7 @@ PROPERTIES: dict[str, Callable[[Sample, int], "str | None"]] = {
     "oracle_hessian": oracle_hessian,
     "outside_the_set": check_rejects_results_outside_the_set,
     "steps": steps_hold,
+    "reads_back": printed_results_read_back,
 }
 
 __all__ = ["PROPERTIES", "Skip", "SIZE_VALUES"]

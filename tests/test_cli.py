@@ -65,7 +65,7 @@ def test_hessian_flag(capsys):
 def test_hessian_json_and_code(capsys):
     assert main(["tr(X' A X)", "--wrt", "X", "--hessian", "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
-    assert obj["kind"] == "hessian" and obj["result"] == "I ⊗ (A + Aᵀ)" and obj["operator"] == "(A + Aᵀ) dX"
+    assert obj["kind"] == "hessian" and obj["result"] == "eye(n) ⊗ (A + Aᵀ)" and obj["operator"] == "(A + Aᵀ) dX"
     assert main(["x'*A*x", "--wrt", "x", "--hessian", "--code"]) == 0
     namespace: dict = {}
     exec(capsys.readouterr().out, namespace)

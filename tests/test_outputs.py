@@ -34,7 +34,7 @@ LATEX = [
     ("a^b", "b", r"\nabla_{b} f = a^{b} \log\left(a\right)"),
     ("A*X*B", "X", r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec} X} = B^{\mathsf{T}} \otimes A"),
     ("X^2", "X", r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec} X} = "
-                 r"I \otimes X + X^{\mathsf{T}} \otimes I"),
+                 r"I_{m} \otimes X + X^{\mathsf{T}} \otimes I_{m}"),
     ("inv(X)", "X", r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec} X} = "
                     r"-\left(X^{-\mathsf{T}} \otimes X^{-1}\right)"),
     ("exp(x)", "x", r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec} x} = "

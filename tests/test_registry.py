@@ -42,7 +42,7 @@ def test_every_function_has_its_required_fields(name):
     fn = REGISTRY[name]
     assert fn.summary and fn.source and fn.family in FAMILIES
     assert fn.domain is None or fn.domain == POSITIVE or fn.domain in STRUCTURES
-    if fn.build is not None:  # a construct has the forms of the node it builds
+    if fn.is_construct:  # a construct has the forms of the node it builds
         return
     assert any(rule is not None for rule in (fn.derivative, fn.differential, fn.shortcut)), "no way to differentiate"
     if fn.public:  # a SymPy form, or the declaration that SymPy has none

@@ -12,6 +12,7 @@ import contextvars
 from functools import lru_cache
 from typing import Any, Iterable
 
+from ..ops import lookup
 from . import lalr_tables
 
 Transformer = lalr_tables.Transformer
@@ -25,15 +26,22 @@ Token = lalr_tables.Token
 
 
 # Names that are symbols, not functions, when a '(' follows them (declared
-# multi-letter symbols); every one-letter name is a symbol.
+# multi-letter symbols; every one-letter name is a symbol), and the text parsed.
 _SYMBOLS: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("symbols", default=frozenset())
+_TEXT: contextvars.ContextVar[str] = contextvars.ContextVar("text", default="")
 
 
 def _callee(token: Any) -> Any:
     """A symbol followed by '(' is a NAME: A(B+C)' is A (B+C)', a product at the
-    level of juxtaposition, so postfix operators and '/' keep their precedence."""
+    level of juxtaposition, so postfix operators and '/' keep their precedence.
+    So is a name that is not a function when a space comes before the '('
+    (W1 (h + b)); written directly against it (logdett(X)) it stays a call, to
+    be reported as an unknown function."""
     name = str(token)
     if len(name) == 1 or name in _SYMBOLS.get():
+        return token.update(type="NAME")
+    end = token.end_pos or 0
+    if _TEXT.get()[end:end + 1] in (" ", "\t") and lookup(name) is None:
         return token.update(type="NAME")
     return token
 
@@ -48,8 +56,9 @@ def parse(text: str, start: str, transformer_type: type, symbols: Iterable[str] 
     applying `transformer_type` while the LALR parser reduces (no recursion
     over a tree, so deep nesting is safe). `symbols` are multi-letter names
     declared as symbols, read as such before '('."""
-    token = _SYMBOLS.set(frozenset(symbols))
+    token, text_token = _SYMBOLS.set(frozenset(symbols)), _TEXT.set(text)
     try:
         return _parser(transformer_type).parse(text, start=start)
     finally:
         _SYMBOLS.reset(token)
+        _TEXT.reset(text_token)

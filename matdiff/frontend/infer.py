@@ -18,18 +18,19 @@ from ..nodes import (
     negate, product, symbols_of,
 )
 from ..ops import REGISTRY, SOLVE, Function, function, lookup, suggest
-from ..ops.constructs import KRONECKER
+from ..ops.constructs import EYE, KRONECKER
 from ..shapes import Size, SizeConflict, SizeTable, SizeVar
 from .declarations import Declaration
 from .syntax import (
-    TERMS, Syn, SynCall, SynChain, SynDefinition, SynName, SynNumber, SynPostfix, SynPower, SynPrefix, SynProgram,
+    FACTORS, TERMS, Syn, SynCall, SynChain, SynDefinition, SynName, SynNumber, SynPostfix, SynPower, SynPrefix,
+    SynProgram,
 )
 
 MAX_MATRIX_POWER = 1024
 MAX_NUMBER, MIN_NUMBER = Fraction(10) ** 300, Fraction(1, 10 ** 300)
 IShape = tuple[SizeVar, SizeVar]
 Resolve = Callable[[SizeVar], Size]
-IDENTITY_NAMES = ("I", "eye")
+IDENTITY_NAMES = ("I", EYE)
 _SIMPLE = re.compile(r"[A-Za-z0-9_.]+'?")
 
 
@@ -152,6 +153,10 @@ class Inference:
         """The typed tree; `also` names symbols that need a shape without
         appearing (a variable f does not depend on), found in `self.extra`."""
         typed = self.program(syn) if isinstance(syn, SynProgram) else self.expr(syn)
+        try:
+            self.sizes.settle()
+        except SizeConflict as e:
+            raise ShapeError(f"the sizes cannot agree: {e.left} vs {e.right}", syn.span) from None
         self.read = frozenset(self.symbols)  # every symbol of the text, also those that drop out (X^0)
         draft = self.build(typed, lambda v: self.sizes.resolve(v, {}))
         tree_symbols = symbols_of(draft)
@@ -394,6 +399,8 @@ class Inference:
         fn = lookup(syn.name)
         if fn is None:
             return self.unknown_function(syn)
+        if fn.build_of_sizes is not None:
+            return self.construct_of_sizes(syn, fn)
         return self.apply(fn, self.arguments(syn, fn.arity), syn.span, self.label(syn))
 
     def apply(self, fn: Function, args: list[Typed], span: Span, label: str) -> Typed:
@@ -407,6 +414,29 @@ class Inference:
             kids, size = tuple(a.make(R) for a in args), (R(shape[0]), R(shape[1]))
             return build(kids, size) if build is not None else Call(name, kids, size)
         return Typed(shape, label, make)
+
+    def construct_of_sizes(self, syn: SynCall, fn: Function) -> Typed:
+        """commutation(m, n): arguments that are sizes — a name, an integer or
+        a product of them (n*p) — the names shared with the declarations'."""
+        if len(syn.args) != fn.arity:
+            raise ParseError(f"{syn.name} takes {fn.arity} sizes, got {len(syn.args)}", syn.span)
+        sizes = tuple(self.size_argument(a, syn.name) for a in syn.args)
+        build = fn.build_of_sizes
+        assert build is not None
+        shape = fn.shape_rule(_InferenceSizes(self.sizes, syn.span, self.fresh, [], self.describe), fn.name, [sizes])
+        return Typed(shape, self.label(syn), lambda R: build(tuple(R(s) for s in sizes)))
+
+    def size_argument(self, syn: Syn, name: str) -> SizeVar:
+        if isinstance(syn, SynName):
+            self.sizes.reserved.add(syn.name)
+            return self.sizes.symbol(syn.name)
+        value = integer_literal(syn)
+        if value is not None and value > 0:
+            return self.sizes.constant(value)
+        if isinstance(syn, SynChain) and syn.level == FACTORS and all(op in ("*", "") for op in syn.ops):
+            first = self.size_argument(syn.first, name)  # type: ignore[arg-type]
+            return self.sizes.product((first,) + tuple(self.size_argument(o, name) for o in syn.operands))
+        raise ParseError(f"{name} takes sizes: a name, a positive integer or a product of them (n*p)", syn.span)
 
     def arguments(self, syn: SynCall, count: int) -> list[Typed]:
         if len(syn.args) != count:

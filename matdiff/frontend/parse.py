@@ -31,7 +31,7 @@ def _op_text(tok: Token) -> str:
     text = str(tok)
     if text in _MINUS:
         return "-"
-    return {"·": "*", ".+": "+", ".-": "-"}.get(text, text)
+    return {"·": "*", ".+": "+", ".-": "-", "⊘": "./"}.get(text, text)
 
 
 class _Builder(Transformer):
@@ -100,8 +100,9 @@ class _Builder(Transformer):
     def superscript(self, children: list[Any]) -> Syn:
         operand, tok = children
         span = operand.span.cover(_tok_span(tok))
-        exponent = SynNumber(_tok_span(tok), text=str(tok).translate(_SUPERSCRIPT_DIGITS))
-        return SynPower(span, op="^", op_span=_tok_span(tok), base=operand, exponent=exponent,
+        entrywise = str(tok).startswith("∘")  # x∘² is x.^2
+        exponent = SynNumber(_tok_span(tok), text=str(tok).lstrip("∘").translate(_SUPERSCRIPT_DIGITS))
+        return SynPower(span, op=".^" if entrywise else "^", op_span=_tok_span(tok), base=operand, exponent=exponent,
                         depth=deeper(span, operand))
 
     # -- declarations ------------------------------------------------------
@@ -175,8 +176,8 @@ def parse_syntax(text: str, symbols: Iterable[str] = ()) -> tuple[Syn, tuple[Syn
 # A line ending in one of these goes on to the next line, and so does a line
 # followed by one starting with an operator (no statement starts with one);
 # any other line break at the top level ends a statement (as ';' does).
-_CONTINUES = set("+-*/\\^∘⊗·−=,(;.")
-_CONTINUED_BY = set("+-*/\\^∘⊗·−.'ᵀ⁻=")
+_CONTINUES = set("+-*/\\^∘⊘⊗·−=,(;.")
+_CONTINUED_BY = set("+-*/\\^∘⊘⊗·−.'ᵀ⁻=")
 
 
 def statement_breaks(text: str) -> str:
@@ -273,6 +274,7 @@ _TOKEN_WORDS = {
     "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "DOTSTAR": "'.*'",
     "DOTSLASH": "'./'", "CIRC": "'∘'", "OTIMES": "'⊗'", "CARET": "'^'", "DOTCARET": "'.^'",
     "QUOTE": "a transpose (')", "SUP_T": "'ᵀ'", "SUP_INV_T": "'⁻ᵀ'", "SUP_INT": "a superscript power",
+    "CIRC_SUP": "an entry-wise superscript power",
     "LPAR": "'('", "RPAR": "')'", "NUMBER": "a number", "NAME": "a name", "CALLEE": "a name",
     "WHERE": "'where'", "COMMA": "','", "COLON": "':'", "SEMI": "';' or a new line", "EQUALS": "'='",
 }
@@ -297,7 +299,7 @@ def _translate(e: UnexpectedInput, text: str, start: str) -> ParseError:
         last = _last_token(text)
         if last is not None:
             pos, tok = last
-            if tok in ("+", "-", "*", "/", ".*", "./", "∘", "⊗", "^", ".^", "−", "·"):
+            if tok in ("+", "-", "*", "/", ".*", "./", "∘", "⊘", "⊗", "^", ".^", "−", "·"):
                 return ParseError(f"the {what} ends after '{tok}': an operand is missing",
                                   Span(pos, pos + len(tok)), text)
         n = len(text.rstrip())
@@ -414,7 +416,7 @@ def _empty_definition(e: UnexpectedInput, text: str) -> ParseError | None:
 
 def _last_token(text: str) -> tuple[int, str] | None:
     stripped = text.rstrip()
-    for op in (".*", "./", ".^", "+", "-", "*", "/", "∘", "⊗", "^", "−", "·"):
+    for op in (".*", "./", ".^", "+", "-", "*", "/", "∘", "⊘", "⊗", "^", "−", "·"):
         if stripped.endswith(op):
             return len(stripped) - len(op), op
     return None

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..nodes import Filled, Inverse, Kron, Node
+from ..nodes import Commutation, Filled, Identity, Inverse, Kron, Node
 from . import signatures as sig
+from .forms import no_sympy_form
 from .registry import Function, register
 
 
@@ -22,6 +23,12 @@ def _filled_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> t
     if not (alg.is_one(r) and alg.is_one(c)):
         alg.fail(f"{name}(c) needs a scalar c, not {alg.describe(0)}")
     return (alg.fresh(), alg.one) if name == "vector" else (alg.fresh(), alg.fresh())
+
+
+def _commutation_shape(alg: sig.SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    """A construct of sizes gets its sizes as one tuple: (m, n) gives mn×mn."""
+    mn = alg.product(*shapes[0])
+    return (mn, mn)
 
 
 def _kron(args: tuple[Node, ...], shape: tuple) -> Node:
@@ -42,3 +49,13 @@ register(Function(
 register(Function(
     name="matrix", arity=1, shape_rule=_filled_shape, summary="matrix(c): the matrix filled with c, its size inferred",
     family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))
+register(Function(
+    name="commutation", arity=2, shape_rule=_commutation_shape, family="construct", source="linear",
+    summary="commutation(m, n): the mn×mn matrix K with K vec(A) = vec(Aᵀ) for an m×n A",
+    identity="K(m,n) vec(A) = vec(Aᵀ)", build_of_sizes=lambda sizes: Commutation(*sizes),
+    sympy=no_sympy_form))
+EYE = "eye"  # also a name of the identity, its size inferred, when no '(' follows
+register(Function(
+    name=EYE, arity=1, shape_rule=lambda alg, name, shapes: (shapes[0][0], shapes[0][0]), family="construct",
+    summary="eye(n): the n×n identity (I and eye alone take their size from the expression)", source="constant",
+    build_of_sizes=lambda sizes: Identity(sizes[0])))

@@ -1,6 +1,6 @@
-"""The adjoints of the Kronecker product, internal functions that gradients
-through A ⊗ B need. With G cut into blocks G_ij of B's shape,
-⟨G, dA ⊗ B⟩ = Σ_ij dA_ij ⟨G_ij, B⟩ and ⟨G, A ⊗ dB⟩ = ⟨Σ_ij A_ij G_ij, dB⟩.
+"""The adjoints of the Kronecker product, which gradients through A ⊗ B are
+written in where no closed form applies. With G cut into blocks G_ij of B's
+shape, ⟨G, dA ⊗ B⟩ = Σ_ij dA_ij ⟨G_ij, B⟩ and ⟨G, A ⊗ dB⟩ = ⟨Σ_ij A_ij G_ij, dB⟩.
 """
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Sequence
 
 from ..lazy_numpy import np
 
-from ..nodes import Call, Identity, Mul, Node, scalars_out
+from ..nodes import Add, Call, Filled, Identity, Kron, Mul, Node, scalars_out
 from ..shapes import Shape
+from .forms import no_sympy_form
 from .registry import Function, call, register
-from .signatures import elementwise
+from .signatures import SizeAlgebra
 
 
 def _kron_left_adjoint(G, B, shape=None):
@@ -38,30 +39,73 @@ def _bilinear(node: Call, d: Sequence[Node | None]) -> Node:
     return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
+# A sum of more Kronecker products stays under one adjoint: split, the gradient of
+# ‖Σₖ Aₖ ⊗ X‖ would hold every ⟨Aⱼ, Aₖ⟩, a number of terms quadratic in the sum's.
+_MOST_TERMS_SPLIT = 16
+
+
 def _adjoint_rules(n: Call) -> Node | None:
-    """The Kronecker adjoints are linear in G: scalars come out. With G = I and a
-    square other factor M, only diagonal blocks remain: Σ_i M_ii I = tr(M) I
-    (Cookbook (106) and (121) read through ⟨I, A ⊗ dX⟩)."""
+    """The Kronecker adjoints are linear in G: sums split and scalars come out.
+    With G = I and a square other factor M, only diagonal blocks remain:
+    Σ_i M_ii I = tr(M) I (Cookbook (106) and (121) read through ⟨I, A ⊗ dX⟩).
+    With G = C ⊗ D cut where M sits, Σ_ij A_ij C_ij D = ⟨A, C⟩ D (right) and
+    ⟨D, B⟩ C (left); an all-c G has every block c·1: c sum(M) on every entry."""
     G, M = n.args
+    right = n.name == "kron_right_adjoint"
+    if isinstance(G, Add) and len(G.terms) <= _MOST_TERMS_SPLIT:
+        return Add(tuple(call(n.name, t, M, shape=n.shape) for t in G.terms))
     pulled = scalars_out(G)
     if pulled is not None:
         scalars, rest = pulled
         return Mul(tuple(scalars) + (call(n.name, rest, M, shape=n.shape),))
     if isinstance(G, Identity) and M.is_square and n.is_square:
         return Mul((call("tr", M), Identity(n.shape[0])))
+    if isinstance(G, Filled):
+        return Filled(Mul((G.value, call("sum", M))), n.shape)
+    if isinstance(G, Kron):
+        cut: Node = G.factors[0] if right else G.factors[-1]
+        others: tuple[Node, ...] = G.factors[1:] if right else G.factors[:-1]
+        if cut.shape == M.shape:
+            other = others[0] if len(others) == 1 else Kron(others)
+            if other.shape == n.shape:
+                return Mul((call("inner", M, cut), other))
     return None
 
 
-for _fn, _summary in ((_kron_left_adjoint, "the cotangent of A in A ⊗ B (internal)"),
-                      (_kron_right_adjoint, "the cotangent of B in A ⊗ B (internal)")):
+def _adjoint_shape(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    """G of A ⊗ B's shape and the other factor M: the blocks of G have the
+    shape of B (right adjoint, M = A: G's rows m·p) or G has A's block grid
+    (left, M = B)."""
+    (gr, gc), (mr, mc) = shapes
+    r, c = alg.fresh(), alg.fresh()
+    right = name == "kron_right_adjoint"
+    def message() -> str:
+        return f"{name}(G, M) needs G's shape ({alg.describe(0)}) to be a multiple of M's ({alg.describe(1)})"
+    for g, m, k in ((gr, mr, r), (gc, mc, c)):
+        alg.unify(alg.product(m, k) if right else alg.product(k, m), g, message)
+    return (r, c)
+
+
+def _adjoint(node: Call, i: int, H: Node) -> Node:
+    """Both are bilinear: ⟨H, L(G, B)⟩ = ⟨H ⊗ B, G⟩ = ⟨R(G, H), B⟩ and
+    ⟨H, R(G, A)⟩ = ⟨A ⊗ H, G⟩ = ⟨L(G, H), A⟩ (L, R the left and right adjoints)."""
+    G, M = node.args
+    left = node.name == "kron_left_adjoint"
+    if i == 0:
+        return Kron((H, M)) if left else Kron((M, H))
+    return right_adjoint(G, H, M.shape) if left else left_adjoint(G, H, M.shape)
+
+
+for _fn, _summary in ((_kron_left_adjoint, "kron_left_adjoint(G, B): the gradient of ⟨G, A ⊗ B⟩ in A"),
+                      (_kron_right_adjoint, "kron_right_adjoint(G, A): the gradient of ⟨G, A ⊗ B⟩ in B")):
     _name = _fn.__name__.lstrip("_")
     register(Function(
-        name=_name, arity=2, shape_rule=elementwise, summary=_summary, family="matrix",
+        name=_name, arity=2, shape_rule=_adjoint_shape, summary=_summary, family="matrix",
         identity="⟨G, A ⊗ B⟩ read block by block", source="Cookbook §10.2.1", evaluate=_fn,
         code=f"_{_name}({{0}}, {{1}})",
         latex=rf"\operatorname{{{{{_name.replace('_', '-')}}}}}\left({{0}}, {{1}}\right)",
-        differential=_bilinear, linear=True, positive_linear=True, public=False, needs_shape=True, helpers=(_fn,),
-        simplify=_adjoint_rules))
+        differential=_bilinear, linear=True, positive_linear=True, needs_shape=True, helpers=(_fn,),
+        adjoint=_adjoint, simplify=_adjoint_rules, sympy=no_sympy_form))
 
 
 def left_adjoint(G: Node, B: Node, shape: Shape) -> Node:

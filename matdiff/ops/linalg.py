@@ -155,8 +155,8 @@ register(Function(
     code="_cholesky({0})", helpers=(_cholesky,), latex=r"\operatorname{{chol}}{0}",
     differential=_chol_differential, needs_symmetric=True, sympy=no_sympy_form))
 register(Function(
-    name="chol_phi", arity=1, shape_rule=sig.square_to_square, family="matrix", public=False,
-    summary="Φ(X): the lower triangle with the diagonal halved (internal)", source="linear",
-    evaluate=_phi, code="_phi({0})", helpers=(_phi,), latex=r"\Phi{0}", text="Φ({0})", linear=True,
+    name="chol_phi", arity=1, shape_rule=sig.square_to_square, family="matrix",
+    summary="Φ(X): the lower triangle with the diagonal halved (the Cholesky differential)", source="linear",
+    evaluate=_phi, code="_phi({0})", helpers=(_phi,), latex=r"\Phi{0}", linear=True,
     positive_linear=True, adjoint=lambda node, i, G: call("chol_phi", G), vec_jacobian=_phi_vec_jacobian,
     sympy=no_sympy_form))

@@ -129,14 +129,14 @@ register(Function(
     family="elementwise", identity="d logaddexp(a, b) = e^(a−L) da + e^(b−L) db, L = logaddexp(a, b)",
     source="chain rule", evaluate=lambda a, b: np.logaddexp(a, b),
     code="xp.logaddexp({0}, {1})", latex=r"\operatorname{{logaddexp}}\left({0}, {1}\right)",
-    differential=_logaddexp_differential, preserves_symmetry=True, public=False,
+    differential=_logaddexp_differential, preserves_symmetry=True,
     sympy=lambda sympy, n, a: sympy.log(sympy.exp(a[0]) + sympy.exp(a[1])) if n.is_scalar else None))
 register(Function(
     name="hypot", arity=2, shape_rule=sig.entrywise_pair, summary="√(a² + b²) entry by entry, without overflow",
     family="elementwise", identity="d hypot(a, b) = (a da + b db)/h, h = hypot(a, b)", source="chain rule",
     evaluate=lambda a, b: np.hypot(a, b),
     code="xp.hypot({0}, {1})", latex=r"\operatorname{{hypot}}\left({0}, {1}\right)",
-    differential=_hypot_differential, nonnegative=True, preserves_symmetry=True, public=False,
+    differential=_hypot_differential, nonnegative=True, preserves_symmetry=True,
     sympy=lambda sympy, n, a: sympy.sqrt(a[0] ** 2 + a[1] ** 2) if n.is_scalar else None))
 register(Function(
     name="softplus", arity=1, shape_rule=sig.elementwise, summary="log(1 + exp(u)) entry by entry, evaluated stably",

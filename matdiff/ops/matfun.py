@@ -228,42 +228,42 @@ def _register_matrix_function(f: str, tex: str) -> None:
         name=f, arity=1, shape_rule=sig.square_to_square, summary=SUMMARIES[f], family="matrix",
         evaluate=_numeric(_real_matrix_function, f), code=f"_real_matrix_function({scipy_name}, {{0}})",
         latex=rf"\operatorname{{{{{f}}}}}{{0}}", helpers=HELPERS,
-        identity=f"d {f}(X) = L_{f}(X)[dX], the Fréchet derivative", source="Higham, Functions of Matrices, ch. 3",
+        identity=f"d {f}(X) = frechet_{f}(X, dX), the Fréchet derivative",
+        source="Higham, Functions of Matrices, ch. 3",
         differential=_matrix_function_differential, domain="spd" if f != "expm" else None,
         power_series=True, commutes_with_transpose=True, preserves_symmetry=True,
         scalar_form=_applies(scalar), sympy=no_sympy_form))
     register(Function(
-        name="frechet_" + f, arity=2, shape_rule=_square_pair, summary=f"Fréchet derivative of {f} (internal)",
+        name="frechet_" + f, arity=2, shape_rule=_square_pair, summary=f"Fréchet derivative of {f}",
         evaluate=_numeric(_frechet, f), code=f"_frechet({scipy_name}, {{0}}, {{1}})",
-        latex=rf"L_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"L_{f}({{0}})[{{1}}]",
+        latex=rf"L_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]",
         family="matrix", source="block formula of Mathias", differential=_frechet_differential,
         adjoint=lambda node, i, G: call(node.name, Transpose(node.args[0]), G, shape=node.shape),
         vec_jacobian=lambda node, i: call("kron_form_" + f, node.args[0]),
-        public=False, helpers=HELPERS, simplify=_frechet_rules, trace=_frechet_trace))
+        helpers=HELPERS, simplify=_frechet_rules, trace=_frechet_trace, sympy=no_sympy_form))
     register(Function(
         name="frechet2_" + f, arity=3, shape_rule=_square_pair,
-        summary=f"second Fréchet derivative of {f} (internal)",
+        summary=f"second Fréchet derivative of {f}",
         evaluate=_numeric(_frechet2, f), code=f"_frechet2({scipy_name}, {{0}}, {{1}}, {{2}})",
         latex=rf"L^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}, {{2}}\right]",
-        text=f"L²_{f}({{0}})[{{1}}, {{2}}]", family="matrix", source="3×3 block formula",
+        family="matrix", source="3×3 block formula",
         differential=_frechet2_differential, adjoint=_frechet2_adjoint,
-        vec_jacobian=_frechet2_vec_jacobian, public=False, helpers=HELPERS, simplify=_frechet_rules))
+        vec_jacobian=_frechet2_vec_jacobian, helpers=HELPERS, simplify=_frechet_rules, sympy=no_sympy_form))
     register(Function(
         name="kron_form_" + f, arity=1, shape_rule=_flattened_square,
-        summary=f"Kronecker form of the Fréchet derivative of {f} (internal)",
+        summary=f"Kronecker form of the Fréchet derivative of {f}",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}})",
-        latex=rf"K_{{{{{tex}}}}}{{0}}", text=f"K_{f}({{0}})", family="matrix",
-        identity="vec(L_f(X)[E]) = K_f(X) vec(E)", source="Higham, Functions of Matrices, ch. 3",
-        differential=no_derivative(f"K_{f}"),
-        public=False, helpers=HELPERS))
+        latex=rf"K_{{{{{tex}}}}}{{0}}", family="matrix",
+        identity=f"vec(frechet_{f}(X, E)) = kron_form_{f}(X) vec(E)", source="Higham, Functions of Matrices, ch. 3",
+        differential=no_derivative(f"K_{f}"), helpers=HELPERS, sympy=no_sympy_form))
     register(Function(
         name="kron_form2_" + f, arity=2, shape_rule=_flattened_square,
-        summary=f"Kronecker form of the second Fréchet derivative of {f} (internal)",
+        summary=f"Kronecker form of the second Fréchet derivative of {f}",
         evaluate=_numeric(_kron_form, f), code=f"_kron_form({scipy_name}, {{0}}, {{1}})",
-        latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]", text=f"K²_{f}({{0}})[{{1}}]",
+        latex=rf"K^{{{{2}}}}_{{{{{tex}}}}}\left({{0}}\right)\left[{{1}}\right]",
         family="matrix", identity="vec(L²_f(X)[M, E]) = K²_f(X)[M] vec(E)",
         source="Higham, Functions of Matrices, ch. 3",
-        differential=no_derivative(f"K²_{f}"), public=False, helpers=HELPERS))
+        differential=no_derivative(f"K²_{f}"), helpers=HELPERS, sympy=no_sympy_form))
 
 
 for _f, _tex in MATRIX_FUNCTIONS.items():
@@ -277,10 +277,10 @@ register(Function(
     differential=_eigvals_differential, needs_symmetric=True, scalar_form=lambda a: a, sympy=no_sympy_form))
 register(Function(
     name="eigvecs", arity=1, shape_rule=sig.square_to_square,
-    summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues (internal)",
+    summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues",
     evaluate=checked(_eigenvectors), code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
     source="numpy.linalg.eigh", differential=no_derivative("eigenvectors (second derivatives of eigvals)"),
-    public=False, helpers=(_eigenvectors,), orthogonal_result=True))
+    helpers=(_eigenvectors,), orthogonal_result=True, sympy=no_sympy_form))
 
 
 def _spectral(chain: list[Node]) -> list[Node]:

@@ -209,12 +209,15 @@ def _diag_rules(n: Call) -> Node | None:
 
 
 def _inner_rules(n: Call) -> Node | None:
-    """⟨0, B⟩ = 0; ⟨x, y⟩ = xᵀy for vectors; ⟨a, b⟩ = a b for scalars."""
+    """⟨0, B⟩ = 0; ⟨x, y⟩ = xᵀy for vectors; ⟨a, b⟩ = a b for scalars;
+    ⟨A, A⟩ = ‖A‖² (the Frobenius norm)."""
     A, B = n.args
     if isinstance(A, Zero) or isinstance(B, Zero):
         return Zero(n.shape)
     if A.shape[1].is_one:
         return Mul((Transpose(A), B))
+    if A == B:
+        return Power(norm2(A), Number(Fraction(2)))
     return None
 
 
@@ -326,8 +329,8 @@ register(Function(
     vec_jacobian=lambda node, i: Transpose(vec(node.args[1 - i])), simplify=_inner_rules,
     sympy=lambda sympy, n, a: a[0] * a[1] if n.args[0].is_scalar else sympy.Trace(sympy.Transpose(a[0]) * a[1])))
 register(Function(
-    name="sym", arity=1, shape_rule=sig.square_to_square, summary="symmetric part (X + Xᵀ)/2 (internal)",
-    family="matrix", source="linear", public=False, evaluate=lambda X: 0.5 * (X + X.T),
+    name="sym", arity=1, shape_rule=sig.square_to_square, summary="symmetric part (X + Xᵀ)/2",
+    family="matrix", source="linear", evaluate=lambda X: 0.5 * (X + X.T),
     code="(0.5 * ({0} + {0}.T))", latex=r"\operatorname{{sym}}{0}", linear=True,
     positive_linear=True, adjoint=lambda node, i, G: symmetric_part(G), transpose_invariant=True,
     symmetric_result=lambda n: True,
@@ -445,8 +448,8 @@ for _name, _largest in (("max", True), ("min", False)):
         transpose_invariant=True, scalar_form=_identity,
         sympy=no_sympy_form))
     register(Function(
-        name=f"onehot_{_name}", arity=1, shape_rule=sig.elementwise, family="matrix", public=False,
-        summary=f"the indicator of the {'largest' if _largest else 'smallest'} entry (internal)",
+        name=f"onehot_{_name}", arity=1, shape_rule=sig.elementwise, family="matrix",
+        summary=f"the indicator of the {'largest' if _largest else 'smallest'} entry (the gradient of {_name})",
         source="numpy.argmax", evaluate=checked(_onehot_of(_largest)),
         code=f"_onehot({{0}}, {_largest})", helpers=(_onehot,), latex=rf"e_{{{{\arg\{_name}}}}}{{0}}",
         shortcut=_constant, nonnegative=True, sympy=no_sympy_form))

@@ -52,6 +52,8 @@ class Function:
     public: bool = True            # typed by users (and listed in --help)
     aliases: tuple[str, ...] = ()
     build: Callable[[tuple[Node, ...], Shape], Node] | None = None  # a construct's node (inv(A) is A⁻¹)
+    # a construct of sizes, not expressions: the node it builds from them (commutation(m, n) is K(m,n))
+    build_of_sizes: Callable[[tuple[Size, ...]], Node] | None = None
     # -- calculus
     derivative: Callable[[Node], Node] | None = None  # element-wise: f'(u) as an expression
     differential: DifferentialRule | None = None
@@ -88,7 +90,7 @@ class Function:
     latex: str | None = None       # LaTeX, '{0}' for the argument
     text: str | None = None        # how the text printer writes it, if not `name(...)`
     infix: bool = False            # text and LaTeX are an operator between the arguments (A \ B)
-    reads_as_product: bool = False  # its text is a product (U(X) V(X)ᵀ): parenthesised as one
+    reads_as_product: bool = False  # its LaTeX is a product (U V^T): parenthesised as one
     sympy: SympyForm | None = None  # None: an opaque applied function of the right shape
     domain: str | None = None      # what check() draws for its argument: POSITIVE or a structure's name
 
@@ -96,6 +98,11 @@ class Function:
         """The numeric value at argument arrays; `shape` is the output's (rows, cols)."""
         assert self.evaluate is not None, f"{self.name} has no numeric form"
         return self.evaluate(*args, shape=shape) if self.needs_shape else self.evaluate(*args)
+
+    @property
+    def is_construct(self) -> bool:
+        """Builds a node of its own (of expressions or of sizes) rather than a call."""
+        return self.build is not None or self.build_of_sizes is not None
 
     @property
     def display_name(self) -> str:
@@ -148,7 +155,7 @@ def register(fn: Function) -> Function:
     """Add a record (a name registered twice, or a function without its
     numeric, code or LaTeX form, is a bug)."""
     assert fn.name not in REGISTRY and fn.name not in _ALIASES, f"{fn.name} is registered twice"
-    assert fn.build is not None or all(getattr(fn, f) is not None for f in REQUIRED), f"{fn.name} lacks a form"
+    assert fn.is_construct or all(getattr(fn, f) is not None for f in REQUIRED), f"{fn.name} lacks a form"
     assert fn.linear or not fn.positive_linear, f"{fn.name} is positive linear but not linear"
     if fn.linear and fn.arity == 1 and fn.differential is None:
         fn = replace(fn, differential=_linear_differential)

@@ -169,11 +169,11 @@ register(Function(
     transpose_invariant=True, scalar_form=lambda a: a, sympy=no_sympy_form))
 for _name, _largest, _tex in (("eigvec_max", True, r"\max"), ("eigvec_min", False, r"\min")):
     register(Function(
-        name=_name, arity=1, shape_rule=_rows, family="matrix", public=False,
-        summary=f"unit eigenvector of the {'largest' if _largest else 'smallest'} eigenvalue (internal)",
+        name=_name, arity=1, shape_rule=_rows, family="matrix",
+        summary=f"unit eigenvector of the {'largest' if _largest else 'smallest'} eigenvalue",
         source="numpy.linalg.eigh", evaluate=checked(_eigenvector_of(_largest)),
         code=f"_extreme_eigenvector({{0}}, {_largest})", helpers=(_extreme_eigenvector,),
-        latex=rf"v_{{{{{_tex}}}}}{{0}}", text=f"v_{_name[-3:]}({{0}})", differential=no_derivative(SECOND),
+        latex=rf"v_{{{{{_tex}}}}}{{0}}", differential=no_derivative(SECOND),
         sympy=no_sympy_form))
 register(Function(
     name="svdvals", arity=1, shape_rule=_spectrum_of_singular_values, family="matrix",
@@ -201,32 +201,32 @@ register(Function(
     differential=_opnorm_differential, transpose_invariant=True, nonnegative=True,
     simplify=_of_a_vector_is_norm2, sympy=no_sympy_form))
 register(Function(
-    name="svd_u", arity=1, shape_rule=_left_factor, family="matrix", public=False,
-    summary="U of the thin SVD X = U Σ Vᵀ (internal)", source="numpy.linalg.svd",
+    name="svd_u", arity=1, shape_rule=_left_factor, family="matrix",
+    summary="U of the thin SVD X = U Σ Vᵀ", source="numpy.linalg.svd",
     evaluate=checked(lambda X: _singular_vectors(X)[0]), code="_singular_vectors({0})[0]",
-    helpers=(_singular_vectors,), latex=r"U{0}", text="U({0})", differential=no_derivative(SECOND),
+    helpers=(_singular_vectors,), latex=r"U{0}", differential=no_derivative(SECOND),
     sympy=no_sympy_form))
 register(Function(
-    name="svd_v", arity=1, shape_rule=_right_factor, family="matrix", public=False,
-    summary="V of the thin SVD X = U Σ Vᵀ (internal)", source="numpy.linalg.svd",
+    name="svd_v", arity=1, shape_rule=_right_factor, family="matrix",
+    summary="V of the thin SVD X = U Σ Vᵀ", source="numpy.linalg.svd",
     evaluate=checked(lambda X: _singular_vectors(X)[2]), code="_singular_vectors({0})[2]",
-    helpers=(_singular_vectors,), latex=r"V{0}", text="V({0})", differential=no_derivative(SECOND),
+    helpers=(_singular_vectors,), latex=r"V{0}", differential=no_derivative(SECOND),
     sympy=no_sympy_form))
 register(Function(
-    name="svd_polar", arity=1, shape_rule=sig.elementwise, family="matrix", public=False,
-    summary="U Vᵀ of the thin SVD (internal)", source="numpy.linalg.svd", evaluate=checked(_polar),
-    code="_polar({0})", helpers=(_polar,), latex=r"U{0} V{0}^{{\mathsf{{T}}}}", text="U({0}) V({0})ᵀ",
+    name="svd_polar", arity=1, shape_rule=sig.elementwise, family="matrix",
+    summary="U Vᵀ of the thin SVD", source="numpy.linalg.svd", evaluate=checked(_polar),
+    code="_polar({0})", helpers=(_polar,), latex=r"U{0} V{0}^{{\mathsf{{T}}}}",
     reads_as_product=True, differential=no_derivative(SECOND), sympy=no_sympy_form))
 register(Function(
-    name="svd_u1", arity=1, shape_rule=_rows, family="matrix", public=False,
-    summary="u₁, the left singular vector of the largest singular value (internal)", source="numpy.linalg.svd",
+    name="svd_u1", arity=1, shape_rule=_rows, family="matrix",
+    summary="u₁, the left singular vector of the largest singular value", source="numpy.linalg.svd",
     evaluate=checked(lambda X: _top_singular_vectors(X)[0]), code="_top_singular_vectors({0})[0]",
-    helpers=(_top_singular_vectors,), latex=r"u_1{0}", text="u₁({0})", differential=no_derivative(SECOND),
+    helpers=(_top_singular_vectors,), latex=r"u_1{0}", differential=no_derivative(SECOND),
     sympy=no_sympy_form))
 register(Function(
-    name="svd_v1", arity=1, shape_rule=_columns, family="matrix", public=False,
-    summary="v₁, the right singular vector of the largest singular value (internal)", source="numpy.linalg.svd",
+    name="svd_v1", arity=1, shape_rule=_columns, family="matrix",
+    summary="v₁, the right singular vector of the largest singular value", source="numpy.linalg.svd",
     evaluate=checked(lambda X: _top_singular_vectors(X)[1]), code="_top_singular_vectors({0})[1]",
-    helpers=(_top_singular_vectors,), latex=r"v_1{0}", text="v₁({0})", differential=no_derivative(SECOND),
+    helpers=(_top_singular_vectors,), latex=r"v_1{0}", differential=no_derivative(SECOND),
     sympy=no_sympy_form))
 register_stable_form(_norms_of_vectors)

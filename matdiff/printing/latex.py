@@ -124,7 +124,8 @@ class LatexPrinter(Printer):
         return text
 
     def _Kron(self, n: Kron) -> str:
-        return r" \otimes ".join(self.wrap(f, POWER) for f in n.factors)
+        return r" \otimes ".join(f"I_{{{f.shape[0]}}}" if isinstance(f, Identity) else self.wrap(f, POWER)
+                                  for f in n.factors)
 
     def _Transpose(self, n: Transpose) -> str:
         return f"{self.wrap(n.arg, ATOM)}^{{{T}}}"

@@ -170,7 +170,7 @@ _OPERATORS = set(REGISTRY) | {"Diag", "skew"}
 # ... those LaTeX has an operator macro for, as the records' LaTeX forms use it (\\exp{0}; \\sqrt{{{0}}}
 # takes its argument in braces, so is none of them).
 _LATEX_MACROS = {name for name, fn in REGISTRY.items() if fn.latex == "\\" + name + "{0}"}
-_TOKEN = re.compile(rf"_[A-Za-z0-9*]+|[A-Za-z]\u0304|[A-Za-zé]+|[{''.join(_SUPERSCRIPT)}]+"
+_TOKEN = re.compile(rf"[A-Za-z]+_[A-Za-z0-9_]+|_[A-Za-z0-9*]+|[A-Za-z]\u0304|[A-Za-zé]+|[{''.join(_SUPERSCRIPT)}]+"
                     rf"|[{''.join(_SUBSCRIPT)}]+|\s+|.", re.S)
 _BARRED = re.compile("[āēīōūȳ]")  # precomposed letters with a bar: an adjoint
 
@@ -188,7 +188,16 @@ def identity_latex(identity: str) -> str:
     for token in _TOKEN.findall(_BARRED.sub(lambda m: unicodedata.normalize("NFD", m.group()), identity)):
         if token.isspace():
             continue
-        if token[0] == "_" and len(token) > 1:  # L_expm: a subscript word
+        if "_" in token[1:] and token in REGISTRY:  # frechet_expm: a function's name
+            flush()
+            out.append(r"\operatorname{" + token.replace("_", r"\_") + "}")
+            continue
+        if "_" in token[1:]:  # L_expm: a name and its subscript word
+            flush()
+            head, tail = token.split("_", 1)
+            out.append(rf"{head}_{{\mathrm{{{tail}}}}}")
+            continue
+        if token[0] == "_" and len(token) > 1:  # a subscript word
             flush()
             out.append(rf"_{{\mathrm{{{token[1:]}}}}}")
             continue

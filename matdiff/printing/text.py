@@ -33,6 +33,9 @@ class InputPrinter(Printer):
     hadamard = " .* "
     hadamard_divide = " ./ "
 
+    def __call__(self, node: Node) -> str:
+        return self.sized(node)  # a lone identity says its size
+
     def wrap(self, node: Node, level: int) -> str:
         text = self.doprint(node)
         return f"({text})" if self.level(node) < level else text
@@ -56,14 +59,20 @@ class InputPrinter(Printer):
         return "I"
 
     def _Zero(self, node: Zero) -> str:
-        return "0" if node.is_scalar else ("0*vector(1)" if node.shape[1].is_one else "0*matrix(1)")
+        if node.is_scalar:
+            return "0"
+        if node.shape[0].is_one:
+            return "0*vector(1)'"
+        return "0*vector(1)" if node.shape[1].is_one else "0*matrix(1)"
 
     def _Filled(self, node: Filled) -> str:
+        if node.shape[0].is_one and not node.shape[1].is_one:
+            return f"vector({self.doprint(node.value)})'"  # a row: matrix(c) would infer a square
         kind = "vector" if node.shape[1].is_one else "matrix"
         return f"{kind}({self.doprint(node.value)})"
 
     def _Commutation(self, node: Commutation) -> str:
-        return f"K({node.m},{node.n})"
+        return f"commutation({node.m}, {node.n})"
 
     def _Differential(self, node: Differential) -> str:
         return "d" + node.var.name
@@ -109,7 +118,8 @@ class InputPrinter(Printer):
                 continue
             if i > 0 and is_reciprocal(f) and (f.is_scalar or divide == self.hadamard_divide):
                 assert isinstance(f, Power)
-                parts.append(divide + self.wrap(f.base, POWER))
+                # a product divides as a whole: A / (xᵀ x), never A / xᵀ x, read (A / xᵀ) x
+                parts.append(divide + self.wrap(f.base, ATOM if isinstance(f.base, Mul) else POWER))
             elif i == 0:
                 parts.append(self.wrap(f, first_level))
             else:
@@ -120,10 +130,16 @@ class InputPrinter(Printer):
         return self.join(node.factors, self.hadamard, self.hadamard_divide, first_level=self.first_factor_level)
 
     def _Kron(self, node: Kron) -> str:
-        text = self.doprint(node.factors[0])
+        text = self.sized(node.factors[0])
         for f in node.factors[1:]:
-            text = f"kron({text}, {self.doprint(f)})"
+            text = f"kron({text}, {self.sized(f)})"
         return text
+
+    def sized(self, node: Node) -> str:
+        """A factor of ⊗ or an argument: an identity says its size (eye(n)),
+        which no product around it fixes — sᵀ ⊗ I against n·m columns could
+        be I of size n or m."""
+        return f"eye({node.shape[0]})" if isinstance(node, Identity) else self.doprint(node)
 
     # -- powers and transposes -------------------------------------------------
     def _Transpose(self, node: Transpose) -> str:
@@ -149,12 +165,11 @@ class InputPrinter(Printer):
         return f"({self.doprint(node)})"
 
     def _Call(self, node: Call) -> str:
-        return f"{node.name}({', '.join(self.doprint(a) for a in node.args)})"
+        return f"{node.name}({', '.join(self.sized(a) for a in node.args)})"
 
 
 def _reads_as_product(node: Call) -> bool:
-    fn = function(node.name)
-    return fn.infix or fn.reads_as_product
+    return function(node.name).infix  # A \\ B
 
 
 class TextPrinter(InputPrinter):
@@ -179,6 +194,9 @@ class TextPrinter(InputPrinter):
         recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
         return super()._Mul(Mul(plain + recip) if plain and recip else node)
 
+    def __call__(self, node: Node) -> str:
+        return self.doprint(node)  # ∇X f = I: the left side gives a lone identity its size
+
     def _Add(self, node: Add) -> str:
         return self.join_terms(positive_first(written_terms(node)))
 
@@ -199,7 +217,7 @@ class TextPrinter(InputPrinter):
         if fn.infix:  # A \ B: left-associative at the level of products
             left, right = node.args
             return form.format(self.wrap(left, PRODUCT), self.wrap(right, POWER))
-        return form.format(*(self.doprint(a) for a in node.args))
+        return form.format(*(self.sized(a) for a in node.args))
 
     def _Filled(self, node: Filled) -> str:
         kind = "vector" if node.shape[1].is_one else "matrix"
@@ -210,11 +228,8 @@ class TextPrinter(InputPrinter):
     def _Zero(self, node: Zero) -> str:
         return "0"
 
-    def _Commutation(self, node: Commutation) -> str:
-        return f"K({node.m},{node.n})"
-
     def _Kron(self, node: Kron) -> str:
-        return " ⊗ ".join(self.wrap(f, POWER) for f in node.factors)
+        return " ⊗ ".join(self.sized(f) if isinstance(f, Identity) else self.wrap(f, POWER) for f in node.factors)
 
     def _Transpose(self, node: Transpose) -> str:
         stacked = isinstance(node.arg, (Transpose, Inverse, MatPower))  # (X⁻ᵀ)ᵀ, not X⁻ᵀᵀ
