@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from .errors import DerivativeError
 from .lazy_numpy import np
 from .nodes import Node, Symbol, substitute_differential, symbols_of
-from .printing.latex import latex_name, to_latex
+from .printing.latex import equation, latex_name, to_latex
 from .printing.code import CodeFunction, generate_module, output_kind
 from .backprop import Backprop
 from .calculus.steps import Step
@@ -157,7 +157,7 @@ class Result:
             lhs = rf"\frac{{\partial \operatorname{{vec}} {f}}}{{\partial \operatorname{{vec}} {x}}}"
         where = self.definitions
         tail = rf" \quad \text{{where }} {where_latex(where)}" if where else ""
-        return f"{lhs} = {to_latex(self.value)}{tail}"
+        return f"{equation(lhs, self.value)}{tail}"
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"

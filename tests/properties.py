@@ -12,7 +12,7 @@ import matdiff
 from expressions import SIZE_VALUES, Sample
 from matdiff.evaluate import Interpreter, bind
 from matdiff.nodes import bound_in_order, symbols_of
-from matdiff.printing.latex import to_latex
+from matdiff.printing.latex import GREEK, to_latex
 from matdiff.printing.text import to_input
 from matdiff.simplify import simplify
 
@@ -269,7 +269,8 @@ LATEX_MACROS = {
     r"\nabla", r"\partial", r"\lambda", r"\langle", r"\rangle", r"\|", r"\mathbf", r"\cdot", r"\sigma",
     r"\mathrm", r"\mathbb", r"\odot", r"\mathit", r"\backslash", r"\sinh", r"\cosh", r"\max", r"\min",
     r"\arg", r"\Phi", r"\quad", r"\text", r"\bar", r"\overline",  # a program's `where` and adjoints
-}
+    r"\begin", r"\end",  # a long result's aligned lines
+} | {"\\" + name for name in GREEK}
 
 
 def latex_is_well_formed(sample: Sample, seed: int) -> str | None:

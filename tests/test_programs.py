@@ -217,9 +217,9 @@ forward:
 backward:
   d̄ = c
   c̄ = d
-  b̄ = 2 b bᵀ d̄ + (bᵀ b) d̄ + c̄ ⊘ b
+  b̄ = 2 (bᵀ d̄) b + (bᵀ b) d̄ + c̄ ⊘ b
   ā = cos(a) ∘ b̄
-  ∇x f = exp(z) ∘ b̄ + y zᵀ ā    (uses d̄, c̄, b̄, ā)"""
+  ∇x f = exp(z) ∘ b̄ + (zᵀ ā) y    (uses d̄, c̄, b̄, ā)"""
 
 
 def test_the_backprop_of_the_two_layer_network_reads_as_in_the_readme():

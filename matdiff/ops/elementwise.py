@@ -143,6 +143,7 @@ register(Function(
     source=CHAIN_RULE, evaluate=_sigmoid, code="xp.exp(-xp.logaddexp(0.0, -{0}))", latex=r"\sigma{0}",
     backend_code={"torch": ("xp.sigmoid({0})", ())},
     derivative=lambda u: Hadamard((call("sigmoid", u), call("sigmoid", -u))), nonnegative=True,
+    complement=lambda n: call("sigmoid", -n.args[0]),
     sympy=entrywise_sympy(lambda sympy, t: 1 / (1 + sympy.exp(-t))), **ENTRYWISE_FACTS))
 register(Function(
     name="step", arity=1, shape_rule=elementwise, summary="unit step: 1 where u > 0, else 0 (the derivative of relu)",

@@ -290,6 +290,28 @@ def _negated_log_sum(n: Node) -> Node | None:
     return None
 
 
+ONE_NODE = Number(Fraction(1))
+
+
+def complements_of_sigmoids(n: Node) -> Node | None:
+    """1 − σ(u) = σ(−u) (no cancellation where σ(u) is near 1)."""
+    if not isinstance(n, Add):
+        return None
+    terms = list(n.terms)
+    one = next((t for t in terms if t == ONE_NODE or (isinstance(t, Filled) and t.value == ONE_NODE)), None)
+    minus = next((t for t in terms if isinstance(t, Mul) and len(t.factors) == 2 and t.factors[0] == MINUS_ONE_NODE
+                  and isinstance(t.factors[1], Call) and t.factors[1].name == "sigmoid"), None)
+    if one is None or minus is None:
+        return None
+    sigmoid = minus.factors[1]  # type: ignore[union-attr]
+    assert isinstance(sigmoid, Call)
+    u = sigmoid.args[0]
+    terms.remove(one)
+    terms.remove(minus)
+    flipped = call("sigmoid", Mul((MINUS_ONE_NODE, u)))
+    return Add(tuple(terms) + (flipped,)) if terms else flipped
+
+
 def square_roots_of_sums_of_squares(n: Node) -> Node | None:
     """sqrt(u∘u + c) = hypot(u, √c) for a constant c > 0 (no overflow of u∘u)."""
     if not (isinstance(n, Call) and n.name == "sqrt" and isinstance(n.args[0], Add)):
@@ -324,5 +346,5 @@ def _square_root(c: Fraction) -> Node:
 
 MINUS_ONE_NODE = Number(MINUS_ONE)
 for _rule in (log_of_sums_of_exponentials, reciprocal_of_sums_of_exponentials, quotients_of_exponentials,
-              square_roots_of_sums_of_squares):
+              complements_of_sigmoids, square_roots_of_sums_of_squares):
     register_stable_form(_rule)

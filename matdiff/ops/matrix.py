@@ -14,9 +14,9 @@ from ..lazy_numpy import np
 
 from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
-    Power, Symbol, Transpose, Zero, carries_transpose,
+    Power, Symbol, Transpose, Zero, carries_transpose, substitute,
 )
-from ..shapes import ONE, Size
+from ..shapes import ONE, Shape, Size
 from .forms import checked, no_sympy_form, sympy_size
 from . import signatures as sig
 from .registry import Function, call, function, register, register_stable_form
@@ -163,10 +163,12 @@ def _trace_of_power(n: Call, d: Callable[[Node], Node | None]) -> Node | None:
 
 
 def _sum_rules(n: Call) -> Node | None:
-    """sum(A + B) = sum A + sum B; sum(diag(X)) = tr X."""
+    """sum(A + B) = sum A + sum B; sum(diag(X)) = tr X; sum(c·1) = c sum(1)."""
     (a,) = n.args
     if isinstance(a, Add):
         return Add(tuple(entry_sum(t) for t in a.terms))
+    if isinstance(a, Filled) and a.value != Number(Fraction(1)):
+        return Mul((a.value, entry_sum(Filled(Number(Fraction(1)), a.shape))))
     if isinstance(a, Call) and a.name == "diag" and not a.args[0].shape[1].is_one:
         return trace(a.args[0])
     return None
@@ -318,7 +320,8 @@ register(Function(
     name="norm2", arity=1, shape_rule=sig.any_to_scalar, family="reduction",
     summary="Euclidean norm of a vector, Frobenius norm of a matrix",
     identity="d‖U‖ = ⟨U, dU⟩/‖U‖", source="Cookbook (129), 18.063 notes", evaluate=lambda X: _scalar(_norm2(X)),
-    code="_norm2({0})", helpers=(_norm2,), latex=r"\left\|{0}\right\|_2", differential=_norm2_differential,
+    code="_norm2({0})", helpers=(_norm2,), latex=r"\left\|{0}\right\|", matrix_latex=r"\left\|{0}\right\|_F",
+    differential=_norm2_differential,
     transpose_invariant=True, nonnegative=True, sympy=_norm2_sympy))
 register(Function(
     name="inner", arity=2, shape_rule=sig.pairing, summary="inner(A, B) = tr(AᵀB), the Frobenius inner product",
@@ -404,19 +407,35 @@ def _count_code(node: Call, size: Callable[[Size], str]) -> str:
 def _count_rules(n: Call) -> Node | None:
     """numel(U) depends on U's shape only: a number for known sizes, else the
     count of the first symbol of that shape inside U (numel(X w − y) = numel(y)),
-    else of a matrix of ones (so that no differential hides in a constant)."""
+    else the sum of a matrix of ones (so that no differential hides in a constant)."""
     (U,) = n.args
     count = U.shape[0] * U.shape[1]
     if count.value is not None:
         return Number(Fraction(count.value))
-    if isinstance(U, (Symbol, Filled)):
+    if isinstance(U, Symbol):
         return None
     for node in U.walk():
         if isinstance(node, Symbol) and node.shape == U.shape:
             return call("numel", node)
         if isinstance(node, Differential) and node.var.shape == U.shape:
             return call("numel", node.var)
-    return call("numel", Filled(Number(Fraction(1)), U.shape))
+    return entry_sum(Filled(Number(Fraction(1)), U.shape))  # as sum(c·1) = c sum(1) counts
+
+
+def counts_named(node: Node) -> Node:
+    """sum(1) of a shape some symbol of `node` has is numel of that symbol:
+    2 (c numel(X) − sum(X)), which reads back with its size, not c sum(matrix(1))."""
+    ones = [n for n in node.walk() if isinstance(n, Call) and n.name == "sum" and isinstance(n.args[0], Filled)
+            and n.args[0].value == Number(Fraction(1))]
+    if not ones:
+        return node
+    symbols: dict[Shape, Symbol] = {}
+    for n in node.walk():
+        if isinstance(n, Symbol):
+            symbols.setdefault(n.shape, n)
+    named: dict[Node, Node] = {one: call("numel", symbols[one.args[0].shape]) for one in ones
+                               if one.args[0].shape in symbols}
+    return substitute(node, named) if named else node
 
 
 def _count_sympy(sympy: Any, n: Call, args: list) -> Any:

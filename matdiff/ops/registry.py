@@ -71,6 +71,7 @@ class Function:
     symmetric_result: Callable[[Call], bool] | None = None  # symmetric whatever the argument (diag(x), sym)
     orthogonal_result: bool = False        # an orthogonal matrix (eigenvectors)
     nonnegative: bool = False      # every entry ≥ 0
+    complement: Callable[[Call], Node] | None = None  # g(…) with f(…) + g(…) = 1 (σ(u) + σ(−u) = 1)
     diagonal_of: Callable[[Call], "Node | None"] | None = None  # v when the call is the matrix diag(v)
     scalar_form: Callable[[Node], Node] | None = None  # the value at a 1×1 argument (expm(a) = exp(a))
     trace: Callable[[Call], Node] | None = None  # tr of the call where it is simpler (tr L_f(X)[E])
@@ -88,6 +89,7 @@ class Function:
     # where a backend differs: backend name -> (its template, the helpers it ships)
     backend_code: Mapping[str, tuple[CodeForm, tuple[Callable, ...]]] = field(default_factory=dict)
     latex: str | None = None       # LaTeX, '{0}' for the argument
+    matrix_latex: str | None = None  # the LaTeX where the argument is a matrix, if it differs (‖A‖_F)
     text: str | None = None        # how the text printer writes it, if not `name(...)`
     infix: bool = False            # text and LaTeX are an operator between the arguments (A \ B)
     reads_as_product: bool = False  # its LaTeX is a product (U V^T): parenthesised as one
@@ -123,8 +125,11 @@ class Function:
             return Rule(f"linearity of {self.name}", f"d {self.name}(U) = {self.name}(dU)", self.source)
         return Rule(f"{self.name} rule", "", self.source)
 
-    def latex_form(self) -> str:
+    def latex_form(self, node: Call | None = None) -> str:
+        """The LaTeX template, for this call's arguments where it depends on them."""
         assert self.latex is not None, f"{self.name} has no LaTeX form"
+        if self.matrix_latex is not None and node is not None and not node.args[0].shape[1].is_one:
+            return self.matrix_latex
         return self.latex
 
     def code_for(self, backend: str) -> tuple[CodeForm, tuple[Callable, ...]]:

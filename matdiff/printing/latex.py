@@ -2,6 +2,7 @@
 \\frac for scalar divisions, parentheses from the shared precedence table."""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from ..nodes import (
@@ -12,17 +13,28 @@ from ..ops import function
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
-    precedence, quotient_order, written_terms,
+    precedence, quotient_order, scalars_in_front, written_terms,
 )
 
 T = r"\mathsf{T}"
 
 
+GREEK = frozenset((
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi "
+    "psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega").split())
+_TRAILING_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
+
+
 def latex_name(name: str) -> str:
-    if len(name) == 1:
-        return name
+    """A symbol's name as a textbook sets it: W1 is W_1, mu is \\mu, x_max is x_{max}."""
     head, _, tail = name.partition("_")
-    core = head if len(head) == 1 else rf"\mathit{{{head}}}"
+    digits = _TRAILING_DIGITS.fullmatch(head)
+    if digits and not tail:
+        head, tail = digits.groups()
+    if head in GREEK:
+        core = "\\" + head
+    else:
+        core = head if len(head) == 1 else rf"\mathit{{{head}}}"
     return f"{core}_{{{tail}}}" if tail else core
 
 
@@ -89,6 +101,10 @@ class LatexPrinter(Printer):
         return rf"K_{{{n.m},{n.n}}}"
 
     def _Add(self, n: Add) -> str:
+        return "".join(self.signed_terms(n))
+
+    def signed_terms(self, n: Add) -> list[str]:
+        """The terms of a sum as set: the first bare, the others after ' + ' or ' - '."""
         terms = positive_first(written_terms(n))
         parts = [self.wrap(terms[0], SUM)]
         for t in terms[1:]:
@@ -96,13 +112,14 @@ class LatexPrinter(Printer):
                 parts.append(" - " + self.wrap(negated(t), PRODUCT))
             else:
                 parts.append(" + " + self.wrap(t, PRODUCT))
-        return "".join(parts)
+        return parts
 
     def _Mul(self, n: Mul) -> str:
-        factors = n.factors
+        factors = scalars_in_front(n.factors)
         sign = ""
-        if isinstance(factors[0], Number) and factors[0].value == -1:
-            sign, factors = "-", factors[1:]
+        if isinstance(factors[0], Number) and factors[0].value < 0:  # -2 x, never \left(-2\right) x
+            sign = "-"
+            factors = factors[1:] if factors[0].value == -1 else (Number(-factors[0].value),) + factors[1:]
         num = [f for f in factors if not (f.is_scalar and is_reciprocal(f))]
         den = [f.base for f in factors if f.is_scalar and is_reciprocal(f)]  # type: ignore[attr-defined]
         scales_chain = any(not f.is_scalar for f in num)  # (xᵀ y) A: bracket the 1×1 chain
@@ -146,7 +163,7 @@ class LatexPrinter(Printer):
 
     def _Call(self, n: Call) -> str:
         fn = function(n.name)
-        template = fn.latex_form()
+        template = fn.latex_form(n)
         if fn.infix:  # A \backslash B
             left, right = n.args
             return template.format(self.wrap(left, PRODUCT), self.wrap(right, POWER))
@@ -157,3 +174,28 @@ class LatexPrinter(Printer):
 
 
 to_latex = LatexPrinter()
+
+
+# A sum whose text form is longer than this is set on several lines.
+LINE_WIDTH = 100
+
+
+def equation(lhs: str, node: Node, width: int = LINE_WIDTH) -> str:
+    """`lhs = node` in LaTeX; a long sum as an `aligned` block, broken before
+    a + or − wherever a line's text form would pass `width` characters."""
+    from .text import to_text
+    if not isinstance(node, Add) or len(to_text(node)) <= width:
+        return f"{lhs} = {to_latex(node)}"
+    terms = positive_first(written_terms(node))
+    parts = to_latex.signed_terms(node)
+    lines: list[list[str]] = [[]]
+    used = 0
+    for term, part in zip(terms, parts):
+        size = len(to_text(term)) + 3
+        if lines[-1] and used + size > width:
+            lines.append([])
+            used = 0
+        lines[-1].append(part)
+        used += size
+    rows = [f"{lhs} &= {''.join(lines[0])}"] + [rf"&\quad {''.join(line).lstrip()}" for line in lines[1:]]
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"

@@ -46,14 +46,37 @@ def quotient_order(factors: tuple[Node, ...]) -> tuple[Node, ...]:
     return plain + tuple(f for f in factors if is_reciprocal(f)) if plain else factors
 
 
+def scalars_in_front(factors: tuple[Node, ...]) -> tuple[Node, ...]:
+    """A matrix chain for people: its 1×1 stretches taken out in front as
+    scalars, (yᵀ B y) x xᵀ for x yᵀ B y xᵀ (a scalar commutes), each read
+    with the fewer transposes (uᵀ A v = vᵀ Aᵀ u). A scalar product keeps its order."""
+    if all(f.is_scalar for f in factors) or Mul(factors).is_scalar:
+        return factors
+    lead = [f for f in factors if f.is_scalar]
+    chain = [f for f in factors if not f.is_scalar]
+    stretches: list[Node] = []
+    rest: list[Node] = []
+    i = 0
+    while i < len(chain):
+        end = next((j for j in range(i + 1, len(chain)) if chain[j].shape[1].is_one), None)
+        if chain[i].shape[0].is_one and end is not None and end - i + 1 < len(chain):
+            stretch = tuple(chain[i:end + 1])
+            flipped = tuple(Transpose(f) if not isinstance(f, Transpose) else f.arg for f in reversed(stretch))
+            fewer = sum(isinstance(f, Transpose) for f in flipped) < sum(isinstance(f, Transpose) for f in stretch)
+            stretches.append(Mul(flipped if fewer else stretch))
+            i = end + 1
+            continue
+        rest.append(chain[i])
+        i += 1
+    return factors if not stretches else tuple(lead + stretches + rest)
+
+
 def positive_first(terms: tuple[Node, ...]) -> tuple[Node, ...]:
-    """Terms for people: a sum that begins with a minus begins with its first
-    positive term instead (sum(y) s − y, not −y + sum(y) s). Only the printers
-    for people use it; the input form keeps the tree's order."""
-    if not is_negative_term(terms[0]):
-        return terms
-    i = next((k for k, t in enumerate(terms) if not is_negative_term(t)), None)
-    return terms if i is None else (terms[i],) + terms[:i] + terms[i + 1:]
+    """Terms for people: those with a plus sign first, then those with a minus,
+    each in the tree's order (sum(y) s − y, A + Aᵀ − 2 B). Only the printers for
+    people use it; the input form keeps the tree's order."""
+    plus = tuple(t for t in terms if not is_negative_term(t))
+    return plus + tuple(t for t in terms if is_negative_term(t)) if plus else terms
 
 
 def written_terms(node: Add) -> tuple[Node, ...]:

@@ -15,7 +15,7 @@ from ..ops import function
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
-    precedence, quotient_order, written_terms,
+    precedence, quotient_order, scalars_in_front, written_terms,
 )
 
 # The characters text raises or lowers, and Unicode's forms of them (one home: the printers of
@@ -190,8 +190,14 @@ class TextPrinter(InputPrinter):
 
     def _Mul(self, node: Mul) -> str:
         # Scalar reciprocals read as a division at the end: A / norm2(A).
+        factors = scalars_in_front(node.factors)
+        node = Mul(factors) if factors != node.factors else node
         plain = tuple(f for f in node.factors if not (f.is_scalar and is_reciprocal(f)))
         recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
+        if recip and not plain:
+            plain = (Number(Fraction(1)),)  # 1 / (b c)
+        if len(recip) > 1:  # one divisor: y / (‖x‖ ‖y‖), never y / ‖x‖ / ‖y‖
+            recip = (Power(Mul(tuple(f.base for f in recip)), recip[0].exponent),)  # type: ignore[attr-defined]
         return super()._Mul(Mul(plain + recip) if plain and recip else node)
 
     def __call__(self, node: Node) -> str:

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..nodes import Add, Identity, Mul, Node, Number, join_product, split_product
+from ..nodes import (
+    Add, Call, Filled, Hadamard, Identity, Mul, Node, Number, Power, join_product, split_product, written_size,
+)
+from ..ops import function
+from ..ops.matrix import counts_named
 from .engine import simplify
 
 
 def factor(node: Node) -> Node:
     """Factor common coefficients, scalars and chain ends out of every sum
-    (each shared subtree once)."""
+    (each shared subtree once); a count of entries names a symbol of its shape."""
+    node = counts_named(node)
     memo: dict[Node, Node] = {}
 
     def visit(n: Node) -> Node:
@@ -27,7 +32,8 @@ def factor(node: Node) -> Node:
 
 def _factor_node(node: Node) -> Node:
     if isinstance(node, Add):
-        return _factor_sum(node)
+        node = _complements(node)
+        return _factor_sum(node) if isinstance(node, Add) else node
     if isinstance(node, Mul) and len(node.factors) == 2 and isinstance(node.factors[0], Number):
         inner = node.factors[1]  # a (b M) = (ab) M, when factoring a sum left its number behind
         if isinstance(inner, Mul) and isinstance(inner.factors[0], Number):
@@ -36,12 +42,15 @@ def _factor_node(node: Node) -> Node:
 
 
 def _factor_sum(node: Add) -> Node:
-    parts = [split_product(t) for t in node.terms]
+    parts = _common_denominator([split_product(t) for t in node.terms])
     coeffs = {c for c, _, _ in parts}
     common_coeff = coeffs.pop() if len(coeffs) == 1 else Fraction(1)
     if abs(common_coeff) == 1:
         common_coeff = Fraction(1)
-    common_scalars = [s for s in parts[0][1] if all(s in p[1] for p in parts[1:])]
+    common_scalars: list[Node] = []  # shared by every term, as often as each holds it
+    for s in parts[0][1]:
+        if all(p[1].count(s) > common_scalars.count(s) for p in parts[1:]):
+            common_scalars.append(s)
     chains = [p[2] for p in parts]
     suffix = _common_end(chains, from_right=True)
     prefix = _common_end([c[: len(c) - suffix] for c in chains], from_right=False)
@@ -61,7 +70,8 @@ def _factor_sum(node: Add) -> Node:
         inner_terms.append(join_product(coeff / common_coeff, rest_scalars, middle))
     inner = simplify(Add(tuple(inner_terms)))
     if isinstance(inner, Add):
-        inner = _factor_sum(inner)
+        inner = _complements(inner)
+        inner = _factor_sum(inner) if isinstance(inner, Add) else inner
     chain0 = chains[0]
     if inner.is_scalar:  # a scalar left over scales: a x + x a = 2 a x, coefficient first
         number = inner.value if isinstance(inner, Number) else Fraction(1)
@@ -69,6 +79,33 @@ def _factor_sum(node: Add) -> Node:
         return join_product(common_coeff * number, scalars, chain0[:prefix] + chain0[len(chain0) - suffix:])
     outer = join_product(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
     return outer
+
+
+def _common_denominator(parts: list[tuple[Fraction, list[Node], list[Node]]]
+                        ) -> list[tuple[Fraction, list[Node], list[Node]]]:
+    """Where every term divides by a power of one scalar d, split off the
+    smallest, d⁻ᵏ, so that it is factored out like any shared scalar:
+    A/d − 2 B/d² = (A − 2 B/d)/d."""
+    def reciprocals(scalars: list[Node]) -> dict[Node, int]:
+        return {f.base: int(-f.exponent.value) for f in scalars if isinstance(f, Power)
+                and isinstance(f.exponent, Number) and f.exponent.value.denominator == 1 and f.exponent.value < 0}
+    first = reciprocals(parts[0][1])
+    for base in first:
+        powers = [reciprocals(scalars).get(base) for _, scalars, _ in parts]
+        known = [p for p in powers if p is not None]
+        if len(known) < len(powers):
+            continue
+        k = min(known)
+        if all(p == k for p in known):
+            return parts  # already a shared scalar
+        shared = Power(base, Number(Fraction(-k)))
+        out = []
+        for (coeff, scalars, chain), own in zip(parts, known):
+            rest = [f for f in scalars if not (isinstance(f, Power) and f.base == base)]
+            left = [Power(base, Number(Fraction(k - own)))] if own != k else []
+            out.append((coeff, [shared] + left + rest, chain))
+        return out
+    return parts
 
 
 def _factor_groups(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]]]) -> Node:
@@ -108,3 +145,44 @@ def _common_end(chains: list[list[Node]], from_right: bool) -> int:
     if all(len(c) == k for c in chains):
         k = max(0, k - 1)
     return k
+
+
+
+def _complements(node: Add) -> Node:
+    """f(u) + g(u) = 1 for a complementary pair (σ(u) + σ(−u) = 1): where one
+    term holds g and another f, write g as 1 − f and keep the sum so made when
+    it is smaller: σ(u) ∘ (1 − y) − σ(−u) ∘ y = σ(u) − y."""
+    calls = {n for t in node.terms for n in t.walk() if isinstance(n, Call)}
+    best: Node = node
+    size = written_size(node)
+    for i, term in enumerate(node.terms):
+        coeff, scalars, chain = split_product(term)
+        if len(chain) != 1:
+            continue
+        factors = chain[0].factors if isinstance(chain[0], Hadamard) else (chain[0],)
+        for k, g in enumerate(factors):
+            rule = function(g.name).complement if isinstance(g, Call) else None
+            f = simplify(rule(g)) if rule is not None else None  # type: ignore[misc, arg-type]
+            if f is None or f not in calls:
+                continue
+            rest = factors[:k] + factors[k + 1:]
+            ones = Hadamard(rest) if len(rest) > 1 else rest[0] if rest else Filled(Number(Fraction(1)), g.shape)
+            swapped = [join_product(coeff, scalars, [ones]), join_product(-coeff, scalars, [Hadamard(rest + (f,))])]
+            terms = node.terms[:i] + tuple(swapped) + node.terms[i + 1:]
+            candidate = simplify(Add(tuple(e for t in terms for e in _expanded(t))))
+            if written_size(candidate) < size:
+                best, size = candidate, written_size(candidate)
+    return best
+
+
+def _expanded(term: Node) -> list[Node]:
+    """A term whose entry-wise product holds a sum, multiplied out: a ∘ (1 − y) = a − a ∘ y."""
+    coeff, scalars, chain = split_product(term)
+    if len(chain) != 1 or not isinstance(chain[0], Hadamard):
+        return [term]
+    factors = chain[0].factors
+    k = next((j for j, f in enumerate(factors) if isinstance(f, Add)), None)
+    if k is None:
+        return [term]
+    rest = factors[:k] + factors[k + 1:]
+    return [join_product(coeff, scalars, [Hadamard(rest + (t,))]) for t in factors[k].terms]  # type: ignore[attr-defined]

@@ -385,7 +385,8 @@ def matrix_power_rules(n: MatPower) -> Node | None:
 
 
 def power_rules(n: Power) -> Node | None:
-    """u¹ = u; u⁰ = 1; numbers fold; (uᵃ)ᵇ = uᵃᵇ for integer b; 1ᵖ = 1; (c·1)ᵖ = cᵖ·1."""
+    """u¹ = u; u⁰ = 1; numbers fold; (uᵃ)ᵇ = uᵃᵇ for integer b; 1ᵖ = 1; (c·1)ᵖ = cᵖ·1;
+    (a b)ᵏ = aᵏ bᵏ for scalars a, b and an integer k."""
     base, p = n.base, n.exponent
     if p == ONE:
         return base
@@ -401,6 +402,9 @@ def power_rules(n: Power) -> Node | None:
             return Power(base.base, Number(base.exponent.value * p.value))
     if isinstance(base, Filled):
         return Filled(Power(base.value, p), n.shape)
+    if (isinstance(base, Mul) and all(f.is_scalar for f in base.factors) and isinstance(p, Number)
+            and p.value.denominator == 1):
+        return Mul(tuple(Power(f, p) for f in base.factors))  # (a b)ᵏ = aᵏ bᵏ: the factors cancel one by one
     return None
 
 
