@@ -239,7 +239,7 @@ ROWS = [
     ("jac-sum-rows", "X'*vector(1)", "X", None, "X:3x4", lambda d: d["X"].T @ np.ones(3), None, None),
     ("jac-tr-to-vector", "tr(X)*x", "X", None, "X:3x3 x:4", lambda d: tr(d["X"]) * d["x"], None, None),
     ("sum-of-traces", "tr(A*X) + tr(B*X)", "X", None, "A:4x3 B:4x3 X:3x4",
-     lambda d: tr(d["A"] @ d["X"]) + tr(d["B"] @ d["X"]), lambda d: d["A"].T + d["B"].T, "Aᵀ + Bᵀ"),
+     lambda d: tr(d["A"] @ d["X"]) + tr(d["B"] @ d["X"]), lambda d: d["A"].T + d["B"].T, "(A + B)ᵀ"),
     ("cb-121-trX3", "tr(X^3)", "X", None, "X:4x4", lambda d: tr(np.linalg.matrix_power(d["X"], 3)),
      lambda d: 3 * np.linalg.matrix_power(d["X"], 2).T, "3 (Xᵀ)²"),
     # ---- Kronecker products and diag with the variable inside

@@ -13,7 +13,7 @@ from ..ops import function
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
-    precedence, quotient_order, scalars_in_front, written_terms,
+    divisor, precedence, quotient_order, scalars_in_front, untransposed, written_terms,
 )
 
 T = r"\mathsf{T}"
@@ -44,6 +44,8 @@ class LatexPrinter(Printer):
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
             return POWER
+        if isinstance(node, Add) and untransposed(node) is not None:
+            return POWER  # (x - u)^T
         if isinstance(node, Call) and (function(node.name).infix or function(node.name).reads_as_product):
             return PRODUCT
         return precedence(node)
@@ -101,6 +103,9 @@ class LatexPrinter(Printer):
         return rf"K_{{{n.m},{n.n}}}"
 
     def _Add(self, n: Add) -> str:
+        flipped = untransposed(n)
+        if flipped is not None:
+            return f"{self.wrap(flipped, ATOM)}^{{{T}}}"
         return "".join(self.signed_terms(n))
 
     def signed_terms(self, n: Add) -> list[str]:
@@ -120,8 +125,8 @@ class LatexPrinter(Printer):
         if isinstance(factors[0], Number) and factors[0].value < 0:  # -2 x, never \left(-2\right) x
             sign = "-"
             factors = factors[1:] if factors[0].value == -1 else (Number(-factors[0].value),) + factors[1:]
-        num = [f for f in factors if not (f.is_scalar and is_reciprocal(f))]
-        den = [f.base for f in factors if f.is_scalar and is_reciprocal(f)]  # type: ignore[attr-defined]
+        num = [f for f in factors if divisor(f) is None]
+        den = [d for d in (divisor(f) for f in factors) if d is not None]
         scales_chain = any(not f.is_scalar for f in num)  # (xᵀ y) A: bracket the 1×1 chain
         top = " ".join(rf"\left({self.doprint(f)}\right)" if scales_chain and isinstance(f, Mul) and f.is_scalar
                        else self.wrap(f, POWER) for f in num) if num else "1"
@@ -150,6 +155,9 @@ class LatexPrinter(Printer):
     def _Inverse(self, n: Inverse) -> str:
         if isinstance(n.arg, Transpose):
             return f"{self.wrap(n.arg.arg, ATOM)}^{{-{T}}}"
+        flipped = untransposed(n.arg, inverted=True)
+        if flipped is not None:
+            return f"{self.wrap(flipped, ATOM)}^{{-{T}}}"
         return f"{self.wrap(n.arg, ATOM)}^{{-1}}"
 
     def _MatPower(self, n: MatPower) -> str:

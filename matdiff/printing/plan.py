@@ -232,9 +232,11 @@ class Planner:
             if isinstance(f, Add):
                 scale = _scaled(coefficient, scalars)
                 terms = [_without_identities(product(*scale, *chain[:i], t, *chain[i + 1:])) for t in f.terms]
-                # the terms of the sum that are products join the new chains: compare what changes
-                absorbed: list[Node] = [t for t in f.terms if isinstance(t, Mul)]
-                after, before = _local_cost([*terms, Add(tuple(terms))]), _local_cost([node, f, *absorbed])
+                # the terms of the sum that are products join the new chains, an identity vanishes in them:
+                # compare what changes
+                absorbed: list[Node] = [t for t in f.terms if isinstance(t, (Mul, Identity))]
+                made = [t for t in terms if t not in chain]  # I S⁻¹ is S⁻¹, computed either way
+                after, before = _local_cost([*made, Add(tuple(terms))]), _local_cost([node, f, *absorbed])
                 # cheaper, or as costly at the highest power of N and without a sum larger than the result
                 if cheaper(after, before) or (max(after, default=0) <= max(before, default=0)
                                               and _entries(f.shape) > _entries(node.shape)):

@@ -71,6 +71,48 @@ def scalars_in_front(factors: tuple[Node, ...]) -> tuple[Node, ...]:
     return factors if not stretches else tuple(lead + stretches + rest)
 
 
+def divisor(node: Node) -> Node | None:
+    """b for a scalar factor written after a division sign: b⁻¹, and bᵏ for b⁻ᵏ."""
+    if not (node.is_scalar and isinstance(node, Power) and isinstance(node.exponent, Number)):
+        return None
+    k = node.exponent.value
+    if k >= 0 or k.denominator != 1:
+        return None
+    return node.base if k == -1 else Power(node.base, Number(-k))
+
+
+def untransposed(node: Node, inverted: bool = False) -> Node | None:
+    """N with Nᵀ = node, where N reads with fewer transposes: x − u for
+    xᵀ − uᵀ (every term transposed, one a leaf), A X B for Bᵀ Xᵀ Aᵀ; under an inverse
+    (`inverted`) also A + p pᵀ for Aᵀ + p pᵀ (each term transposed or
+    symmetric): (A + p pᵀ)⁻ᵀ. None where the node reads as well as it is."""
+    from ..facts import is_symmetric
+    if isinstance(node, Add):
+        flipped: list[Node] = []
+        moved = leaves = 0
+        for t in node.terms:
+            negative = is_negative_term(t)
+            body = negated(t) if negative else t
+            chain = untransposed(body) if isinstance(body, Mul) else None
+            leaves += isinstance(body, Transpose) and not isinstance(body.arg, (Add, Mul))
+            if isinstance(body, Transpose) or chain is not None:
+                body, moved = chain if chain is not None else body.arg, moved + 1  # type: ignore[attr-defined]
+            elif isinstance(body, Filled):
+                body = Filled(body.value, (body.shape[1], body.shape[0]))  # 1ᵀ − yᵀ = (1 − y)ᵀ
+            elif not is_symmetric(body):
+                return None
+            flipped.append(Mul((Number(Fraction(-1)),) + (body.factors if isinstance(body, Mul) else (body,)))
+                           if negative else body)
+        # a sum of transposed chains reads as it is (Aᵀ Xᵀ Bᵀ + Bᵀ Xᵀ Aᵀ); one with a transposed leaf
+        # (xᵀ − uᵀ, Xᵀ Qᵀ − Yᵀ) reads untransposed, and so does any under an inverse
+        unmoved = sum(not isinstance(t, Filled) for t in flipped) - moved
+        return Add(tuple(flipped)) if (not unmoved and leaves) or (moved and inverted) else None
+    if isinstance(node, Mul) and not node.scalars and len(node.factors) > 1:
+        if all(isinstance(f, Transpose) for f in node.factors):
+            return Mul(tuple(f.arg for f in reversed(node.factors)))  # type: ignore[attr-defined]
+    return None
+
+
 def positive_first(terms: tuple[Node, ...]) -> tuple[Node, ...]:
     """Terms for people: those with a plus sign first, then those with a minus,
     each in the tree's order (sum(y) s − y, A + Aᵀ − 2 B). Only the printers for

@@ -15,7 +15,7 @@ from ..ops import function
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
-    precedence, quotient_order, scalars_in_front, written_terms,
+    divisor, precedence, quotient_order, scalars_in_front, untransposed, written_terms,
 )
 
 # The characters text raises or lowers, and Unicode's forms of them (one home: the printers of
@@ -184,6 +184,8 @@ class TextPrinter(InputPrinter):
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):
             return POWER  # a scalar chain (xᵀ A y) reads unambiguously by juxtaposition
+        if isinstance(node, Add) and untransposed(node) is not None:
+            return POWER  # (x - u)ᵀ
         if isinstance(node, Call) and _reads_as_product(node):
             return PRODUCT
         return precedence(node)
@@ -192,18 +194,23 @@ class TextPrinter(InputPrinter):
         # Scalar reciprocals read as a division at the end: A / norm2(A).
         factors = scalars_in_front(node.factors)
         node = Mul(factors) if factors != node.factors else node
-        plain = tuple(f for f in node.factors if not (f.is_scalar and is_reciprocal(f)))
-        recip = tuple(f for f in node.factors if f.is_scalar and is_reciprocal(f))
-        if recip and not plain:
+        plain = tuple(f for f in node.factors if divisor(f) is None)
+        divisors = tuple(d for d in (divisor(f) for f in node.factors) if d is not None)
+        if not divisors:
+            return super()._Mul(node)
+        if not plain:
             plain = (Number(Fraction(1)),)  # 1 / (b c)
-        if len(recip) > 1:  # one divisor: y / (‖x‖ ‖y‖), never y / ‖x‖ / ‖y‖
-            recip = (Power(Mul(tuple(f.base for f in recip)), recip[0].exponent),)  # type: ignore[attr-defined]
-        return super()._Mul(Mul(plain + recip) if plain and recip else node)
+        # one divisor: y / (‖x‖³ ‖y‖), never y / ‖x‖ / ‖y‖ or ‖x‖⁻³ y / ‖y‖
+        below = divisors[0] if len(divisors) == 1 else Mul(divisors)
+        return super()._Mul(Mul(plain + (Power(below, Number(Fraction(-1))),)))
 
     def __call__(self, node: Node) -> str:
         return self.doprint(node)  # ∇X f = I: the left side gives a lone identity its size
 
     def _Add(self, node: Add) -> str:
+        flipped = untransposed(node)
+        if flipped is not None:
+            return self.wrap(flipped, ATOM) + "ᵀ"
         return self.join_terms(positive_first(written_terms(node)))
 
     def _Hadamard(self, node: Hadamard) -> str:
@@ -244,6 +251,9 @@ class TextPrinter(InputPrinter):
     def _Inverse(self, node: Inverse) -> str:
         if isinstance(node.arg, Transpose):
             return self.wrap(node.arg.arg, POWER) + "⁻ᵀ"
+        flipped = untransposed(node.arg, inverted=True)
+        if flipped is not None:  # (A X B)⁻ᵀ, not (Bᵀ Xᵀ Aᵀ)⁻¹
+            return self.wrap(flipped, ATOM) + "⁻ᵀ"
         return self.wrap(node.arg, POWER) + "⁻¹"
 
     def _MatPower(self, node: MatPower) -> str:

@@ -43,10 +43,10 @@ def _factor_node(node: Node) -> Node:
 
 def _factor_sum(node: Add) -> Node:
     parts = _common_denominator([split_product(t) for t in node.terms])
-    coeffs = {c for c, _, _ in parts}
+    coeffs = {abs(c) for c, _, _ in parts}  # 2 A − 2 B = 2 (A − B)
     common_coeff = coeffs.pop() if len(coeffs) == 1 else Fraction(1)
-    if abs(common_coeff) == 1:
-        common_coeff = Fraction(1)
+    if all(c < 0 for c, _, _ in parts):  # −A − B = −(A + B)
+        common_coeff = -common_coeff
     common_scalars: list[Node] = []  # shared by every term, as often as each holds it
     for s in parts[0][1]:
         if all(p[1].count(s) > common_scalars.count(s) for p in parts[1:]):
