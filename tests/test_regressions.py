@@ -101,3 +101,28 @@ def test_hessian_check_reports_instead_of_raising_when_f_has_an_unknowable_size(
     assert not report.ok and report.trials == 0
     assert str(report) == ("check FAILED: the size m (of I, vector(c) or matrix(c)) is fixed by no symbol, "
                            "so no values of the symbols determine f; nothing was compared")
+
+
+def test_a_solve_applied_to_a_two_factor_product_keeps_both_factors():
+    """zᵀ (I + F)⁻¹ H v: the code planner once solved against H alone and
+    dropped v (a 1×n 'scalar'; code() failed or value_and_gradient raised)."""
+    r = matdiff.derivative("z'*inv(I+F)*H*v", wrt="z", where="F: matrix(p,p), H: matrix(p,n)")
+    g = np.random.default_rng(0)
+    p, n = 3, 4
+    v = {"z": g.standard_normal(p), "F": 0.1 * g.standard_normal((p, p)), "H": g.standard_normal((p, n)),
+         "v": g.standard_normal(n)}
+    value, grad = r.lambdify(with_value=True)(**v)
+    solved = np.linalg.solve(np.eye(p) + v["F"], v["H"] @ v["v"])
+    assert abs(value - v["z"] @ solved) < 1e-12 and np.allclose(grad, solved, rtol=1e-12)
+    s = matdiff.derivative("(z'*inv(I+F)*H*v)*c*eigmin(S)", wrt="S", where="S: symmetric, F: matrix(p,p), "
+                           "H: matrix(p,n)")
+    assert s.check().ok and "def gradient_S" in s.code()
+
+
+def test_the_mean_of_a_vector_filled_with_a_varying_scalar():
+    """mean(x − max(b w)) wrt b: numel(U) once kept a U holding db, and the
+    pullback stopped on an AssertionError (found by the generator)."""
+    r = matdiff.derivative("mean(x3 - max(b1*w2))", wrt="b1")
+    assert str(r) == "-onehot_max(b1 w2)ᵀ w2" and r.check().ok
+    s = matdiff.derivative("sum((X - c).^2)", wrt="c")
+    assert str(s) == "-2 (sum(X) - c numel(X))" and s.check().ok

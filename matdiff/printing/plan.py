@@ -311,7 +311,10 @@ def _scaled(coefficient, scalars: list[Node]) -> list[Node]:
 
 
 def _product(chain: list[Node]) -> Node:
-    return nested(chain)[0] if len(chain) > 1 else chain[0]
+    """The chain as one node (nested in its cheapest order)."""
+    if len(chain) == 1:
+        return chain[0]
+    return nested(chain)[0] if len(chain) > 2 else Mul(tuple(chain))
 
 
 def nested(chain: list[Node]) -> list[Node]:

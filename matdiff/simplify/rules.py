@@ -385,7 +385,7 @@ def matrix_power_rules(n: MatPower) -> Node | None:
 
 
 def power_rules(n: Power) -> Node | None:
-    """u¹ = u; u⁰ = 1; numbers fold; (uᵃ)ᵇ = uᵃᵇ for integer b; 1ᵖ = 1; (c·1)ᵖ = cᵖ·1;
+    """u¹ = u; u⁰ = 1; 0ᵖ = 0 for p > 0; numbers fold; (uᵃ)ᵇ = uᵃᵇ for integer b; 1ᵖ = 1; (c·1)ᵖ = cᵖ·1;
     (a b)ᵏ = aᵏ bᵏ for scalars a, b and an integer k."""
     base, p = n.base, n.exponent
     if p == ONE:
@@ -394,6 +394,8 @@ def power_rules(n: Power) -> Node | None:
         return ONE if n.is_scalar else Filled(ONE, n.shape)
     if base == ONE:
         return ONE
+    if isinstance(base, Zero) and isinstance(p, Number) and p.value > 0:
+        return base
     if isinstance(base, Number) and isinstance(p, Number) and p.value.denominator == 1 and abs(p.value) <= 64:
         if base.value != 0 or p.value > 0:
             return Number(base.value ** int(p.value))
