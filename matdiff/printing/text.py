@@ -139,6 +139,8 @@ class InputPrinter(Printer):
         """A factor of ⊗ or an argument: an identity says its size (eye(n)),
         which no product around it fixes — sᵀ ⊗ I against n·m columns could
         be I of size n or m."""
+        if isinstance(node, Zero) and not node.is_scalar:
+            return self.doprint(Filled(Number(Fraction(0)), node.shape))  # softplus(vector(0))
         return f"eye({node.shape[0]})" if isinstance(node, Identity) else self.doprint(node)
 
     # -- powers and transposes -------------------------------------------------

@@ -16,6 +16,7 @@ from ..nodes import (
     Add, Call, Commutation, Differential, Filled, Hadamard, Identity, Inverse, Kron, MatPower, Mul, Node, Number,
     Power, Transpose, Zero, carries_transpose, flatten_mul, leading_coefficient, product, scalars_out,
 )
+from ..lazy_numpy import np
 from ..ops import CHAIN_RULES, call, function
 
 Rule = Callable[[Any], "Node | None"]  # each rule takes the node kind it is listed under
@@ -411,6 +412,21 @@ def power_rules(n: Power) -> Node | None:
 
 
 # ------------------------------------------------------------------ named functions
+def _entrywise_of_a_constant(n: Call) -> Node | None:
+    """f(c·1) = f(c)·1 for an entry-wise f where f(c) is a small rational
+    (sin 0 = 0, cos 0 = 1, σ(0) = ½, log 1 = 0): tanh(0) is 0, not a function of a zero."""
+    a = n.args[0]
+    c = float(a.value.value) if isinstance(a, Filled) and isinstance(a.value, Number) else 0.0
+    with np.errstate(all="ignore"):
+        value = float(function(n.name).value([np.full((1, 1), c)], (1, 1)).reshape(-1)[0])
+    if not np.isfinite(value):
+        return None
+    exact = Fraction(value)
+    if exact.denominator > 8 or float(exact) != value:
+        return None
+    return Zero(n.shape) if exact == 0 else Filled(Number(exact), n.shape)
+
+
 def call_rules(n: Call) -> Node | None:
     """The rules every function obeys by its facts — f(0) = 0 and f(c A) = c f(A)
     for a linear f; f(Xᵀ) = f(X) for a transpose-invariant f, f(Xᵀ) = f(X)ᵀ
@@ -428,6 +444,9 @@ def call_rules(n: Call) -> Node | None:
             return Mul(tuple(scalars) + (call(n.name, rest, shape=n.shape),))
     if len(args) == 1 and a.is_scalar and fn.scalar_form is not None:
         return fn.scalar_form(a)
+    if len(args) == 1 and fn.family == "elementwise" and (
+            isinstance(a, Zero) or (isinstance(a, Filled) and isinstance(a.value, Number))):
+        return _entrywise_of_a_constant(n)
     if len(args) == 1 and isinstance(a, Transpose):
         if fn.transpose_invariant:
             return call(n.name, a.arg, shape=n.shape)
