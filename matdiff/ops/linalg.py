@@ -21,7 +21,7 @@ from ..nodes import Add, Call, Filled, Identity, Inverse, Kron, Mul, Node, Numbe
 from . import signatures as sig
 from .forms import checked, no_sympy_form
 from .matrix import diagonal, vec
-from .registry import Function, call, register
+from .registry import Function, call, register, register_stable_form
 
 SOLVE = "solve"  # the function the operator \ applies
 
@@ -160,3 +160,19 @@ register(Function(
     evaluate=_phi, code="_phi({0})", helpers=(_phi,), latex=r"\Phi{0}", linear=True,
     positive_linear=True, adjoint=lambda node, i, G: call("chol_phi", G), vec_jacobian=_phi_vec_jacobian,
     sympy=no_sympy_form))
+
+
+def _log_det_through_cholesky(n: Node) -> Node | None:
+    """sum(log(diag(chol(S)))) = ½ log det S, since det S = (Π Lᵢᵢ)² for S = L Lᵀ."""
+    if not (isinstance(n, Call) and n.name == "sum" and isinstance(n.args[0], Call) and n.args[0].name == "log"):
+        return None
+    inner = n.args[0].args[0]
+    if not (isinstance(inner, Call) and inner.name == "diag" and not inner.args[0].shape[1].is_one):
+        return None
+    factor = inner.args[0]
+    if isinstance(factor, Call) and factor.name == "chol":
+        return Mul((Number(Fraction(1, 2)), call("logdet", factor.args[0])))
+    return None
+
+
+register_stable_form(_log_det_through_cholesky)

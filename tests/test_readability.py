@@ -1,0 +1,158 @@
+"""Results as a person writes them: the golden table of textbook forms
+(tests/textbook.py) compared as text and in value, the size of printed
+results against the textbook's over the derivative table, and LaTeX that
+compiles (with pdflatex where it is installed; a structural check always).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import matdiff
+from matdiff.check import domains, draw, draw_kind, size_names
+from matdiff.evaluate import Interpreter, bind
+from matdiff.nodes import Node, Symbol, symbols_of
+from properties import LATEX_MACROS
+from textbook import GOLDEN
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from readability import ratios, result_inputs  # noqa: E402
+
+
+def _value(node: Node, symbols: list[Symbol], arrays: dict[str, np.ndarray]) -> np.ndarray:
+    used = {s.name: arrays[s.name] for s in symbols}
+    return np.asarray(Interpreter(*bind(symbols, used))(node), dtype=float)
+
+
+def _random_values(r: matdiff.Result, seed: int) -> dict[str, np.ndarray]:
+    """Values of the result's symbols at distinct sizes (3, 4, 5, ...), each in its declared set."""
+    g = np.random.default_rng(seed)
+    sizes = {name: 3 + i for i, name in enumerate(size_names(r.symbols))}
+    domain = domains(r.expression)
+    out = {}
+    for s in r.symbols:
+        shape = tuple(size.coeff * int(np.prod([sizes[f] for f in size.factors])) for size in s.shape)
+        out[s.name] = draw(g, shape, draw_kind(s, domain))  # type: ignore[arg-type]
+    return out
+
+
+@pytest.mark.parametrize("expression, wrt, where, textbook", GOLDEN, ids=[f"{g[0]} wrt {g[1]}" for g in GOLDEN])
+def test_a_golden_result_prints_its_textbook_form_and_has_its_value(expression, wrt, where, textbook):
+    """The printed text is the textbook's, it reads back as the value of the
+    result, and the result agrees with finite differences."""
+    r = matdiff.derivative(expression, wrt=wrt, where=where)
+    assert str(r) == textbook
+    read = matdiff.parse(textbook, where)
+    for seed in (0, 1):
+        values = _random_values(r, seed)
+        want = _value(r.value, r.symbols, values)
+        got = _value(read, list(symbols_of(read)), values) if symbols_of(read) else None
+        if got is not None:
+            assert got.shape == want.shape and np.allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert r.check().ok
+
+
+def test_the_golden_table_holds_forty_textbook_forms():
+    assert len(GOLDEN) >= 40 and len({(g[0], g[1], g[2]) for g in GOLDEN}) == len(GOLDEN)
+
+
+def test_printed_results_are_as_short_as_the_textbooks():
+    """Over the derivative table: result_input's tree against the textbook
+    form's, median ≤ 1.1 and worst ≤ 1.5 (benchmarks/readability.py prints them)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        measured = [value for value, _ in ratios(result_inputs())]
+    assert statistics.median(measured) <= 1.1 and max(measured) <= 1.5
+
+
+# -- LaTeX ------------------------------------------------------------------------------------------
+PREAMBLE = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
+            "\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n")
+
+
+def _golden_latex() -> list[str]:
+    return [matdiff.derivative(e, wrt=w, where=d).latex() for e, w, d, _ in GOLDEN]
+
+
+def _generated_latex(count: int) -> list[str]:
+    """The LaTeX of `count` derivatives of generated expressions (seeds 0, 1, ...)."""
+    from expressions import Generator, RandomChooser
+    out: list[str] = []
+    seed = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        while len(out) < count:
+            gen = Generator(RandomChooser(seed), size=5)
+            sample = gen.scalar_expression() if seed % 2 == 0 else gen.expression()
+            seed += 1
+            names = [s.name for s in sample.symbols if f"V['{s.name}']" in sample.expr.code]
+            if not names:
+                continue
+            try:
+                out.append(matdiff.derivative(sample.text, wrt=names[seed % len(names)],
+                                              where=sample.where or None).latex())
+            except matdiff.DerivativeError:
+                continue
+    return out
+
+
+def _structural_errors(tex: str) -> str | None:
+    """Balanced braces and \\left/\\right, known macros, aligned blocks closed."""
+    depth = 0
+    for ch in tex.replace(r"\{", "").replace(r"\}", ""):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return "a '}' closes nothing"
+    if depth:
+        return "an unclosed '{'"
+    if tex.count(r"\left") != tex.count(r"\right"):
+        return r"unpaired \left and \right"
+    if tex.count(r"\begin{aligned}") != tex.count(r"\end{aligned}"):
+        return "an unclosed aligned block"
+    unknown = set(re.findall(r"\\[a-zA-Z]+|\\\|", tex)) - LATEX_MACROS
+    return f"unknown macros {sorted(unknown)}" if unknown else None
+
+
+def test_golden_and_generated_latex_is_well_formed():
+    for tex in _golden_latex() + _generated_latex(200):
+        assert _structural_errors(tex) is None, (_structural_errors(tex), tex)
+
+
+def test_golden_and_generated_latex_compiles_with_pdflatex(tmp_path):
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed: the structural check above runs instead")
+    bodies = _golden_latex() + _generated_latex(200)
+    document = PREAMBLE + "".join(f"\\[\n{b}\n\\]\n" for b in bodies) + "\\end{document}\n"
+    (tmp_path / "results.tex").write_text(document)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "results.tex"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
+    assert done.returncode == 0 and not errors, "\n".join(errors) or done.stdout[-2000:]
+
+
+@pytest.mark.parametrize("expression, wrt, where, piece", [
+    ("norm2(W1)*x'*x", "x", None, r"\left\|W_{1}\right\|_F x"),
+    ("norm2(x)", "x", None, r"\left\|x\right\|}"),
+    ("mu*x'*x", "x", "mu: scalar", r"\mu"),
+    ("-2*sigma*x'*x", "x", "sigma: scalar", r"-4 \sigma x"),
+    ("sqrt(x'*x + 1)", "x", None, r"\sqrt{x^{\mathsf{T}} x + 1}"),
+])
+def test_latex_sets_names_norms_and_coefficients_as_a_textbook(expression, wrt, where, piece):
+    r = matdiff.derivative(expression, wrt=wrt, where=where)
+    assert piece in r.latex()
+
+
+def test_a_long_result_is_set_on_aligned_lines():
+    r = matdiff.derivative("tr(A*X'*B*X*C) + norm2(X*W - Y)^2 + tr(D*expm(X)*E) + x'*sin(X)*z + logdet(X) "
+                           "+ tr(F*X*G*X*H) + norm2(tanh(X*V))^2", wrt="X")
+    tex = r.latex()
+    assert tex.startswith("\\begin{aligned}") and tex.count(r"\\") >= 1 and _structural_errors(tex) is None
+    assert "&=" in tex.split(r"\\")[0] and tex.split(r"\\")[1].lstrip().startswith(r"&\quad")
