@@ -37,6 +37,7 @@ GOLDEN = [
     ("sum((X - c).^2)", "c", None, "-2 (sum(X) - c numel(X))"),
     ("2*sum(log(diag(chol(S))))", "S", "S: spd", "S⁻¹"),
     ("-x'*A*x - x'*B*x", "x", None, "-(A + Aᵀ + B + Bᵀ) x"),
+    ("y'*inv(I + u*v')*u", "y", None, "u / (1 + vᵀ u)"),                # Sherman–Morrison, Cookbook (160)
     # Matrix Cookbook
     ("det(X)", "X", None, "det(X) X⁻ᵀ"),                                  # (49)
     ("tr(inv(X)*A)", "X", None, "-X⁻ᵀ Aᵀ X⁻ᵀ"),                          # (63)

@@ -17,11 +17,13 @@ from typing import Any, Sequence
 
 from ..lazy_numpy import np
 
-from ..nodes import Add, Call, Filled, Identity, Inverse, Kron, Mul, Node, Number, Transpose, Zero, scalars_out
+from ..nodes import (
+    Add, Call, Filled, Identity, Inverse, Kron, Mul, Node, Number, Power, Transpose, Zero, scalars_out,
+)
 from . import signatures as sig
 from .forms import checked, no_sympy_form
 from .matrix import diagonal, vec
-from .registry import Function, call, register, register_stable_form
+from .registry import Function, call, register, register_chain_rule, register_stable_form
 
 SOLVE = "solve"  # the function the operator \ applies
 
@@ -176,3 +178,35 @@ def _log_det_through_cholesky(n: Node) -> Node | None:
 
 
 register_stable_form(_log_det_through_cholesky)
+
+
+def _rank_one_update(M: Node) -> tuple[Node, Node] | None:
+    """(u, v) when M = I + u vᵀ for column vectors u, v."""
+    if not (isinstance(M, Add) and len(M.terms) == 2):
+        return None
+    for one, update in (M.terms, M.terms[::-1]):
+        if isinstance(one, Identity) and isinstance(update, Mul) and len(update.factors) == 2:
+            u, vt = update.factors
+            if u.shape[1].is_one and vt.shape[0].is_one:
+                return u, (vt.arg if isinstance(vt, Transpose) else Transpose(vt))
+    return None
+
+
+def _sherman_morrison(chain: list[Node]) -> list[Node]:
+    """(I + u vᵀ)⁻¹ u = u / (1 + vᵀ u) and vᵀ (I + u vᵀ)⁻¹ = vᵀ / (1 + vᵀ u)
+    (Sherman–Morrison applied to the vector it meets; Cookbook (160))."""
+    out = list(chain)
+    for i, f in enumerate(out):
+        pair = _rank_one_update(f.arg) if isinstance(f, Inverse) else None
+        if pair is None:
+            continue
+        u, v = pair
+        scale = Power(Add((Number(Fraction(1)), Mul((Transpose(v), u)))), Number(Fraction(-1)))
+        if i + 1 < len(out) and out[i + 1] == u:
+            return out[:i] + [scale] + out[i + 1:]
+        if i > 0 and out[i - 1] == Transpose(v):
+            return out[:i] + [scale] + out[i + 1:]
+    return out
+
+
+register_chain_rule(_sherman_morrison)
