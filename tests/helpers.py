@@ -112,3 +112,18 @@ def backend_array(backend: str, value):
         import torch
         return torch.as_tensor(np.asarray(value, dtype=float))
     return value
+
+
+PREAMBLE = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
+            "\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n")
+
+
+def pdflatex_errors(body: str, directory) -> str | None:
+    """Compile `body` (LaTeX between \\begin{document} and \\end{document}) with
+    pdflatex in `directory`: None, or its errors. The caller skips without pdflatex."""
+    import subprocess
+    (directory / "doc.tex").write_text(PREAMBLE + body + "\\end{document}\n")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=directory,
+                          capture_output=True, text=True, timeout=300)
+    errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
+    return None if done.returncode == 0 and not errors else "\n".join(errors) or done.stdout[-2000:]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +19,7 @@ import matdiff
 from matdiff.check import domains, draw, draw_kind, size_names
 from matdiff.evaluate import Interpreter, bind
 from matdiff.nodes import Node, Symbol, symbols_of
+from helpers import pdflatex_errors
 from properties import LATEX_MACROS
 from textbook import GOLDEN
 
@@ -74,10 +74,6 @@ def test_printed_results_are_as_short_as_the_textbooks():
 
 
 # -- LaTeX ------------------------------------------------------------------------------------------
-PREAMBLE = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
-            "\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n")
-
-
 def _golden_latex() -> list[str]:
     return [matdiff.derivative(e, wrt=w, where=d).latex() for e, w, d, _ in GOLDEN]
 
@@ -130,12 +126,8 @@ def test_golden_and_generated_latex_compiles_with_pdflatex(tmp_path):
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed: the structural check above runs instead")
     bodies = _golden_latex() + _generated_latex(200)
-    document = PREAMBLE + "".join(f"\\[\n{b}\n\\]\n" for b in bodies) + "\\end{document}\n"
-    (tmp_path / "results.tex").write_text(document)
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "results.tex"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
-    errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
-    assert done.returncode == 0 and not errors, "\n".join(errors) or done.stdout[-2000:]
+    errors = pdflatex_errors("".join(f"\\[\n{b}\n\\]\n" for b in bodies), tmp_path)
+    assert errors is None, errors
 
 
 @pytest.mark.parametrize("expression, wrt, where, piece", [

@@ -20,6 +20,7 @@ from matdiff.cli import main
 from matdiff.identities import Rule
 from matdiff.nodes import DifferentialOf, Mul, Number
 from matdiff.printing.steps import identity_latex
+from helpers import pdflatex_errors
 
 GOLDEN = Path(__file__).parent / "golden" / "steps"
 
@@ -135,20 +136,13 @@ def test_every_identity_a_step_can_cite_translates_to_latex():
         assert out.count("{") == out.count("}"), (identity, out)
 
 
-PREAMBLE = "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n\\begin{document}\n"
-
-
 def test_golden_latex_compiles_with_pdflatex(tmp_path):
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed: the structural check above runs instead")
     bodies = [_derive(case).steps_latex() for case in sorted(CASES)]
     bodies += [_derive(case).steps_latex(brief=True) for case in sorted(CASES)]
-    document = PREAMBLE + "".join(f"\\begin{{align*}}\n{b}\n\\end{{align*}}\n" for b in bodies) + "\\end{document}\n"
-    (tmp_path / "steps.tex").write_text(document)
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "steps.tex"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
-    errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
-    assert done.returncode == 0 and not errors, "\n".join(errors) or done.stdout[-2000:]
+    errors = pdflatex_errors("".join(f"\\begin{{align*}}\n{b}\n\\end{{align*}}\n" for b in bodies), tmp_path)
+    assert errors is None, errors
 
 
 # -- the steps are the derivation's own ----------------------------------------------------------
