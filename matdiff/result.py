@@ -106,6 +106,20 @@ class Result:
         return shape_text(self.expression.shape)
 
     @property
+    def declarations(self) -> str:
+        """The shapes and properties of the input's symbols as a `where`
+        clause, under which `result_input` (and the text) reads back as the
+        result: x: vector(n), S: matrix(n, n) symmetric. A symbol whose size is
+        a product of sizes (m*n, from a Kronecker product) is left to inference."""
+        out = []
+        for s in self.symbols:
+            if any(len(size.factors) > 1 or (size.factors and size.coeff != 1) for size in s.shape):
+                continue
+            kind = shape_text(s.shape) if not s.shape[0].is_one or s.shape[1].is_one else f"matrix(1, {s.shape[1]})"
+            out.append(" ".join([f"{s.name}: {kind}", *sorted(s.properties)]))
+        return ", ".join(out)
+
+    @property
     def symbols(self) -> list[Symbol]:
         """The arguments of lambdify and code: the input's symbols, and the
         variable when f does not contain it (its shape fixes the result's)."""
@@ -207,7 +221,7 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """input, expression, wrt, kind, shape, differential, result, result_input,
-        latex, code (and notes when there are any), as a dict."""
+        declarations (under which result_input reads back), latex, code (and notes when there are any), as a dict."""
         out: dict[str, Any] = {
             "input": self.input,
             "expression": program_input(definitions_used(self.expression), self.expression),
@@ -217,6 +231,7 @@ class Result:
             "differential": self.differential,
             "result": str(self),
             "result_input": program_input(self.definitions, self.value),
+            "declarations": self.declarations,
             "latex": self.latex(),
             "code": self.code(),
         }

@@ -236,12 +236,17 @@ class SizeTable:
             if len(one) == 1 and one[0].automatic and rest:
                 self.unify(one[0], rest[0] if len(rest) == 1 else self.product(tuple(rest)))
                 return
-        if len(left) != len(right):
-            raise SizeConflict(self.text(a), self.text(b))
         if not guess:
             self._deferred.append((a, b))
             return
-        for fa, fb in zip(left, right):  # m·p = n·q, matched factor by factor
+        ra, rb = self.find(a), self.find(b)
+        if len(left) == len(right):
+            pairs = list(zip(left, right))  # m·p = n·q, matched factor by factor
+        elif len(ra.product) == len(rb.product):
+            pairs = list(zip(ra.product, rb.product))  # (n·q)·s = t·u, as written
+        else:
+            raise SizeConflict(self.text(a), self.text(b))
+        for fa, fb in pairs:
             self.unify(fa, fb)
 
     def settle(self) -> None:

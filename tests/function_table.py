@@ -88,7 +88,6 @@ FUNCTIONS: dict[str, Row] = {
     "chol_phi": Row("chol_phi(S)", "matrix(4, 4)", "sum(chol_phi(X*B') .* (X*B'))"),
     "logaddexp": Row("logaddexp(c, c)", "scalar", "sum(logaddexp(X, B))"),
     "hypot": Row("hypot(c, c)", "scalar", "sum(hypot(X, B))"),
-    "sym": Row("sym(S)", "matrix(4, 4)", "sum(sym(X*B') .* (X*B'))"),
     "onehot_max": Row("onehot_max(A)", "matrix(3, 4)", "sum(onehot_max(B) .* X)"),
     "onehot_min": Row("onehot_min(A)", "matrix(3, 4)", "sum(onehot_min(B) .* X)"),
     "eigvecs": Row("eigvecs(S)", "matrix(4, 4)", "sum(eigvecs(B*B') .* (X*B'))"),

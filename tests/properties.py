@@ -319,8 +319,10 @@ def _value_of(node, arrays, sizes):
 
 
 def printed_results_read_back(sample: Sample, seed: int) -> str | None:
-    """The text a person reads (f and ∇f as printed) and result_input parse
-    back, under the documented left-to-right rule, to the value printed."""
+    """The printed text of the derivative and its result_input parse back,
+    under the documented left-to-right rule and the declarations of the
+    input's symbols (Result.declarations) and the shape the left side gives
+    (∇X f has X's, ∂vec f/∂vec X is numel f × numel X), to the value printed."""
     rng = np.random.default_rng(seed)
     var = _variable(sample, rng, plain=False)
     r = matdiff.derivative(sample.text, wrt=var, where=sample.where or None)
@@ -331,14 +333,18 @@ def printed_results_read_back(sample: Sample, seed: int) -> str | None:
         raise Skip("values out of range")
     readings = {"the printed result": str(r), "result_input": r.to_dict()["result_input"]}
     for what, text in readings.items():
+        # ∇X f = I, J = I: the left side gives the shape (X's, or numel f × numel X)
+        left = var if r.kind == "gradient" else f"vec({to_input(r.expression)})*vec({var})'"
+        read = f"({text}) + 0*{left}"
         try:
-            again = matdiff.parse(text, sample.where or None)
+            again = matdiff.parse(read, r.declarations or None)
         except matdiff.MatdiffError as e:
             return f"{what} {text!r} does not parse: {str(e).splitlines()[0]}"
-        if not symbols_of(again):  # ∇X f = I: a result of constants takes its shape from the left side
-            again = matdiff.parse(f"{text} + 0*{var}" if r.value.shape == r.variable.shape else text,
-                                  sample.where or None)
-        got = _value_of(again, *bind(symbols_of(again), {s.name: values[s.name] for s in symbols_of(again)}))
+        try:
+            got = np.asarray(Interpreter(*bind(symbols_of(again), {s.name: values[s.name] for s in symbols_of(again)}))(
+                again), dtype=float)
+        except matdiff.EvaluationError as e:
+            return f"{what} {text!r} reads back as something that cannot be evaluated: {str(e).splitlines()[0]}"
         if got.size != want.size and not (got.size == 1 and not want.any()):
             return f"{what} {text!r} reads back with shape {got.shape}, not {want.shape}"
         if not np.allclose(np.broadcast_to(got, want.shape) if got.size == 1 else got.reshape(want.shape), want,

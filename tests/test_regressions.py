@@ -126,3 +126,16 @@ def test_the_mean_of_a_vector_filled_with_a_varying_scalar():
     assert str(r) == "-onehot_max(b1 w2)ᵀ w2" and r.check().ok
     s = matdiff.derivative("sum((X - c).^2)", wrt="c")
     assert str(s) == "-2 (sum(X) - c numel(X))" and s.check().ok
+
+
+@pytest.mark.parametrize("text", ["sum(kron(kron(A, B), C)*vec(X))", "x'*kron(A, kron(B, C))*vec(X)",
+                                  "tr(kron(A,B)*kron(C,kron(D,E)))"])
+def test_nested_kronecker_products_of_unknown_sizes_are_accepted(text):
+    """Products of sizes of different lengths (n·q·s against t·u) are matched
+    as written once nothing else decides them, not refused."""
+    assert matdiff.parse(text).is_scalar
+
+
+def test_a_program_may_define_sym():
+    r = matdiff.derivative("sym = X + X'; f = tr(sym*A)", wrt="X")
+    assert r.check().ok

@@ -332,8 +332,9 @@ register(Function(
     vec_jacobian=lambda node, i: Transpose(vec(node.args[1 - i])), simplify=_inner_rules,
     sympy=lambda sympy, n, a: a[0] * a[1] if n.args[0].is_scalar else sympy.Trace(sympy.Transpose(a[0]) * a[1])))
 register(Function(
-    name="sym", arity=1, shape_rule=sig.square_to_square, summary="symmetric part (X + Xᵀ)/2",
-    family="matrix", source="linear", evaluate=lambda X: 0.5 * (X + X.T),
+    name="sym", arity=1, shape_rule=sig.square_to_square,
+    summary="symmetric part (X + Xᵀ)/2 (internal: the name is free for programs)",
+    family="matrix", source="linear", public=False, evaluate=lambda X: 0.5 * (X + X.T),
     code="(0.5 * ({0} + {0}.T))", latex=r"\operatorname{{sym}}{0}", linear=True,
     positive_linear=True, adjoint=lambda node, i, G: symmetric_part(G), transpose_invariant=True,
     symmetric_result=lambda n: True,
