@@ -340,9 +340,9 @@ def printed_results_read_back(sample: Sample, seed: int) -> str | None:
             again = matdiff.parse(read, r.declarations or None)
         except matdiff.MatdiffError as e:
             return f"{what} {text!r} does not parse: {str(e).splitlines()[0]}"
-        try:
-            got = np.asarray(Interpreter(*bind(symbols_of(again), {s.name: values[s.name] for s in symbols_of(again)}))(
-                again), dtype=float)
+        read_arrays, read_sizes = bind(symbols_of(again), {s.name: values[s.name] for s in symbols_of(again)})
+        try:  # the sizes of all the declared symbols, also those the text does not hold
+            got = np.asarray(Interpreter(read_arrays, {**sizes, **read_sizes})(again), dtype=float)
         except matdiff.EvaluationError as e:
             return f"{what} {text!r} reads back as something that cannot be evaluated: {str(e).splitlines()[0]}"
         if got.size != want.size and not (got.size == 1 and not want.any()):

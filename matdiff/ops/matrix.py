@@ -130,8 +130,11 @@ def _inner_differential(node: Call, d: Sequence[Node | None]) -> Node:
 # -- the functions' own rewrites (each docstring is its identity) ---------------
 def _trace_rules(n: Call) -> Node | None:
     """tr(Aᵀ⋯) and tr(A⁻ᵀ) read with fewer transposes (tr M = tr Mᵀ); tr(A + B)
-    = tr A + tr B; tr(X) of a call with a simpler trace (tr L_f(X)[E] = tr(f'(X) E))."""
+    = tr A + tr B; tr(X) of a call with a simpler trace (tr L_f(X)[E] = tr(f'(X) E));
+    tr(c·1) = c n, the count of a vector's entries."""
     (a,) = n.args
+    if isinstance(a, Filled):
+        return Mul((a.value, entry_sum(Filled(Number(Fraction(1)), (a.shape[0], ONE)))))
     if (isinstance(a, Mul) and _mostly_transposed(a)) or (isinstance(a, Inverse) and isinstance(a.arg, Transpose)):
         return trace(Transpose(a))
     if isinstance(a, Add):
@@ -424,8 +427,8 @@ def _count_rules(n: Call) -> Node | None:
 
 
 def counts_named(node: Node) -> Node:
-    """sum(1) of a shape some symbol of `node` has is numel of that symbol:
-    2 (c numel(X) − sum(X)), which reads back with its size, not c sum(matrix(1))."""
+    """sum(1) of a shape is numel of a symbol of `node` of that shape (2 (c numel(X)
+    − sum(X))), else a product of tr(eye(n)): a count that reads back with its size."""
     ones = [n for n in node.walk() if isinstance(n, Call) and n.name == "sum" and isinstance(n.args[0], Filled)
             and n.args[0].value == Number(Fraction(1))]
     if not ones:
@@ -434,9 +437,17 @@ def counts_named(node: Node) -> Node:
     for n in node.walk():
         if isinstance(n, Symbol):
             symbols.setdefault(n.shape, n)
-    named: dict[Node, Node] = {one: call("numel", symbols[one.args[0].shape]) for one in ones
-                               if one.args[0].shape in symbols}
-    return substitute(node, named) if named else node
+    named: dict[Node, Node] = {one: count_of(one.args[0].shape, symbols) for one in ones}
+    return substitute(node, named)
+
+
+def count_of(shape: Shape, symbols: dict[Shape, Symbol]) -> Node:
+    """m n for a shape (m, n): numel of a symbol of that shape, else the traces of
+    identities of its sizes (tr(eye(m)) = m), which read back with their size."""
+    if shape in symbols:
+        return call("numel", symbols[shape])
+    sizes = [s for s in shape if not s.is_one]
+    return Mul(tuple(call("tr", Identity(s)) for s in sizes)) if len(sizes) > 1 else call("tr", Identity(sizes[0]))
 
 
 def _count_sympy(sympy: Any, n: Call, args: list) -> Any:
