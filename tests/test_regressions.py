@@ -139,3 +139,12 @@ def test_nested_kronecker_products_of_unknown_sizes_are_accepted(text):
 def test_a_program_may_define_sym():
     r = matdiff.derivative("sym = X + X'; f = tr(sym*A)", wrt="X")
     assert r.check().ok
+
+
+def test_the_inverse_of_vec_prints_as_its_closed_form():
+    """x'*vec(X*A) once printed unvec(x) Aᵀ, a name the language cannot call:
+    unvec(v) is written (vec(Iₚ)ᵀ ⊗ Iₘ)(Iₚ ⊗ v), and generated code still reshapes."""
+    r = matdiff.derivative("x'*vec(X*A)", wrt="X")
+    assert "unvec" not in str(r) and "unvec" not in r.to_dict()["result_input"] and "reshape" in r.code()
+    assert str(r) == "((vec(eye(n))ᵀ ⊗ eye(m)) (eye(n) ⊗ x)) Aᵀ" and r.check().ok
+    assert str(matdiff.derivative("sum(vec(X'))", wrt="X")) == "matrix(1)"

@@ -63,6 +63,13 @@ def _diag_code(node: Call, size: Callable[[Size], str]) -> str:
     return "xp.diag({0}).reshape(-1, 1)"
 
 
+def _unvec_written(n: Call) -> Node:
+    """unvec(v) for an m×p result is (vec(Iₚ)ᵀ ⊗ Iₘ)(Iₚ ⊗ v) (Magnus & Neudecker, ch. 2)."""
+    m, p = n.shape
+    (v,) = n.args
+    return Mul((Kron((Transpose(vec(Identity(p))), Identity(m))), Kron((Identity(p), v))))
+
+
 def _unvec_code(node: Call, size: Callable[[Size], str]) -> str:
     return f"{{0}}.reshape(({size(node.shape[0])}, {size(node.shape[1])}), order='F')"
 
@@ -196,10 +203,12 @@ def _vec_rules(n: Call) -> Node | None:
 
 
 def _unvec_rules(n: Call) -> Node | None:
-    """unvec(vec(X)) = X."""
+    """unvec(vec(X)) = X; unvec(c·1) = c·1 of the new shape."""
     (a,) = n.args
     if isinstance(a, Call) and a.name == "vec" and a.args[0].shape == n.shape:
         return a.args[0]
+    if isinstance(a, Filled):
+        return Filled(a.value, n.shape)
     return None
 
 
@@ -302,6 +311,7 @@ register(Function(
     sympy=no_sympy_form))
 register(Function(
     name="unvec", arity=1, shape_rule=sig.elementwise, summary="the inverse of vec (internal)", family="matrix",
+    written_as=_unvec_written,
     source="linear", public=False, needs_shape=True, evaluate=lambda G, shape: G.reshape(shape, order="F"),
     code=_unvec_code, latex=r"\operatorname{{vec}}^{{-1}}{0}", linear=True,
     backend_code={"torch": (_unvec_code_torch, ())},

@@ -91,6 +91,9 @@ class Function:
     latex: str | None = None       # LaTeX, '{0}' for the argument
     matrix_latex: str | None = None  # the LaTeX where the argument is a matrix, if it differs (‖A‖_F)
     text: str | None = None        # how the text printer writes it, if not `name(...)`
+    # for an internal function the language cannot call: the closed form the text and the input form
+    # write in its place (unvec(v) as (vec(Iₚ)ᵀ ⊗ Iₘ)(Iₚ ⊗ v)); generated code keeps the function
+    written_as: Callable[[Call], Node] | None = None
     infix: bool = False            # text and LaTeX are an operator between the arguments (A \ B)
     reads_as_product: bool = False  # its LaTeX is a product (U V^T): parenthesised as one
     sympy: SympyForm | None = None  # None: an opaque applied function of the right shape

@@ -43,6 +43,8 @@ class InputPrinter(Printer):
     def level(self, node: Node) -> int:
         if isinstance(node, Kron):
             return ATOM
+        if isinstance(node, Call) and function(node.name).written_as is not None:
+            return PRODUCT  # written as a product
         return precedence(node)
 
     # -- leaves ----------------------------------------------------------------
@@ -167,6 +169,9 @@ class InputPrinter(Printer):
         return f"({self.doprint(node)})"
 
     def _Call(self, node: Call) -> str:
+        written = function(node.name).written_as
+        if written is not None:  # a function the language cannot call, in its closed form
+            return self.doprint(written(node))
         return f"{node.name}({', '.join(self.sized(a) for a in node.args)})"
 
 
@@ -188,7 +193,7 @@ class TextPrinter(InputPrinter):
             return POWER  # a scalar chain (xᵀ A y) reads unambiguously by juxtaposition
         if isinstance(node, Add) and untransposed(node) is not None:
             return POWER  # (x - u)ᵀ
-        if isinstance(node, Call) and _reads_as_product(node):
+        if isinstance(node, Call) and (_reads_as_product(node) or function(node.name).written_as is not None):
             return PRODUCT
         return precedence(node)
 
@@ -226,7 +231,7 @@ class TextPrinter(InputPrinter):
 
     def _Call(self, node: Call) -> str:
         fn = function(node.name)
-        form = fn.text  # internal functions have a mathematical form: L_expm(X)[E]
+        form = fn.text  # A \\ B
         if form is None:
             return super()._Call(node)
         if fn.infix:  # A \ B: left-associative at the level of products
