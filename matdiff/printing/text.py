@@ -44,7 +44,7 @@ class InputPrinter(Printer):
         if isinstance(node, Kron):
             return ATOM
         if isinstance(node, Call) and function(node.name).written_as is not None:
-            return PRODUCT  # written as a product
+            return PRODUCT  # written as a product (solve, an infix in text only, is solve(A, B) here)
         return precedence(node)
 
     # -- leaves ----------------------------------------------------------------
@@ -176,7 +176,9 @@ class InputPrinter(Printer):
 
 
 def _reads_as_product(node: Call) -> bool:
-    return function(node.name).infix  # A \\ B
+    """A call whose text is a product: A \\ B, or a closed form written in its place (unvec)."""
+    fn = function(node.name)
+    return fn.infix or fn.written_as is not None
 
 
 class TextPrinter(InputPrinter):
@@ -193,7 +195,7 @@ class TextPrinter(InputPrinter):
             return POWER  # a scalar chain (xᵀ A y) reads unambiguously by juxtaposition
         if isinstance(node, Add) and untransposed(node) is not None:
             return POWER  # (x - u)ᵀ
-        if isinstance(node, Call) and (_reads_as_product(node) or function(node.name).written_as is not None):
+        if isinstance(node, Call) and _reads_as_product(node):
             return PRODUCT
         return precedence(node)
 

@@ -147,19 +147,19 @@ def _common_end(chains: list[list[Node]], from_right: bool) -> int:
     return k
 
 
-
 def _complements(node: Add) -> Node:
     """f(u) + g(u) = 1 for a complementary pair (σ(u) + σ(−u) = 1): where one
     term holds g and another f, write g as 1 − f and keep the sum so made when
     it is smaller: σ(u) ∘ (1 − y) − σ(−u) ∘ y = σ(u) − y."""
+    if not any(isinstance(g, Call) and function(g.name).complement is not None
+               for t in node.terms for g in _entrywise_factors(t)):
+        return node  # the common case, without walking the sum
     calls = {n for t in node.terms for n in t.walk() if isinstance(n, Call)}
     best: Node = node
     size = written_size(node)
     for i, term in enumerate(node.terms):
-        coeff, scalars, chain = split_product(term)
-        if len(chain) != 1:
-            continue
-        factors = chain[0].factors if isinstance(chain[0], Hadamard) else (chain[0],)
+        coeff, scalars, _ = split_product(term)
+        factors = _entrywise_factors(term)
         for k, g in enumerate(factors):
             rule = function(g.name).complement if isinstance(g, Call) else None
             f = simplify(rule(g)) if rule is not None else None  # type: ignore[misc, arg-type]
@@ -173,6 +173,14 @@ def _complements(node: Add) -> Node:
             if written_size(candidate) < size:
                 best, size = candidate, written_size(candidate)
     return best
+
+
+def _entrywise_factors(term: Node) -> tuple[Node, ...]:
+    """The factors of a term's entry-wise product (c A ∘ B: A, B; c A: A), none for a matrix product."""
+    chain = split_product(term)[2]
+    if len(chain) != 1:
+        return ()
+    return chain[0].factors if isinstance(chain[0], Hadamard) else (chain[0],)
 
 
 def _expanded(term: Node) -> list[Node]:

@@ -413,10 +413,14 @@ def power_rules(n: Power) -> Node | None:
 
 # ------------------------------------------------------------------ named functions
 def _entrywise_of_a_constant(n: Call) -> Node | None:
-    """f(c·1) = f(c)·1 for an entry-wise f where f(c) is a small rational
-    (sin 0 = 0, cos 0 = 1, σ(0) = ½, log 1 = 0): tanh(0) is 0, not a function of a zero."""
+    """f(c·1) = f(c)·1 for an entry-wise f and c = 0 or ±1 where f(c) is a small
+    rational (sin 0 = 0, cos 0 = 1, σ(0) = ½, log 1 = 0): tanh(0) is 0, not a
+    function of a zero. Only there: a large c saturates in floating point
+    (tanh(40) evaluates to 1, and is not 1)."""
     a = n.args[0]
     c = float(a.value.value) if isinstance(a, Filled) and isinstance(a.value, Number) else 0.0
+    if c not in (0.0, 1.0, -1.0):
+        return None
     with np.errstate(all="ignore"):
         value = float(function(n.name).value([np.full((1, 1), c)], (1, 1)).reshape(-1)[0])
     if not np.isfinite(value):
