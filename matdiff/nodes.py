@@ -764,6 +764,32 @@ def flatten_mul(items: tuple[Node, ...]) -> tuple[Node, ...]:
     return tuple(scalars + ([Mul(tuple(scaling))] if scaling else []) + chain)
 
 
+def scalar_stretches(chain: Sequence[Node]) -> tuple[list[tuple[Node, ...]], list[Node]]:
+    """The 1×1 stretches inside a matrix chain (xᵀ A y in x xᵀ A y zᵀ), each a
+    scalar that commutes out, and the chain without them; none when the whole
+    chain is 1×1."""
+    stretches: list[tuple[Node, ...]] = []
+    rest: list[Node] = []
+    i = 0
+    while i < len(chain):
+        end = next((j for j in range(i + 1, len(chain)) if chain[j].shape[1].is_one), None)
+        if chain[i].shape[0].is_one and end is not None and end - i + 1 < len(chain):
+            stretches.append(tuple(chain[i:end + 1]))
+            i = end + 1
+            continue
+        rest.append(chain[i])
+        i += 1
+    return stretches, rest
+
+
+def stretch_read(stretch: tuple[Node, ...]) -> Node:
+    """A 1×1 stretch as the scalar it is, read with the fewer transposes
+    (uᵀ A v = vᵀ Aᵀ u, a scalar being its own transpose)."""
+    flipped = tuple(Transpose(f) if not isinstance(f, Transpose) else f.arg for f in reversed(stretch))
+    fewer = sum(isinstance(f, Transpose) for f in flipped) < sum(isinstance(f, Transpose) for f in stretch)
+    return Mul(flipped if fewer else stretch)
+
+
 def split_product(node: Node) -> tuple[Fraction, list[Node], list[Node]]:
     """A term as (coefficient, scalar factors, matrix chain): the one place
     where a product is taken apart (a lone node is its own chain or scalar)."""

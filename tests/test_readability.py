@@ -60,6 +60,41 @@ def test_a_golden_result_prints_its_textbook_form_and_has_its_value(expression, 
     assert r.check().ok
 
 
+COMBINED = [  # (expression, wrt): results whose chains' scalar coefficients combine
+    ("x'*inv(I + x*x')*x", "x"), ("x'*A*x/(x'*x)", "x"), ("x'*y/(norm2(x)*norm2(y))", "x"),
+    ("1/((1/(1 + (d*e)^2))^2 + 1)", "e"), ("(x'*x)*(a'*x)/(1 + x'*x) - a'*x", "x"),
+    ("tr(inv(I + X'*X))/(1 + tr(X'*X))", "X"), ("(x'*A*y)^2/(y'*A'*x + 1)", "x"),
+]
+
+
+@pytest.mark.parametrize("expression, wrt", COMBINED + [(g[0], g[1]) for g in GOLDEN])
+def test_combining_scalar_coefficients_keeps_the_value(expression, wrt):
+    """The multiplied-out form with each chain's coefficient in lowest terms
+    (simplify/collect.py) equals the derivative, whether or not it is the one printed."""
+    from matdiff.simplify.collect import collected
+    where = dict((g[0], g[2]) for g in GOLDEN).get(expression)
+    r = matdiff.derivative(expression, wrt=wrt, where=where)
+    combined = collected(r.value)
+    if combined is None:
+        pytest.skip("nothing to combine")
+    for seed in (0, 1):
+        values = _random_values(r, seed)
+        want = _value(r.value, r.symbols, values)
+        got = _value(combined, r.symbols, values)
+        assert got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("written, combined", [
+    ("(x'*x)*x/(1 + x'*x) - x", "-x / (1 + xᵀ x)"),      # t/(1 + t) − 1 = −1/(1 + t)
+    ("(y'*x)*x + (x'*y)*x", "2 (xᵀ y) x"),                # a scalar is its own transpose
+    ("x/(x'*x) - (x'*x)*x/(x'*x)^2", None),               # the coefficients cancel: nothing left
+])
+def test_each_chain_gets_one_coefficient_in_lowest_terms(written, combined):
+    from matdiff.simplify.collect import collected
+    out = collected(matdiff.parse(written))
+    assert (str(out) if out is not None else None) == combined
+
+
 def test_the_golden_table_holds_forty_textbook_forms():
     assert len(GOLDEN) >= 40 and len({(g[0], g[1], g[2]) for g in GOLDEN}) == len(GOLDEN)
 

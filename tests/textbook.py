@@ -38,6 +38,7 @@ GOLDEN = [
     ("2*sum(log(diag(chol(S))))", "S", "S: spd", "S⁻¹"),
     ("-x'*A*x - x'*B*x", "x", None, "-(A + Aᵀ + B + Bᵀ) x"),
     ("y'*inv(I + u*v')*u", "y", None, "u / (1 + vᵀ u)"),                # Sherman–Morrison, Cookbook (160)
+    ("x'*inv(I + x*x')*x", "x", None, "2 x / (1 + xᵀ x)²"),              # 1 − t/(1 + t) = 1/(1 + t)
     # Matrix Cookbook
     ("det(X)", "X", None, "det(X) X⁻ᵀ"),                                  # (49)
     ("tr(inv(X)*A)", "X", None, "-X⁻ᵀ Aᵀ X⁻ᵀ"),                          # (63)

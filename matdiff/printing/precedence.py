@@ -6,7 +6,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Call, Filled, Hadamard, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose,
+    Add, Call, Filled, Hadamard, Inverse, Kron, MatPower, Mul, Node, Number, Power, Transpose, scalar_stretches,
+    stretch_read,
 )
 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
@@ -53,21 +54,8 @@ def scalars_in_front(factors: tuple[Node, ...]) -> tuple[Node, ...]:
     if all(f.is_scalar for f in factors) or Mul(factors).is_scalar:
         return factors
     lead = [f for f in factors if f.is_scalar]
-    chain = [f for f in factors if not f.is_scalar]
-    stretches: list[Node] = []
-    rest: list[Node] = []
-    i = 0
-    while i < len(chain):
-        end = next((j for j in range(i + 1, len(chain)) if chain[j].shape[1].is_one), None)
-        if chain[i].shape[0].is_one and end is not None and end - i + 1 < len(chain):
-            stretch = tuple(chain[i:end + 1])
-            flipped = tuple(Transpose(f) if not isinstance(f, Transpose) else f.arg for f in reversed(stretch))
-            fewer = sum(isinstance(f, Transpose) for f in flipped) < sum(isinstance(f, Transpose) for f in stretch)
-            stretches.append(Mul(flipped if fewer else stretch))
-            i = end + 1
-            continue
-        rest.append(chain[i])
-        i += 1
+    found, rest = scalar_stretches([f for f in factors if not f.is_scalar])
+    stretches = [stretch_read(s) for s in found]
     return factors if not stretches else tuple(lead + stretches + rest)
 
 

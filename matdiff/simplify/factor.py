@@ -11,13 +11,25 @@ from ..nodes import (
 )
 from ..ops import function
 from ..ops.matrix import counts_named
+from .collect import collected
 from .engine import simplify
 
 
 def factor(node: Node) -> Node:
     """Factor common coefficients, scalars and chain ends out of every sum
-    (each shared subtree once); a count of entries names a symbol of its shape."""
+    (each shared subtree once); a count of entries names a symbol of its shape.
+    Where multiplying out and combining the scalar coefficients of each chain
+    (collect.py) writes shorter, that form is factored instead."""
     node = counts_named(node)
+    plain = _factor_tree(node)
+    combined = collected(node)
+    if combined is None:
+        return plain
+    other = _factor_tree(simplify(combined))
+    return other if written_size(other) < written_size(plain) else plain
+
+
+def _factor_tree(node: Node) -> Node:
     memo: dict[Node, Node] = {}
 
     def visit(n: Node) -> Node:
