@@ -25,12 +25,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import matdiff  # noqa: E402
 from matdiff.nodes import written_size  # noqa: E402
+from helpers import as_program  # noqa: E402
 from test_derivatives import ROWS  # noqa: E402
 from textbook import DERIVATIVE_TABLE  # noqa: E402
 
 
 def textbook_form(row: tuple) -> str:
-    return row[-1] if row[-1] is not None else DERIVATIVE_TABLE[row[0]]
+    """The row's textbook closed form in the input language (named parts as definitions)."""
+    return as_program(row[-1] if row[-1] is not None else DERIVATIVE_TABLE[row[0]])
 
 
 def result_inputs() -> dict[str, str]:

@@ -10,11 +10,12 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 from .calculus.adjoint import gradient_of_differential
 from .calculus.differential import differential
 from .calculus.hessian import hessian_block, second_differential
+from .calculus.naming import named_calls, unnamed
 from .calculus.derived import StepDifferentials, fresh_name, written_out
 from .calculus.forward import tangents
 from .calculus.reverse import backward
 from .calculus.steps import (
-    F, GRADIENT, JACOBIAN, UNCONSTRAINED, STABLE_FORM, StepLog, collected, factored, program_steps,
+    F, GRADIENT, JACOBIAN, NAMED, UNCONSTRAINED, STABLE_FORM, StepLog, Target, collected, factored, program_steps,
 )
 from .calculus.structured import is_projected, project_gradient
 from .calculus.vectorize import jacobian_of_differential
@@ -22,10 +23,11 @@ from .errors import DerivativeError, MatdiffError, MatdiffWarning, ParseError, S
 from .frontend.declarations import read_declarations
 from .frontend.infer import IDENTITY_NAMES, Inference, function_names
 from .frontend.parse import parse_declarations, parse_syntax
-from .nodes import Node, Symbol, bound_in_order, symbols_of, unfixed_size_note, unfixed_sizes, written_size
+from .nodes import Bound, Node, Symbol, bound_in_order, symbols_of, unfixed_size_note, unfixed_sizes, written_size
 from .backprop import Backprop
 from .compiled import compile_function
 from .printing.code import CodeFunction, generate_module
+from .printing.program import definitions_used, where_text
 from .result import BlockHessian, Hessian, Result, joint_code_function
 from .shapes import shape_text
 from .simplify import simplify, stable_forms
@@ -207,13 +209,37 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
         if expr.is_scalar:
             reads = UNCONSTRAINED if is_projected(var) else GRADIENT  # G, then ∇f its projection
             G = project_gradient(gradient_of_differential(df, var, record, reads), var, record)
-            G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT)
+            G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT, _value_name(expr))
+            G = named(G, f, record, GRADIENT)
             return _recorded(Result(text, expr, var, "gradient", df, G, function=f), record)
         J = factored(bounded(jacobian_of_differential(df, var, record), "the Jacobian", RESULT_LIMIT), record,
                      JACOBIAN)
+        J = named(J, f, record, JACOBIAN)
         return _recorded(Result(text, expr, var, "jacobian", df, J, function=f), record)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
+
+
+def named(node: Node, f: Node, record: StepLog | None, target: Target) -> Node:
+    """node with its repeated calls named (calculus/naming.py), the step recorded where it changes the form."""
+    out = named_calls(node, _taken_names(f))
+    if record is not None and out is not node:
+        names = where_text(definitions_used(out))
+        record.rewrite(NAMED._replace(identity=names), node, out, target, key=True)
+    return out
+
+
+def _value_name(expr: Node) -> Bound | None:
+    """f as a name its gradient may use (∇ xᵀAx/xᵀx = (A + Aᵀ − 2 f I) x/xᵀx),
+    unless a symbol is called f (a program's f has its own names)."""
+    if "f" in _taken_names(expr) or not expr.children or bound_in_order(expr):
+        return None
+    return Bound("f", expr.shape, definition=expr)
+
+
+def _taken_names(f: Node) -> set[str]:
+    """What a name given to part of a result must avoid: f's symbols and the function names."""
+    return {s.name for s in symbols_of(f)} | set(function_names())
 
 
 def _recorded(result: R, record: StepLog | None) -> R:
@@ -256,10 +282,12 @@ def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient:
                               f"ask for its Jacobian instead")
     if gradient is None:
         gradient = derive(text, expr, row, record=record).value
+    gradient = unnamed(gradient, expr)  # a Hessian differentiates what the names stand for
     try:
+        value = _value_name(expr)
         block = hessian_block(gradient, row, column, lambda d: bounded(d, "the differential of the gradient",
-                                                                       SECOND_DERIVATIVE_LIMIT), record)
-        second = second_differential(block.operator, row)
+                                                                       SECOND_DERIVATIVE_LIMIT), record, value)
+        second = second_differential(block.operator, row, value)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate twice") from None
     return _recorded(Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient,

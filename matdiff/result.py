@@ -169,9 +169,12 @@ class Result:
             lhs = rf"\nabla_{{{x}}} {f}"
         else:
             lhs = rf"\frac{{\partial \operatorname{{vec}} {f}}}{{\partial \operatorname{{vec}} {x}}}"
+        return f"{equation(lhs, self.value)}{self._where_latex()}"
+
+    def _where_latex(self) -> str:
+        """' \\quad \\text{where } s = ...' for the names the result uses, or ''."""
         where = self.definitions
-        tail = rf" \quad \text{{where }} {where_latex(where)}" if where else ""
-        return f"{equation(lhs, self.value)}{tail}"
+        return rf" \quad \text{{where }} {where_latex(where)}" if where else ""
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -186,8 +189,9 @@ class Result:
 
     def code_function(self, *, with_value: bool = False) -> CodeFunction:
         """The derivative as one function of a generated module (after f's value)."""
+        where = f" where {self.where}" if self.where else ""
         doc = (f"{self.kind.capitalize()} of {one_line(self.input)} with respect to {self.variable.name}: "
-               f"{to_text(self.value)}.")
+               f"{to_text(self.value)}{where}.")
         tree = self.value if self.plan is None else self.plan
         fn = CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
         return fn.with_value(self.function_tree, self.output_name) if with_value else fn
@@ -299,7 +303,7 @@ class Hessian(Result):
     def latex(self) -> str:
         x, y = latex_name(self.variable.name), latex_name(self.column.name)
         sub = x if self.column == self.variable else f"{x}{y}"
-        return rf"\nabla^2_{{{sub}}} {latex_name(self.output_name)} = {to_latex(self.value)}"
+        return rf"\nabla^2_{{{sub}}} {latex_name(self.output_name)} = {to_latex(self.value)}{self._where_latex()}"
 
     def function_name(self) -> str:
         if self.column == self.variable:

@@ -127,3 +127,17 @@ def pdflatex_errors(body: str, directory) -> str | None:
                           capture_output=True, text=True, timeout=300)
     errors = [line for line in done.stdout.splitlines() if line.startswith("!")]
     return None if done.returncode == 0 and not errors else "\n".join(errors) or done.stdout[-2000:]
+
+
+def printed(result) -> str:
+    """A result as printed, with the names it uses: 'diag(s) - s sᵀ where s = softmax(x)'."""
+    return f"{result} where {result.where}" if result.where else str(result)
+
+
+def as_program(text: str) -> str:
+    """'A where s = D, t = E' as the program 's = D; t = E; A', which reads back in the input language."""
+    import re
+    if " where " not in text:
+        return text
+    body, names = text.split(" where ", 1)
+    return "".join(f"{d}; " for d in re.split(r", (?=\w+ = )", names)) + body

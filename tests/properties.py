@@ -10,6 +10,7 @@ import numpy as np
 
 import matdiff
 from expressions import SIZE_VALUES, Sample
+from helpers import as_program, printed
 from matdiff.evaluate import Interpreter, bind
 from matdiff.nodes import bound_in_order, symbols_of
 from matdiff.printing.latex import GREEK, to_latex
@@ -331,11 +332,12 @@ def printed_results_read_back(sample: Sample, seed: int) -> str | None:
     want = _value_of(r.value, arrays, sizes)
     if not _tame(want):
         raise Skip("values out of range")
-    readings = {"the printed result": str(r), "result_input": r.to_dict()["result_input"]}
+    readings = {"the printed result": as_program(printed(r)), "result_input": r.to_dict()["result_input"]}
     for what, text in readings.items():
         # ∇X f = I, J = I: the left side gives the shape (X's, or numel f × numel X)
         left = var if r.kind == "gradient" else f"vec({to_input(r.expression)})*vec({var})'"
-        read = f"({text}) + 0*{left}"
+        names, _, last = text.rpartition("; ")  # a result's named parts come first, as definitions
+        read = f"{names}{'; ' if names else ''}({last}) + 0*{left}"
         try:
             again = matdiff.parse(read, r.declarations or None)
         except matdiff.MatdiffError as e:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from helpers import draw, numeric_gradient, numeric_jacobian, rel_error
+from helpers import draw, numeric_gradient, numeric_jacobian, printed, rel_error
 
 inv, det, tr = np.linalg.inv, np.linalg.det, np.trace
 sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
@@ -298,7 +298,7 @@ ROWS = [
      lambda d: np.exp(d["X"]) / np.sum(np.exp(d["X"])), "exp(X - logsumexp(X))"),
     ("fn-softmax-jacobian", "softmax(x)", "x", None, "x:5", lambda d: np.exp(d["x"]) / np.sum(np.exp(d["x"])),
      lambda d: np.diag(_softmax(d["x"])) - np.outer(_softmax(d["x"]), _softmax(d["x"])),
-     "diag(softmax(x)) - softmax(x) softmax(x)ᵀ"),
+     "diag(s) - s sᵀ where s = softmax(x)"),
     ("fn-cross-entropy", "-y'*log(softmax(z))", "z", None, "y:5:pos z:5", lambda d: -d["y"] @ np.log(_softmax(d["z"])),
      lambda d: np.sum(d["y"]) * _softmax(d["z"]) - d["y"], "sum(y) softmax(z) - y"),
     ("fn-softmax-layer", "y'*log(softmax(W*x))", "W", None, "y:4 W:4x3 x:3",
@@ -330,11 +330,11 @@ ROWS = [
     # ---- SPEC §6: extreme eigenvalues and singular values
     ("fn-eigmax", "eigmax(S)", "S", "S: matrix(n,n) symmetric", "S:4x4:sym", lambda d: np.linalg.eigvalsh(d["S"])[-1],
      lambda d: np.outer(np.linalg.eigh(d["S"])[1][:, -1], np.linalg.eigh(d["S"])[1][:, -1]),
-     "eigvec_max(S) eigvec_max(S)ᵀ"),
+     "v vᵀ where v = eigvec_max(S)"),
     ("fn-eig-spread", "eigmax(S) - eigmin(S)", "S", "S: matrix(n,n) symmetric", "S:4x4:sym",
      lambda d: np.ptp(np.linalg.eigvalsh(d["S"])),
      lambda d: (lambda V: np.outer(V[:, -1], V[:, -1]) - np.outer(V[:, 0], V[:, 0]))(np.linalg.eigh(d["S"])[1]),
-     "eigvec_max(S) eigvec_max(S)ᵀ - eigvec_min(S) eigvec_min(S)ᵀ"),
+     "v vᵀ - v1 v1ᵀ where v = eigvec_max(S), v1 = eigvec_min(S)"),
     ("fn-nucnorm", "nucnorm(X)", "X", None, "X:4x3", lambda d: np.linalg.svd(d["X"], compute_uv=False).sum(),
      lambda d: (lambda U, s, Vt: U @ Vt)(*np.linalg.svd(d["X"], full_matrices=False)), "svd_polar(X)"),
     ("fn-opnorm", "opnorm(X)", "X", None, "X:3x5", lambda d: np.linalg.norm(d["X"], 2),
@@ -384,8 +384,8 @@ TEXT_ROWS = [r for r in ROWS if r[7] is not None]
 
 @pytest.mark.parametrize("row", TEXT_ROWS, ids=[r[0] for r in TEXT_ROWS])
 def test_closed_form_reads_like_a_textbook(row):
-    rid, text, wrt, where, spec, f, expected, printed = row
-    assert str(matdiff.derivative(text, wrt=wrt, where=where)) == printed
+    rid, text, wrt, where, spec, f, expected, textbook = row
+    assert printed(matdiff.derivative(text, wrt=wrt, where=where)) == textbook
 
 
 def test_table_sizes():

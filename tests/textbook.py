@@ -8,18 +8,19 @@ from __future__ import annotations
 # expression, wrt, declarations, the textbook's closed form (Matrix Cookbook equation numbers, 2012)
 GOLDEN = [
     # the rows of the Readability issue
-    ("exp(x)/sum(exp(x))", "x", None, "diag(softmax(x)) - softmax(x) softmax(x)ᵀ"),
-    ("softmax(x)", "x", None, "diag(softmax(x)) - softmax(x) softmax(x)ᵀ"),
+    ("exp(x)/sum(exp(x))", "x", None, "diag(s) - s sᵀ where s = softmax(x)"),
+    ("softmax(x)", "x", None, "diag(s) - s sᵀ where s = softmax(x)"),
     ("-y'*log(exp(z)/sum(exp(z)))", "z", None, "sum(y) softmax(z) - y"),
     ("logsumexp(x)", "x", None, "softmax(x)"),
     ("-(y'*log(sigmoid(X*w)) + (vector(1)-y)'*log(vector(1)-sigmoid(X*w)))", "w", None, "Xᵀ (sigmoid(X w) - y)"),
-    ("x'*A*x/(x'*x)", "x", None, "(A + Aᵀ - 2 x xᵀ A / (xᵀ x)) x / (xᵀ x)"),
-    ("x'*y/(norm2(x)*norm2(y))", "x", None, "(I - x xᵀ / norm2(x)²) y / (norm2(x) norm2(y))"),
+    ("x'*A*x/(x'*x)", "x", None, "(A + Aᵀ - 2 f I) x / (xᵀ x) where f = xᵀ A x / (xᵀ x)"),
+    ("x'*y/(norm2(x)*norm2(y))", "x", None,
+     "(y / norm2(y) - f x / norm2(x)) / norm2(x) where f = xᵀ y / (norm2(x) norm2(y))"),
     ("logdet(S) + (x-u)'*inv(S)*(x-u)", "S", "S: spd", "(I - S⁻¹ (x - u) (x - u)ᵀ) S⁻¹"),
     ("norm2(kron(A, X))^2", "X", None, "2 norm2(A)² X"),
     ("det(A*X*B)", "X", None, "det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ"),
     ("(x'*A*x)*(y'*B*y)", "A", None, "(yᵀ B y) x xᵀ"),
-    ("norm2(Q*X - Y)^2", "Q", "Q: orthogonal", "(Q X - Y) Xᵀ - Q X (Q X - Y)ᵀ Q"),
+    ("norm2(Q*X - Y)^2", "Q", "Q: orthogonal", "Q X Yᵀ Q - Y Xᵀ"),  # = (Q X - Y) Xᵀ - Q X (Q X - Y)ᵀ Q, QᵀQ = I
     # course (18.063) and matrixcalculus.org forms
     ("x'*A*x", "x", None, "(A + Aᵀ) x"),
     ("x'*A*x", "x", "A: symmetric", "2 A x"),
@@ -55,7 +56,7 @@ GOLDEN = [
     ("det(inv(X))", "X", None, "-X⁻ᵀ / det(X)"),
     ("log(det(X'*X))", "X", "X: matrix(5,3)", "2 X (Xᵀ X)⁻¹"),           # (55)
     ("sum(X .* X .* A)", "X", None, "2 (X ∘ A)"),
-    ("eigmax(S)", "S", "S: symmetric", "eigvec_max(S) eigvec_max(S)ᵀ"),
+    ("eigmax(S)", "S", "S: symmetric", "v vᵀ where v = eigvec_max(S)"),
     ("nucnorm(X)", "X", None, "svd_polar(X)"),
     ("A*X*B", "X", None, "Bᵀ ⊗ A"),
     ("X'", "X", None, "commutation(m, n)"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..nodes import Differential, Node, Symbol
+from ..nodes import Bound, Differential, Node, Symbol
 from ..identities import Rule
 from ..simplify import factor, simplify
 from .adjoint import pairing
@@ -37,11 +37,13 @@ class HessianBlock:
 
 
 def hessian_block(gradient: Node, row: Symbol, column: Symbol,
-                  admit: Callable[[Node], Node] = lambda d: d, record: StepLog | None = None) -> HessianBlock:
+                  admit: Callable[[Node], Node] = lambda d: d, record: StepLog | None = None,
+                  value: Bound | None = None) -> HessianBlock:
     """The Hessian block from the gradient with respect to `row`, differentiated
     along `column`; `admit` sees the differential of the gradient first (and
     may refuse it as too large, before and after simplification). With
-    `record`, the steps from ∇f to the matrix are recorded there."""
+    `record`, the steps from ∇f to the matrix are recorded there; `value`
+    is a name for f the printed forms may use (simplify/factor.py)."""
     # a value the rules bring back is written by its name (tanh(a) is h where h = tanh(a))
     raw = admit(named(differential(gradient, column, record, D_GRADIENT), value_names(gradient)))
     d_gradient = admit(collected(raw, record, D_GRADIENT))
@@ -49,12 +51,12 @@ def hessian_block(gradient: Node, row: Symbol, column: Symbol,
     if record is not None and record.steps[-1].target != OPERATOR:  # d(∇f) named (a projection named it already)
         record.add(THE_OPERATOR, operator, operator, OPERATOR, key=True)
     matrix = jacobian_of_differential(operator, column, record, HESSIAN, VEC_OPERATOR)
-    return HessianBlock(factor(operator), factored(matrix, record, HESSIAN))
+    return HessianBlock(factor(operator, value), factored(matrix, record, HESSIAN, value))
 
 
 THE_OPERATOR = Rule("the Hessian operator", "H[dX] = d(∇f), linear in dX", "18.063 notes")
 
 
-def second_differential(operator: Node, row: Symbol) -> Node:
-    """d²f[dX, dY] = ⟨dX, H[dY]⟩ with dX the differential of `row`."""
-    return factor(simplify(pairing(Differential(row), operator)))
+def second_differential(operator: Node, row: Symbol, value: Bound | None = None) -> Node:
+    """d²f[dX, dY] = ⟨dX, H[dY]⟩ with dX the differential of `row` (`value`: a name for f)."""
+    return factor(simplify(pairing(Differential(row), operator)), value)

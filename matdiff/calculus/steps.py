@@ -145,6 +145,7 @@ class DifferentialSteps:
 
 COLLECT = Rule("simplify", "like terms collected, products multiplied out, scalar factors moved to the front")
 FACTOR = Rule("factor", "A B + A C = A (B + C)")
+NAMED = Rule("name the repeated parts", "s = softmax(x)")  # the identity: the names given
 STABLE_FORM = Rule("stable form", "the same function, written with kernels that do not overflow")
 
 
@@ -156,9 +157,9 @@ def collected(raw: Node, record: StepLog | None, target: Target = DF) -> Node:
     return out
 
 
-def factored(node: Node, record: StepLog | None, target: Target) -> Node:
-    """factor(node), the step recorded where it changes the form."""
-    out = factor(node)
+def factored(node: Node, record: StepLog | None, target: Target, value: Bound | None = None) -> Node:
+    """factor(node, value), the step recorded where it changes the form."""
+    out = factor(node, value)
     if record is not None:
         record.rewrite(FACTOR, node, out, target, key=True)
     return out

@@ -280,7 +280,7 @@ register(Function(
     summary="orthonormal eigenvectors of a symmetric matrix, ascending eigenvalues",
     evaluate=checked(_eigenvectors), code="_eigenvectors({0})", latex=r"V{0}", family="matrix",
     source="numpy.linalg.eigh", differential=no_derivative("eigenvectors (second derivatives of eigvals)"),
-    helpers=(_eigenvectors,), orthogonal_result=True, sympy=no_sympy_form))
+    helpers=(_eigenvectors,), orthogonal_result=True, result_name="V", sympy=no_sympy_form))
 
 
 def _spectral(chain: list[Node]) -> list[Node]:

@@ -91,6 +91,7 @@ class Function:
     latex: str | None = None       # LaTeX, '{0}' for the argument
     matrix_latex: str | None = None  # the LaTeX where the argument is a matrix, if it differs (‖A‖_F)
     text: str | None = None        # how the text printer writes it, if not `name(...)`
+    result_name: str | None = None  # the letter a result names a repeated call by (v = eigvec_max(S)); else its first
     # for an internal function the language cannot call: the closed form the text and the input form
     # write in its place (unvec(v) as (vec(Iₚ)ᵀ ⊗ Iₘ)(Iₚ ⊗ v)); generated code keeps the function
     written_as: Callable[[Call], Node] | None = None

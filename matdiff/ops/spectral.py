@@ -173,7 +173,7 @@ for _name, _largest, _tex in (("eigvec_max", True, r"\max"), ("eigvec_min", Fals
         summary=f"unit eigenvector of the {'largest' if _largest else 'smallest'} eigenvalue",
         source="numpy.linalg.eigh", evaluate=checked(_eigenvector_of(_largest)),
         code=f"_extreme_eigenvector({{0}}, {_largest})", helpers=(_extreme_eigenvector,),
-        latex=rf"v_{{{{{_tex}}}}}{{0}}", differential=no_derivative(SECOND),
+        latex=rf"v_{{{{{_tex}}}}}{{0}}", differential=no_derivative(SECOND), result_name="v",
         sympy=no_sympy_form))
 register(Function(
     name="svdvals", arity=1, shape_rule=_spectrum_of_singular_values, family="matrix",

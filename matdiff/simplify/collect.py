@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Optional
 
 from ..nodes import (
-    Add, Identity, Mul, Node, Number, Power, Transpose, join_product, scalar_stretches,
+    Add, Bound, Identity, Mul, Node, Number, Power, Transpose, join_product, scalar_stretches,
 )
 
 Monomial = tuple[tuple[int, int], ...]  # (atom index, exponent > 0), by index
@@ -157,10 +157,13 @@ class _Field:
         return join_product(Fraction(1), [Add(terms), *divisors], chain)
 
 
-def collected(node: Node) -> Node | None:
+def collected(node: Node, value: Bound | None = None) -> Node | None:
     """The node as a sum over its distinct matrix chains, each chain's
     coefficient one rational function in lowest terms; None when it does not
-    multiply out within TERM_CAP terms or holds no scalar to combine."""
+    multiply out within TERM_CAP terms or holds no scalar to combine. With
+    `value`, a name for a quotient p/q of the atoms (f = xᵀAx/xᵀx), a
+    coefficient that p divides is written with the name where that is
+    shorter: −2 (xᵀAx) /(xᵀx)² = −2 f/(xᵀx)."""
     field = _Field()
     try:
         terms = _terms(node, field)
@@ -168,6 +171,8 @@ def collected(node: Node) -> Node | None:
         for coeff, chain in terms:
             key = tuple(chain)
             groups[key] = field.add(groups[key], coeff) if key in groups else coeff
+        if value is not None:
+            groups = {chain: _through(r, value, field) for chain, r in groups.items()}
     except (_TooLarge, ZeroDivisionError):
         return None
     if not field.atoms:
@@ -176,6 +181,29 @@ def collected(node: Node) -> Node | None:
     if not out:
         return None
     return out[0] if len(out) == 1 else Add(tuple(out))
+
+
+def _through(r: tuple[Poly, dict[int, int]], value: Bound, field: _Field) -> tuple[Poly, dict[int, int]]:
+    """r as value · (r / value) where the value's numerator is a monomial that
+    divides r's and the quotient is smaller (value = p/q: r/value = r q/p)."""
+    p, q = field.of(value.definition)
+    if len(p) != 1 or not q or not r[0]:
+        return r
+    ((m, c),) = p.items()
+    divided = {}
+    for mono, coeff in r[0].items():
+        rest = _monomial_quotient(mono, m)
+        if rest is None:
+            return r
+        divided[rest] = coeff / c
+    num, den = field.cancel(_mul(divided, field.expanded(q)), r[1])
+    out = field.mul((num, den), (field.atom(value), {}))
+    return out if _weight(out) < _weight(r) else r
+
+
+def _weight(r: tuple[Poly, dict[int, int]]) -> int:
+    """How much a coefficient writes: its monomials' factors and its denominator's."""
+    return sum(1 + sum(e for _, e in m) for m in r[0]) + sum(r[1].values())
 
 
 def _terms(node: Node, field: _Field) -> list[tuple[tuple[Poly, dict[int, int]], list[Node]]]:

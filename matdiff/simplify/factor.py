@@ -4,10 +4,11 @@ Only regroups (distributivity read backwards), so values are unchanged.
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from ..nodes import (
-    Add, Call, Filled, Hadamard, Identity, Mul, Node, Number, Power, join_product, split_product, written_size,
+    Add, Bound, Call, Filled, Hadamard, Identity, Mul, Node, Number, Power, join_product, split_product, written_size,
 )
 from ..ops import function
 from ..ops.matrix import counts_named
@@ -15,14 +16,15 @@ from .collect import collected
 from .engine import simplify
 
 
-def factor(node: Node) -> Node:
+def factor(node: Node, value: Bound | None = None) -> Node:
     """Factor common coefficients, scalars and chain ends out of every sum
     (each shared subtree once); a count of entries names a symbol of its shape.
     Where multiplying out and combining the scalar coefficients of each chain
-    (collect.py) writes shorter, that form is factored instead."""
+    (collect.py, which may write a quotient as `value`, a name for f) writes
+    shorter, that form is factored instead."""
     node = counts_named(node)
     plain = _factor_tree(node)
-    combined = collected(node)
+    combined = collected(node, value)
     if combined is None:
         return plain
     other = _factor_tree(simplify(combined))
@@ -55,8 +57,7 @@ def _factor_node(node: Node) -> Node:
 
 def _factor_sum(node: Add) -> Node:
     parts = _common_denominator([split_product(t) for t in node.terms])
-    coeffs = {abs(c) for c, _, _ in parts}  # 2 A − 2 B = 2 (A − B)
-    common_coeff = coeffs.pop() if len(coeffs) == 1 else Fraction(1)
+    common_coeff = _common_coefficient([c for c, _, _ in parts])  # 2 A − 4 B = 2 (A − 2 B)
     if all(c < 0 for c, _, _ in parts):  # −A − B = −(A + B)
         common_coeff = -common_coeff
     common_scalars: list[Node] = []  # shared by every term, as often as each holds it
@@ -91,6 +92,22 @@ def _factor_sum(node: Add) -> Node:
         return join_product(common_coeff * number, scalars, chain0[:prefix] + chain0[len(chain0) - suffix:])
     outer = join_product(common_coeff, common_scalars, chain0[:prefix] + [inner] + chain0[len(chain0) - suffix:])
     return outer
+
+
+SMALL_MULTIPLE = 8  # the largest multiple of a common integer factor that is still factored out
+
+
+def _common_coefficient(coeffs: list[Fraction]) -> Fraction:
+    """|c| when every term has it (½ A + ½ B), else the greatest common divisor
+    of small integer coefficients (8 A − 2 B = 2 (4 A − B); not 10¹² A + 2 B)."""
+    sizes = {abs(c) for c in coeffs}
+    if len(sizes) == 1:
+        return sizes.pop()
+    if all(c.denominator == 1 for c in coeffs):
+        g = math.gcd(*(int(c) for c in coeffs))
+        if all(abs(c) <= SMALL_MULTIPLE * g for c in coeffs):
+            return Fraction(g)
+    return Fraction(1)
 
 
 def _common_denominator(parts: list[tuple[Fraction, list[Node], list[Node]]]
@@ -128,7 +145,7 @@ def _factor_groups(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]
     for i, (coeff, scalars, chain) in enumerate(parts):
         groups.setdefault((coeff, chain[-1] if chain else None), []).append(i)
     if all(len(members) < 2 for members in groups.values()) or len(groups) == 1:
-        return node
+        return _factor_divisor(node, parts)
     terms: list[Node] = []
     for (coeff, end), members in groups.items():
         group = [node.terms[i] for i in members]
@@ -137,7 +154,25 @@ def _factor_groups(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]
             continue
         factored = _factor_sum(Add(tuple(group)))
         terms.append(factored)
-    return Add(tuple(terms))
+    grouped = Add(tuple(terms))
+    return _factor_divisor(grouped, [split_product(t) for t in grouped.terms])
+
+
+def _factor_divisor(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]]]) -> Node:
+    """The terms that divide by one scalar, as one quotient, where they are
+    more than one but not all: A − f I − 2 A x xᵀ/t − 2 x xᵀ A/t =
+    A − f I − 2 (A x xᵀ + x xᵀ A)/t."""
+    shares: dict[Node, list[int]] = {}
+    for i, (_, scalars, _) in enumerate(parts):
+        for s in dict.fromkeys(scalars):
+            if isinstance(s, Power) and isinstance(s.exponent, Number) and s.exponent.value < 0:
+                shares.setdefault(s, []).append(i)
+    best = max(shares.items(), key=lambda item: len(item[1]), default=None)
+    if best is None or not 1 < len(best[1]) < len(parts):
+        return node
+    members = set(best[1])
+    quotient = _factor_sum(Add(tuple(node.terms[i] for i in best[1])))
+    return Add(tuple(t for i, t in enumerate(node.terms) if i not in members) + (quotient,))
 
 
 def _common_end(chains: list[list[Node]], from_right: bool) -> int:
