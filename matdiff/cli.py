@@ -6,11 +6,14 @@ import argparse
 import json
 import sys
 import warnings
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .version import __version__
 from .errors import MatdiffError, MatdiffWarning
 from .terminal import Terminal, flush_or_fail, unwritable
+
+if TYPE_CHECKING:  # the CLI imports the library only when it runs (a fast --help)
+    from .result import Result
 
 OPERATORS = """\
 operators, loosest first (one level associates to the left, as in MATLAB):
@@ -175,8 +178,8 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from . import api
     from .nodes import symbols_of
     from .printing.latex import to_latex
-    from .printing.program import definitions_used, where_text
-    from .printing.text import to_input, to_text
+    from .printing.program import definitions_used
+    from .printing.text import holding, to_input, to_text
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
 
@@ -256,31 +259,42 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     for i, r in enumerate(results):
         if i:
             terminal.out()
-        if args.steps:
-            terminal.out(r.steps_text(args.steps == "brief"))
-        elif args.latex:
-            terminal.out(r.latex())
-        elif isinstance(r, Hessian):
-            f = r.output_name
-            pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
-            terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
-            terminal.out(f"d²{f} = {show(r.differential_tree)}")
-            terminal.out(f"H[d{r.column.name}] = {show(r.operator_tree)}")
-            on_vec = any(not v.shape[1].is_one for v in (r.variable, r.column))
-            terminal.out(f"∇²{pair} {f} = {show(r.value)}" + ("    (against column-major vec)" if on_vec else ""))
-        else:
-            f = r.output_name
-            name = f"∇{r.variable.name} {f}" if r.kind == "gradient" else f"J = ∂vec({f})/∂vec({r.variable.name})"
-            terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
-            terminal.out(f"d{f} = {show(r.differential_tree)}")
-            terminal.out(f"{name} = {show(r.value)}")
-        if r.definitions and not args.latex:
-            terminal.out(f"  where {where_text(r.definitions, ascii=not terminal.unicode)}")
-        status |= _checks([r], args.check, terminal)
-        if args.steps and args.check:
-            report = r.check_steps()
-            (terminal.out if report.ok else terminal.err)(f"steps {report}")
-            status |= 0 if report.ok else 1
+        with holding(r.given):
+            status |= _result(r, args, terminal)
+    return status
+
+
+def _result(r: Result, args: argparse.Namespace, terminal: Terminal) -> int:
+    """One result's lines, its check and its steps' check."""
+    from .printing.program import where_text
+    from .result import Hessian
+    show = terminal.expression
+    status = 0
+    if args.steps:
+        terminal.out(r.steps_text(args.steps == "brief"))
+    elif args.latex:
+        terminal.out(r.latex())
+    elif isinstance(r, Hessian):
+        f = r.output_name
+        pair = r.variable.name + ("" if r.column == r.variable else r.column.name)
+        terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
+        terminal.out(f"d²{f} = {show(r.differential_tree)}")
+        terminal.out(f"H[d{r.column.name}] = {show(r.operator_tree)}")
+        on_vec = any(not v.shape[1].is_one for v in (r.variable, r.column))
+        terminal.out(f"∇²{pair} {f} = {show(r.value)}" + ("    (against column-major vec)" if on_vec else ""))
+    else:
+        f = r.output_name
+        name = f"∇{r.variable.name} {f}" if r.kind == "gradient" else f"J = ∂vec({f})/∂vec({r.variable.name})"
+        terminal.out(f"{f:<{len(f) + 1}} = {show(r.expression)}    ({r.shape})")
+        terminal.out(f"d{f} = {show(r.differential_tree)}")
+        terminal.out(f"{name} = {show(r.value)}")
+    if r.definitions and not args.latex:
+        terminal.out(f"  where {where_text(r.definitions, ascii=not terminal.unicode)}")
+    status |= _checks([r], args.check, terminal)
+    if args.steps and args.check:
+        report = r.check_steps()
+        (terminal.out if report.ok else terminal.err)(f"steps {report}")
+        status |= 0 if report.ok else 1
     return status
 
 

@@ -15,7 +15,7 @@ from .backprop import Backprop
 from .calculus.steps import Step
 from .compiled import compile_function
 from .printing.program import definitions_used, one_line, program_input, where_latex, where_text
-from .printing.text import to_text
+from .printing.text import holding, to_text
 from .shapes import shape_text
 from .structures import direction_properties
 
@@ -68,10 +68,18 @@ class Result:
         return replace(self, output_name=output_name, unused_inputs=unused_inputs)
 
     def __str__(self) -> str:
-        return to_text(self.value)
+        with holding(self.given):  # a constant of an input's size reads back without its size
+            return to_text(self.value)
 
     def __repr__(self) -> str:
         return f"<matdiff {self.kind} wrt {self.variable.name}: {self}>"
+
+    @property
+    def given(self) -> list[tuple]:
+        """The shapes the left side gives a reader: X's of ∇X f (and f's of
+        ∂vec f/∂vec X), so that a constant of their sizes prints without them
+        (∇X tr X = I) and any other says its size (matrix(c, p, q))."""
+        return [self.variable.shape] + ([self.expression.shape] if self.kind == "jacobian" else [])
 
     @property
     def definitions(self) -> list:
@@ -82,7 +90,8 @@ class Result:
     @property
     def where(self) -> str:
         """What the names of the result stand for ('a = W1 x + b1, ...'), or ''."""
-        return where_text(self.definitions)
+        with holding(self.given):
+            return where_text(self.definitions)
 
     @property
     def backprop(self) -> Backprop:
@@ -98,7 +107,8 @@ class Result:
     @property
     def differential(self) -> str:
         """df as a linear expression in dX, e.g. 'tr(A dX B)'."""
-        return to_text(self.differential_tree)
+        with holding(self.given):
+            return to_text(self.differential_tree)
 
     @property
     def shape(self) -> str:
@@ -190,8 +200,7 @@ class Result:
     def code_function(self, *, with_value: bool = False) -> CodeFunction:
         """The derivative as one function of a generated module (after f's value)."""
         where = f" where {self.where}" if self.where else ""
-        doc = (f"{self.kind.capitalize()} of {one_line(self.input)} with respect to {self.variable.name}: "
-               f"{to_text(self.value)}{where}.")
+        doc = f"{self.kind.capitalize()} of {one_line(self.input)} with respect to {self.variable.name}: {self}{where}."
         tree = self.value if self.plan is None else self.plan
         fn = CodeFunction(tree, self.symbols, self.function_name(), doc, self._output(), self._output_shape())
         return fn.with_value(self.function_tree, self.output_name) if with_value else fn
@@ -226,6 +235,10 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """input, expression, wrt, kind, shape, differential, result, result_input,
         declarations (under which result_input reads back), latex, code (and notes when there are any), as a dict."""
+        with holding(self.given):
+            return self._dict()
+
+    def _dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "input": self.input,
             "expression": program_input(definitions_used(self.expression), self.expression),

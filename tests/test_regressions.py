@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matdiff
-from helpers import rel_error
+from helpers import printed, rel_error
 
 
 def test_tanh_derivative_keeps_its_digits_where_tanh_saturates():
@@ -148,3 +148,51 @@ def test_the_inverse_of_vec_prints_as_its_closed_form():
     assert "unvec" not in str(r) and "unvec" not in r.to_dict()["result_input"] and "reshape" in r.code()
     assert str(r) == "((vec(eye(n))ᵀ ⊗ eye(m)) (eye(n) ⊗ x)) Aᵀ" and r.check().ok
     assert str(matdiff.derivative("sum(vec(X'))", wrt="X")) == "matrix(1)"
+
+
+@pytest.mark.parametrize("text, shape", [
+    ("matrix(2, m, n)", "matrix(m, n)"), ("vector(c, 3)", "vector(3)"), ("vector(1, n)'*x", "scalar"),
+    ("matrix(0.5, p, q) + G", "matrix(p, q)"),
+])
+def test_a_constant_may_be_given_its_size(text, shape):
+    from matdiff.shapes import shape_text
+    assert shape_text(matdiff.parse(text, "G: matrix(p, q), x: vector(n)").shape) == shape
+
+
+@pytest.mark.parametrize("text, message", [
+    ("vector(1, n, m)", "vector takes c, or c and its size: vector(c, n)"),
+    ("matrix(1, 2, 3) + A", "the shapes differ"),
+    ("matrix(1, x, 3)", "x is a declared symbol, not a size"),
+    ("eye(A)", "A is a declared symbol, not a size"),
+])
+def test_a_constant_given_a_wrong_size_is_refused_where_it_is(text, message):
+    import re
+    with pytest.raises(matdiff.MatdiffError, match=re.escape(message)) as caught:
+        matdiff.parse(text, "A: matrix(2, 2), x: vector(2)")
+    assert "^" in str(caught.value)
+
+
+def test_a_constant_whose_size_no_symbol_of_the_result_holds_says_its_size():
+    """tanh(e − (G − G)): G drops out of the result, so the filled matrix it
+    sized is written matrix(e, p, q), and the text reads back to its value."""
+    r = matdiff.derivative("sum(u)*logdet(tanh(e .- (G - G))*tanh(e .- (G - G))' + I)", wrt="u",
+                           where="G: matrix(p, q), u: vector(n)")
+    assert "matrix(e, p, q)" in printed(r) and "matrix(e, p, q)" in r.to_dict()["result_input"]
+    names, _, last = r.to_dict()["result_input"].rpartition("; ")
+    read = matdiff.parse(f"{names}; ({last}) + 0*u", r.declarations)  # ∇u f: u gives the shape
+    from matdiff.evaluate import Interpreter, bind
+    from matdiff.nodes import symbols_of
+    values = {"e": 0.3, "u": np.arange(1.0, 5.0), "G": np.zeros((3, 2))}
+    arrays, sizes = bind(r.symbols, values)  # p, q from G, which the text does not hold
+    read_arrays, read_sizes = bind(symbols_of(read), {s.name: values[s.name] for s in symbols_of(read)})
+    got = Interpreter(read_arrays, {**sizes, **read_sizes})(read)
+    assert rel_error(got, Interpreter(arrays, sizes)(r.value)) < 1e-12
+
+
+def test_a_direction_of_a_frechet_derivative_has_its_matrix_s_shape():
+    """frechet_expm(X, matrix(c)): the filled direction is X's size, so it reads back."""
+    r = matdiff.derivative("sum(expm(0.5*tanh(A)))", wrt="A")
+    read = matdiff.parse(r.to_dict()["result_input"], r.declarations)
+    from matdiff.evaluate import evaluate
+    A = np.random.default_rng(0).standard_normal((3, 3)) / 3
+    assert rel_error(evaluate(read, {"A": A}), evaluate(r.value, {"A": A})) < 1e-12

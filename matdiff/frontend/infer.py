@@ -401,7 +401,24 @@ class Inference:
             return self.unknown_function(syn)
         if fn.build_of_sizes is not None:
             return self.construct_of_sizes(syn, fn)
+        if fn.optional_sizes and len(syn.args) > fn.arity:
+            return self.sized_construct(syn, fn)
         return self.apply(fn, self.arguments(syn, fn.arity), syn.span, self.label(syn))
+
+    def sized_construct(self, syn: SynCall, fn: Function) -> Typed:
+        """matrix(c, m, n), vector(c, n): a construct given its size as well,
+        the size names shared with the declarations'."""
+        if len(syn.args) != fn.arity + fn.optional_sizes:
+            sizes = "m, n" if fn.optional_sizes == 2 else "n"
+            raise ParseError(f"{syn.name} takes c, or c and its size: {syn.name}(c, {sizes})", syn.span)
+        typed = self.apply(fn, [self.expr(a) for a in syn.args[:fn.arity]], syn.span, self.label(syn))
+        given = [self.size_argument(a, syn.name) for a in syn.args[fn.arity:]]
+        for have, want in zip(typed.shape, given):
+            try:
+                self.sizes.unify(have, want)
+            except SizeConflict:
+                raise ShapeError(f"{self.label(syn)} cannot have the size it is given here", syn.span) from None
+        return typed
 
     def apply(self, fn: Function, args: list[Typed], span: Span, label: str) -> Typed:
         """A function (or construct) of typed arguments: its shape by its rule,
@@ -427,6 +444,8 @@ class Inference:
         return Typed(shape, self.label(syn), lambda R: build(tuple(R(s) for s in sizes)))
 
     def size_argument(self, syn: Syn, name: str) -> SizeVar:
+        if isinstance(syn, SynName) and syn.name in self.declarations:
+            raise ParseError(f"{name} takes sizes, and {syn.name} is a declared symbol, not a size", syn.span)
         if isinstance(syn, SynName):
             self.sizes.reserved.add(syn.name)
             return self.sizes.symbol(syn.name)

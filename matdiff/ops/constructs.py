@@ -44,10 +44,12 @@ register(Function(
     name=KRONECKER, arity=2, shape_rule=_kron_shape, summary="Kronecker product (also A ⊗ B)", family="construct",
     identity="d(A ⊗ B) = dA ⊗ B + A ⊗ dB", source="Cookbook (39)", build=_kron))
 register(Function(
-    name="vector", arity=1, shape_rule=_filled_shape, summary="vector(c): the vector filled with c, its size inferred",
+    name="vector", arity=1, shape_rule=_filled_shape, optional_sizes=1,
+    summary="vector(c): the vector filled with c, its size inferred (vector(c, n): of size n)",
     family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))
 register(Function(
-    name="matrix", arity=1, shape_rule=_filled_shape, summary="matrix(c): the matrix filled with c, its size inferred",
+    name="matrix", arity=1, shape_rule=_filled_shape, optional_sizes=2,
+    summary="matrix(c): the matrix filled with c, its size inferred (matrix(c, m, n): m×n)",
     family="construct", source="constant", build=lambda args, shape: Filled(args[0], shape)))
 register(Function(
     name="commutation", arity=2, shape_rule=_commutation_shape, family="construct", source="linear",

@@ -193,6 +193,9 @@ def is_function_of(E: Node, X: Node) -> bool:
 
 # -- registration ------------------------------------------------------------------
 def _square_pair(alg, name, shapes):
+    """L_f(X)[E] and L²_f(X)[E, F]: X square, each direction of X's shape."""
+    for rows, cols in shapes[1:]:
+        sig.same_shape(alg, name, *shapes[0], rows, cols)
     return sig.square_to_square(alg, name, shapes[:1])
 
 

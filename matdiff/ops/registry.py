@@ -54,6 +54,7 @@ class Function:
     build: Callable[[tuple[Node, ...], Shape], Node] | None = None  # a construct's node (inv(A) is A⁻¹)
     # a construct of sizes, not expressions: the node it builds from them (commutation(m, n) is K(m,n))
     build_of_sizes: Callable[[tuple[Size, ...]], Node] | None = None
+    optional_sizes: int = 0        # sizes that may follow the arguments, fixing the shape (matrix(c, m, n))
     # -- calculus
     derivative: Callable[[Node], Node] | None = None  # element-wise: f'(u) as an expression
     differential: DifferentialRule | None = None

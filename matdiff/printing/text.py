@@ -5,12 +5,16 @@ precedence table.
 from __future__ import annotations
 
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
+from typing import Iterable, Iterator
 
 from ..nodes import (
     ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity,
-    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, use_text_form,
+    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, symbols_of, use_text_form,
 )
+from ..shapes import Size
 from ..ops import function
 from .base import Printer
 from .precedence import (
@@ -25,6 +29,48 @@ SUBSCRIPT = dict(zip("0123456789ijkuv", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ
 _SUPERSCRIPTS = str.maketrans({c: SUPERSCRIPT[c] for c in "0123456789-"})
 
 
+# The size names the symbols of the tree being printed hold: a constant of another size says its size.
+_HELD: ContextVar[frozenset[Size | str]] = ContextVar("held_sizes", default=frozenset())  # sizes, size names
+
+
+@contextmanager
+def holding(shapes: Iterable[tuple[Size, Size]]) -> Iterator[None]:
+    """Print within: the sizes of these shapes are known to a reader (what the
+    left side of a result gives: X's shape in ∇X f = I)."""
+    sizes = [size for shape in shapes for size in shape]
+    token = _HELD.set(_HELD.get() | set(sizes) | {f for size in sizes for f in size.factors})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
+def _printing(method):
+    """Print a whole tree knowing the sizes its symbols and names hold (and its names' definitions')."""
+    def whole(self, node: Node) -> str:
+        names = {n for n in node.walk() if isinstance(n, Bound)}
+        with holding([s.shape for s in symbols_of(node)] + [b.shape for b in names]):
+            return method(self, node)
+    return whole
+
+
+def unheld(size: Size) -> bool:
+    """A size no symbol of the printed tree holds (a constant of it cannot infer it when read back)."""
+    held = _HELD.get()
+    return not size.is_one and size not in held and (not size.factors or any(f not in held for f in size.factors))
+
+
+def filled(node: Filled, value: str, transposed: str) -> str:
+    """vector(c), a row vector(c)ᵀ (matrix(c) would infer a square), matrix(c);
+    with its sizes (matrix(c, m, n)) where no symbol holds them."""
+    rows, cols = node.shape
+    if rows.is_one and not cols.is_one:
+        return f"vector({value}{f', {cols}' if unheld(cols) else ''}){transposed}"
+    if cols.is_one:
+        return f"vector({value}{f', {rows}' if unheld(rows) else ''})"
+    return f"matrix({value}{f', {rows}, {cols}' if unheld(rows) or unheld(cols) else ''})"
+
+
 class InputPrinter(Printer):
     """The input language: explicit '*', "'" for transposes, inv(), kron()."""
 
@@ -33,6 +79,7 @@ class InputPrinter(Printer):
     hadamard = " .* "
     hadamard_divide = " ./ "
 
+    @_printing
     def __call__(self, node: Node) -> str:
         return self.sized(node)  # a lone identity says its size
 
@@ -58,7 +105,7 @@ class InputPrinter(Printer):
         return format_number(node.value)
 
     def _Identity(self, node: Identity) -> str:
-        return "I"
+        return f"eye({node.n})" if unheld(node.n) else "I"
 
     def _Zero(self, node: Zero) -> str:
         if node.is_scalar:
@@ -68,10 +115,7 @@ class InputPrinter(Printer):
         return "0*vector(1)" if node.shape[1].is_one else "0*matrix(1)"
 
     def _Filled(self, node: Filled) -> str:
-        if node.shape[0].is_one and not node.shape[1].is_one:
-            return f"vector({self.doprint(node.value)})'"  # a row: matrix(c) would infer a square
-        kind = "vector" if node.shape[1].is_one else "matrix"
-        return f"{kind}({self.doprint(node.value)})"
+        return filled(node, self.doprint(node.value), "'")
 
     def _Commutation(self, node: Commutation) -> str:
         return f"commutation({node.m}, {node.n})"
@@ -213,6 +257,7 @@ class TextPrinter(InputPrinter):
         below = divisors[0] if len(divisors) == 1 else Mul(divisors)
         return super()._Mul(Mul(plain + (Power(below, Number(Fraction(-1))),)))
 
+    @_printing
     def __call__(self, node: Node) -> str:
         return self.doprint(node)  # ∇X f = I: the left side gives a lone identity its size
 
@@ -242,10 +287,7 @@ class TextPrinter(InputPrinter):
         return form.format(*(self.sized(a) for a in node.args))
 
     def _Filled(self, node: Filled) -> str:
-        kind = "vector" if node.shape[1].is_one else "matrix"
-        if node.shape[0].is_one and not node.shape[1].is_one:
-            return f"vector({self.doprint(node.value)})ᵀ"
-        return f"{kind}({self.doprint(node.value)})"
+        return filled(node, self.doprint(node.value), "ᵀ")
 
     def _Zero(self, node: Zero) -> str:
         return "0"
