@@ -222,7 +222,7 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
 
 def named(node: Node, f: Node, record: StepLog | None, target: Target) -> Node:
     """node with its repeated calls named (calculus/naming.py), the step recorded where it changes the form."""
-    out = named_calls(node, _taken_names(f))
+    out = named_calls(node, lambda: _taken_names(f))
     if record is not None and out is not node:
         names = where_text(definitions_used(out))
         record.rewrite(NAMED._replace(identity=names), node, out, target, key=True)
@@ -238,8 +238,10 @@ def _value_name(expr: Node) -> Bound | None:
 
 
 def _taken_names(f: Node) -> set[str]:
-    """What a name given to part of a result must avoid: f's symbols and the function names."""
-    return {s.name for s in symbols_of(f)} | set(function_names())
+    """What a name given to part of a result must avoid: f's symbols, their sizes and the function names."""
+    symbols = symbols_of(f)
+    return ({s.name for s in symbols} | {n for s in symbols for size in s.shape for n in size.factors}
+            | set(function_names()))
 
 
 def _recorded(result: R, record: StepLog | None) -> R:

@@ -624,6 +624,11 @@ def _names_in_order(node: Node, through: Callable[[Bound], bool] = lambda b: Tru
 def written_size(node: Node) -> int:
     """The number of nodes of the tree written out (shared subtrees counted
     each time they appear), computed over the shared graph in linear time."""
+    return written_sizes(node)[node]
+
+
+def written_sizes(node: Node) -> dict[Node, int]:
+    """written_size of every subtree of the node, in one linear pass."""
     sizes: dict[Node, int] = {}
     stack: list[tuple[Node, bool]] = [(node, False)]
     while stack:
@@ -635,7 +640,7 @@ def written_size(node: Node) -> int:
         else:
             stack.append((n, True))
             stack.extend((c, False) for c in n.children if c not in sizes)
-    return sizes[node]
+    return sizes
 
 
 def sizes_of(node: Node) -> set[str]:

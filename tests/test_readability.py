@@ -206,6 +206,8 @@ def test_a_name_never_takes_a_symbols_name():
     assert (str(r), r.where) == ("diag(s1) - s1 s1ᵀ", "s1 = softmax(s)")
     r = matdiff.derivative("f'*A*f/(f'*f)", wrt="f", where="f: vector")  # f is an input: f is not named
     assert r.where == "" and "f fᵀ" in str(r)
+    r = matdiff.derivative("softmax(x)", wrt="x", where="x: vector(s)")  # nor a size's name
+    assert r.where == "s1 = softmax(x)"
 
 
 def test_a_program_keeps_its_own_names():

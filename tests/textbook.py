@@ -20,7 +20,7 @@ GOLDEN = [
     ("norm2(kron(A, X))^2", "X", None, "2 norm2(A)² X"),
     ("det(A*X*B)", "X", None, "det(A X B) Aᵀ (A X B)⁻ᵀ Bᵀ"),
     ("(x'*A*x)*(y'*B*y)", "A", None, "(yᵀ B y) x xᵀ"),
-    ("norm2(Q*X - Y)^2", "Q", "Q: orthogonal", "Q X Yᵀ Q - Y Xᵀ"),  # = (Q X - Y) Xᵀ - Q X (Q X - Y)ᵀ Q, QᵀQ = I
+    ("norm2(Q*X - Y)^2", "Q", "Q: orthogonal", "(Q X - Y) Xᵀ - Q X (Q X - Y)ᵀ Q"),
     # course (18.063) and matrixcalculus.org forms
     ("x'*A*x", "x", None, "(A + Aᵀ) x"),
     ("x'*A*x", "x", "A: symmetric", "2 A x"),

@@ -7,37 +7,42 @@ apart from every symbol of the input.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Callable
 
 from ..facts import name_properties
-from ..nodes import Bound, Call, Node, bound_in_order, substitute
+from ..nodes import Bound, Call, Node, bound_in_order, substitute, written_sizes
 from ..ops import function
 from .derived import fresh_name
 
 MOST_NAMES = 3
 SAVING = 6  # characters a name must save, its where entry counted
+TRIED = 4  # the repeated calls, largest first, whose text is measured
 
 
-def named_calls(node: Node, taken: set[str]) -> Node:
-    """`node` with each repeated vector- or matrix-valued call named, where
-    that shortens the text; the largest saving first."""
-    taken = taken | {"I"}
-    for _ in range(MOST_NAMES):
-        counts = written_counts(node)
-        best: tuple[int, Call] | None = None
-        for n, k in counts.items():
-            if isinstance(n, Call) and not n.is_scalar and k >= 2 and not any(isinstance(c, Bound) for c in n.walk()):
-                length = len(str(n))
-                saving = k * (length - 1) - (length + 5)
-                if saving >= SAVING and (best is None or saving > best[0]):
-                    best = (saving, n)
-        if best is None:
+def named_calls(node: Node, taken: Callable[[], set[str]]) -> Node:
+    """`node` with its repeated vector- or matrix-valued calls named, where
+    that shortens the text: the largest first, a name's definition using the
+    names of the calls inside it; `taken()` gives the names to avoid."""
+    counts, sizes = written_counts(node), written_sizes(node)
+    repeated = [(k * sizes[n], n, k) for n, k in counts.items()
+                if k >= 2 and isinstance(n, Call) and not n.is_scalar and not n._named]
+    chosen: list[Call] = []
+    for _, n, k in sorted(repeated, key=lambda item: -item[0])[:TRIED]:  # the text of the largest only
+        length = len(str(n))
+        if k * (length - 1) - (length + 5) >= SAVING:
+            chosen.append(n)
+        if len(chosen) == MOST_NAMES:
             break
-        call = best[1]
+    if not chosen:
+        return node
+    avoid = taken() | {"I"}
+    names: dict[Node, Node] = {}
+    for call in sorted(chosen, key=sizes.__getitem__):  # inner calls first: outer definitions use their names
         letter = function(call.name).result_name or call.name[0]
-        name = fresh_name(letter.lower() if call.shape[1].is_one else letter.upper(), taken)
-        bound = Bound(name, call.shape, name_properties(call), definition=call)
-        node = substitute(node, {call: bound})
-    return node
+        name = fresh_name(letter.lower() if call.shape[1].is_one else letter.upper(), avoid)
+        definition = substitute(call, lambda n: names.get(n) if n is not call else None)
+        names[call] = Bound(name, call.shape, name_properties(call), definition=definition)
+    return substitute(node, names)
 
 
 def written_counts(node: Node) -> Counter[Node]:

@@ -12,7 +12,8 @@ from typing import Iterable, Iterator
 
 from ..nodes import (
     ADJOINT, TANGENT, Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity,
-    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, symbols_of, use_text_form,
+    Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero, bound_in_order, symbols_of,
+    use_text_form,
 )
 from ..shapes import Size
 from ..ops import function
@@ -48,8 +49,7 @@ def holding(shapes: Iterable[tuple[Size, Size]]) -> Iterator[None]:
 def _printing(method):
     """Print a whole tree knowing the sizes its symbols and names hold (and its names' definitions')."""
     def whole(self, node: Node) -> str:
-        names = {n for n in node.walk() if isinstance(n, Bound)}
-        with holding([s.shape for s in symbols_of(node)] + [b.shape for b in names]):
+        with holding([s.shape for s in symbols_of(node)] + [b.shape for b in bound_in_order(node)]):
             return method(self, node)
     return whole
 

@@ -24,6 +24,8 @@ def factor(node: Node, value: Bound | None = None) -> Node:
     shorter, that form is factored instead."""
     node = counts_named(node)
     plain = _factor_tree(node)
+    if not _holds_divisor(node):
+        return plain  # no quotient of scalars: nothing for collect.py to combine
     combined = collected(node, value)
     if combined is None:
         return plain
@@ -158,6 +160,25 @@ def _factor_groups(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]
     return _factor_divisor(grouped, [split_product(t) for t in grouped.terms])
 
 
+def _holds_divisor(node: Node) -> bool:
+    """Some subtree is a scalar b⁻ᵏ (each shared subtree visited once)."""
+    seen: set[Node] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if _is_divisor(n):
+            return True
+        seen.add(n)
+        stack.extend(c for c in n.children if c not in seen)
+    return False
+
+
+def _is_divisor(node: Node) -> bool:
+    """A scalar b⁻ᵏ: a quotient's divisor."""
+    return (isinstance(node, Power) and node.is_scalar and isinstance(node.exponent, Number)
+            and node.exponent.value < 0)
+
+
 def _factor_divisor(node: Add, parts: list[tuple[Fraction, list[Node], list[Node]]]) -> Node:
     """The terms that divide by one scalar, as one quotient, where they are
     more than one but not all: A − f I − 2 A x xᵀ/t − 2 x xᵀ A/t =
@@ -165,7 +186,7 @@ def _factor_divisor(node: Add, parts: list[tuple[Fraction, list[Node], list[Node
     shares: dict[Node, list[int]] = {}
     for i, (_, scalars, _) in enumerate(parts):
         for s in dict.fromkeys(scalars):
-            if isinstance(s, Power) and isinstance(s.exponent, Number) and s.exponent.value < 0:
+            if _is_divisor(s):
                 shares.setdefault(s, []).append(i)
     best = max(shares.items(), key=lambda item: len(item[1]), default=None)
     if best is None or not 1 < len(best[1]) < len(parts):
