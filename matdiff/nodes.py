@@ -630,17 +630,26 @@ def written_size(node: Node) -> int:
 def written_sizes(node: Node) -> dict[Node, int]:
     """written_size of every subtree of the node, in one linear pass."""
     sizes: dict[Node, int] = {}
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        n, ready = stack.pop()
-        if n in sizes:
-            continue
-        if ready:
-            sizes[n] = 1 + sum(sizes[c] for c in n.children)
-        else:
-            stack.append((n, True))
-            stack.extend((c, False) for c in n.children if c not in sizes)
+    for n in children_first(node):
+        sizes[n] = 1 + sum(sizes[c] for c in n.children)
     return sizes
+
+
+def children_first(root: Node) -> list[Node]:
+    """The distinct subtrees of a tree, each after its children (a program's
+    names are leaves here: their definitions are trees of their own)."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if ready:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(node.children) if c not in seen)
+    return order
 
 
 def sizes_of(node: Node) -> set[str]:

@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Callable
 
 from ..facts import name_properties
-from ..nodes import Bound, Call, Node, bound_in_order, substitute, written_sizes
+from ..nodes import Bound, Call, Node, bound_in_order, children_first, substitute, written_sizes
 from ..ops import function
 from .derived import fresh_name
 
@@ -48,19 +48,8 @@ def named_calls(node: Node, taken: Callable[[], set[str]]) -> Node:
 def written_counts(node: Node) -> Counter[Node]:
     """How often each subtree appears in the tree written out (a shared
     subtree once per place it is used), in linear time over the shared graph."""
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(node, False)]
-    while stack:
-        n, done = stack.pop()
-        if done:
-            order.append(n)
-        elif n not in seen:
-            seen.add(n)
-            stack.append((n, True))
-            stack.extend((c, False) for c in n.children)
     counts: Counter[Node] = Counter({node: 1})
-    for n in reversed(order):  # parents before their children
+    for n in reversed(children_first(node)):  # parents before their children
         for c in n.children:
             counts[c] += counts[n]
     return counts

@@ -21,7 +21,7 @@ from ..facts import diagonal_vector
 from ..nodes import (
     Add, Bound, Call, Commutation, Differential, DifferentialOf, Filled, Hadamard, Identity, Inverse, Kron,
     MatPower, Mul, Node,
-    Number, Power, Symbol, Transpose, Zero, bound_in_order, fraction_to_float, is_permutation,
+    Number, Power, Symbol, Transpose, Zero, bound_in_order, children_first, fraction_to_float, is_permutation,
 )
 from ..ops import function
 from ..shapes import Shape, Size, shape_text, value_kind
@@ -368,23 +368,6 @@ def _last(tree) -> int:
     return tree
 
 
-def _children_first(root: Node) -> list[Node]:
-    """The distinct subtrees of a tree, each after its children (a program's
-    names are leaves here: their definitions are statements of their own)."""
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, ready = stack.pop()
-        if ready:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(node.children) if c not in seen)
-    return order
-
-
 @dataclass(frozen=True)
 class CodeFunction:
     """One function of a generated module: `tree` evaluated at the symbols'
@@ -503,7 +486,7 @@ def _function_source(fn: CodeFunction, printer: CodePrinter) -> str:
 
     def computed(tree: Node) -> None:
         nonlocal temporaries
-        for node in _children_first(tree):
+        for node in children_first(tree):
             if node in shared and node not in printer.names:
                 text, _ = printer.expr(node)
                 printer.names[node] = namespace.claim(f"t{temporaries}")
