@@ -28,6 +28,7 @@ class Row:
 FUNCTIONS: dict[str, Row] = {
     "inv": Row("inv(S)", "matrix(4, 4)", "sum(inv(X*X' + B*B') * B)"),
     "kron": Row("kron(A, B)", "matrix(12, 20)", "sum(kron(X, B) .* kron(B, X))"),
+    "khatri_rao": Row("khatri_rao(A, S)", "matrix(12, 4)", "sum(khatri_rao(X, B) .* khatri_rao(B, X))"),
     "vector": Row("x + vector(c)", "vector(4)", "sum(vec(X) .* (vec(B) + vector(2)))"),
     "matrix": Row("A + matrix(c)", "matrix(3, 4)", "sum(X .* (B + matrix(3)))"),
     "sin": Row("sin(A)", "matrix(3, 4)", "sum(sin(X + B))"),

@@ -40,6 +40,8 @@ GOLDEN = [
     ("-x'*A*x - x'*B*x", "x", None, "-(A + Aᵀ + B + Bᵀ) x"),
     ("y'*inv(I + u*v')*u", "y", None, "u / (1 + vᵀ u)"),                # Sherman–Morrison, Cookbook (160)
     ("x'*inv(I + x*x')*x", "x", None, "2 x / (1 + xᵀ x)²"),              # 1 − t/(1 + t) = 1/(1 + t)
+    ("eigvals(S)", "S", "S: symmetric", "khatri_rao(eigvecs(S), eigvecs(S))ᵀ"),  # rows (vᵢ ⊗ vᵢ)ᵀ
+    ("svdvals(X)", "X", "X: matrix(n, n)", "khatri_rao(svd_v(X), svd_u(X))ᵀ"),  # rows (vᵢ ⊗ uᵢ)ᵀ
     # Matrix Cookbook
     ("det(X)", "X", None, "det(X) X⁻ᵀ"),                                  # (49)
     ("tr(inv(X)*A)", "X", None, "-X⁻ᵀ Aᵀ X⁻ᵀ"),                          # (63)

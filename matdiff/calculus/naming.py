@@ -37,7 +37,8 @@ def named_calls(node: Node, taken: Callable[[], set[str]]) -> Node:
         return node
     avoid = taken() | {"I"}
     names: dict[Node, Node] = {}
-    for call in sorted(chosen, key=sizes.__getitem__):  # inner calls first: outer definitions use their names
+    place = {n: i for i, n in enumerate(children_first(node))}
+    for call in sorted(chosen, key=lambda c: (sizes[c], place[c])):  # inner first: outer definitions use them
         letter = function(call.name).result_name or call.name[0]
         name = fresh_name(letter.lower() if call.shape[1].is_one else letter.upper(), avoid)
         definition = substitute(call, lambda n: names.get(n) if n is not call else None)

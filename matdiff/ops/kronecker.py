@@ -1,15 +1,17 @@
 """The adjoints of the Kronecker product, which gradients through A ⊗ B are
-written in where no closed form applies. With G cut into blocks G_ij of B's
+written in where no closed form applies, and the Khatri–Rao (column-wise
+Kronecker) product that eigenvalue Jacobians are written in. With G cut into blocks G_ij of B's
 shape, ⟨G, dA ⊗ B⟩ = Σ_ij dA_ij ⟨G_ij, B⟩ and ⟨G, A ⊗ dB⟩ = ⟨Σ_ij A_ij G_ij, dB⟩.
 """
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Sequence
 
 from ..lazy_numpy import np
 
-from ..nodes import Add, Call, Filled, Identity, Kron, Mul, Node, scalars_out
-from ..shapes import Shape
+from ..nodes import Add, Call, Filled, Identity, Kron, Mul, Node, Number, Transpose, scalars_out, substitute
+from ..shapes import ONE, Shape, Size
 from .forms import no_sympy_form
 from .registry import Function, call, register
 from .signatures import SizeAlgebra
@@ -116,3 +118,66 @@ def left_adjoint(G: Node, B: Node, shape: Shape) -> Node:
 def right_adjoint(G: Node, A: Node, shape: Shape) -> Node:
     """The cotangent of B in A ⊗ B, given the cotangent G of the product."""
     return call("kron_right_adjoint", G, A, shape=shape)
+
+
+# -- the Khatri–Rao product: column-wise Kronecker, (A ⊙ B)[:, k] = aₖ ⊗ bₖ -----------------------
+KHATRI_RAO = "khatri_rao"
+
+
+def _khatri_rao_shape(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
+    (r1, c1), (r2, c2) = shapes
+    alg.unify(c1, c2, lambda: f"the two arguments of {name} must have as many columns, "
+                              f"but {alg.argument(0)} and {alg.argument(1)}")
+    return (alg.product(r1, r2), c1)
+
+
+def _selector(k: Size) -> tuple[Node, Node]:
+    """diag(vec(Iₖ)) and 1ₖ ⊗ Iₖ: their product has columns eⱼ ⊗ eⱼ."""
+    return call("diag", call("vec", Identity(k))), Kron((Filled(Number(Fraction(1)), (k, ONE)), Identity(k)))
+
+
+def _khatri_rao(args: tuple[Node, ...], shape: tuple) -> Node:
+    """A ⊙ B = (A ⊗ B) diag(vec(Iₖ)) (1ₖ ⊗ Iₖ): of A ⊗ B's columns, those of aⱼ ⊗ bⱼ."""
+    A, B = args
+    diag_vec, ones = _selector(shape[1])
+    return Mul((Kron((A, B)), diag_vec, ones))
+
+
+register(Function(
+    name=KHATRI_RAO, arity=2, shape_rule=_khatri_rao_shape, family="construct", source="linear",
+    summary="khatri_rao(A, B): the column-wise Kronecker product, column j is aⱼ ⊗ bⱼ",
+    identity="A ⊙ B = (A ⊗ B) diag(vec(I)) (1 ⊗ I)", build=_khatri_rao, latex=r"\left({0} \odot {1}\right)",
+    sympy=no_sympy_form))
+
+
+def khatri_rao_written(node: Node) -> Node:
+    """The node with each product (A ⊗ B) diag(vec(Iₖ)) (1ₖ ⊗ Iₖ) written
+    khatri_rao(A, B), and (1ₖᵀ ⊗ Iₖ) diag(vec(Iₖ)) (Aᵀ ⊗ Bᵀ) as its
+    transpose (the Jacobian of eigenvalues: rows (vⱼ ⊗ vⱼ)ᵀ); for printing."""
+    def rewrite(n: Node) -> Node | None:
+        if not isinstance(n, Mul) or len(n.factors) < 3:
+            return None
+        f = list(n.factors)
+        for i in range(len(f) - 2):
+            run = _run_as_khatri_rao(f[i], f[i + 1], f[i + 2])
+            if run is not None:
+                rest = f[:i] + [run] + f[i + 3:]
+                return rest[0] if len(rest) == 1 else Mul(tuple(khatri_rao_written(g) for g in rest))
+        return None
+    return substitute(node, rewrite)
+
+
+def _run_as_khatri_rao(left: Node, middle: Node, right: Node) -> Node | None:
+    if not (isinstance(middle, Call) and middle.name == "diag" and isinstance(middle.args[0], Call)
+            and middle.args[0].name == "vec" and isinstance(middle.args[0].args[0], Identity)):
+        return None
+    k = middle.args[0].args[0].n
+    column = Kron((Filled(Number(Fraction(1)), (k, ONE)), Identity(k)))
+    if right == column and isinstance(left, Kron) and len(left.factors) == 2 and left.shape[1] == middle.shape[0]:
+        A, B = left.factors
+        return Call(KHATRI_RAO, (A, B), (left.shape[0], k))
+    row = Kron((Filled(Number(Fraction(1)), (ONE, k)), Identity(k)))
+    if left == row and isinstance(right, Kron) and len(right.factors) == 2 and right.shape[0] == middle.shape[0]:
+        At, Bt = (f.arg if isinstance(f, Transpose) else Transpose(f) for f in right.factors)
+        return Transpose(Call(KHATRI_RAO, (At, Bt), (right.shape[1], k)))
+    return None

@@ -10,6 +10,7 @@ from ..nodes import (
     Inverse, Kron, MatPower, Mul, Node, Number, Power, Symbol, Transpose, Zero,
 )
 from ..ops import function
+from ..ops.kronecker import khatri_rao_written
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
@@ -40,6 +41,9 @@ def latex_name(name: str) -> str:
 
 class LatexPrinter(Printer):
     """LaTeX as a textbook prints it."""
+
+    def __call__(self, node: Node) -> str:
+        return self.doprint(khatri_rao_written(node))  # A ⊙ B for its product of selectors
 
     def level(self, node: Node) -> int:
         if isinstance(node, Mul) and node.is_scalar and not is_negative_term(node):

@@ -160,7 +160,7 @@ def _escape(text: str) -> str:
 # Unicode's raised and lowered characters, read back (ᵀ is the transpose's \\mathsf{T}).
 _SUPERSCRIPT = {u: r"\mathsf{T}" if c == "T" else c for c, u in SUPERSCRIPT.items()}
 _SUBSCRIPT = {u: c for c, u in SUBSCRIPT.items()}
-_SYMBOLS = {"∘": r"\circ", "⊗": r"\otimes", "⊘": r"\oslash", "⟨": r"\langle", "⟩": r"\rangle", "−": "-",
+_SYMBOLS = {"∘": r"\circ", "⊗": r"\otimes", "⊙": r"\odot", "⊘": r"\oslash", "⟨": r"\langle", "⟩": r"\rangle", "−": "-",
             "‖": r"\|", "′": "'", "×": r"\times", "λ": r"\lambda", "σ": r"\sigma", "Σ": r"\textstyle\sum",
             "Φ": r"\Phi", "∇": r"\nabla", "≠": r"\neq", "∗": "*", "ε": r"\varepsilon", "∂": r"\partial",
             "…": r"\dots", "§": r"\S", "·": r"\cdot", "≤": r"\le", "≥": r"\ge", "→": r"\to"}

@@ -17,6 +17,7 @@ from ..nodes import (
 )
 from ..shapes import Size
 from ..ops import function
+from ..ops.kronecker import khatri_rao_written
 from .base import Printer
 from .precedence import (
     ATOM, POWER, PRODUCT, SUM, format_number, is_negative_term, is_reciprocal, negated, positive_first,
@@ -47,10 +48,11 @@ def holding(shapes: Iterable[tuple[Size, Size]]) -> Iterator[None]:
 
 
 def _printing(method):
-    """Print a whole tree knowing the sizes its symbols and names hold (and its names' definitions')."""
+    """Print a whole tree knowing the sizes its symbols and names hold (and its
+    names' definitions'), its Khatri–Rao products by name."""
     def whole(self, node: Node) -> str:
         with holding([s.shape for s in symbols_of(node)] + [b.shape for b in bound_in_order(node)]):
-            return method(self, node)
+            return method(self, khatri_rao_written(node))
     return whole
 
 
