@@ -94,6 +94,11 @@ def _parse(text: str, where: "str | Sequence[str] | None", also: tuple[str, ...]
                   inference.unused_inputs)
 
 
+def _read(text: str, where: str | None) -> Node:
+    """text read back under the declarations `where`, notes unsaid (a Result's check of its own text)."""
+    return _parse(text, where).expr
+
+
 def declared_names(where: "str | Sequence[str] | None") -> list[str]:
     """The symbols that declarations (given apart from the expression) name."""
     names: list[str] = []
@@ -191,12 +196,12 @@ def bounded(node: Node, what: str, limit: int) -> Node:
 
 def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
            steps: StepDifferentials | None = None, function: Node | None = None,
-           record: StepLog | None = None) -> Result:
+           record: StepLog | None = None, output: str = "f") -> Result:
     """The gradient (scalar f) or Jacobian (otherwise) of a parsed expression;
     a scalar program's gradient comes from its backward pass (`shared` when
     several variables share one, with its `steps`). `function` is the stable
     form of expr, when already made. With `record`, the derivation's steps
-    are recorded there as it runs."""
+    are recorded there as it runs; `output` is f's name."""
     try:
         f = function if function is not None else stable_forms(expr)
         if record is not None:
@@ -209,38 +214,39 @@ def derive(text: str, expr: Node, var: Symbol, shared: Backprop | None = None,
         if expr.is_scalar:
             reads = UNCONSTRAINED if is_projected(var) else GRADIENT  # G, then ∇f its projection
             G = project_gradient(gradient_of_differential(df, var, record, reads), var, record)
-            G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT, _value_name(expr))
-            G = named(G, f, record, GRADIENT)
-            return _recorded(Result(text, expr, var, "gradient", df, G, function=f), record)
+            G = factored(bounded(G, "the gradient", RESULT_LIMIT), record, GRADIENT, _value_name(expr, output))
+            G = named(G, text, f, record, GRADIENT)
+            return _recorded(Result(text, expr, var, "gradient", df, G, function=f, reads=_read), record)
         J = factored(bounded(jacobian_of_differential(df, var, record), "the Jacobian", RESULT_LIMIT), record,
                      JACOBIAN)
-        J = named(J, f, record, JACOBIAN)
-        return _recorded(Result(text, expr, var, "jacobian", df, J, function=f), record)
+        J = named(J, text, f, record, JACOBIAN)
+        return _recorded(Result(text, expr, var, "jacobian", df, J, function=f, reads=_read), record)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
 
 
-def named(node: Node, f: Node, record: StepLog | None, target: Target) -> Node:
+def named(node: Node, text: str, f: Node, record: StepLog | None, target: Target) -> Node:
     """node with its repeated calls named (calculus/naming.py), the step recorded where it changes the form."""
-    out = named_calls(node, lambda: _taken_names(f))
+    out = named_calls(node, lambda: _taken_names(text, f))
     if record is not None and out is not node:
         names = where_text(definitions_used(out))
         record.rewrite(NAMED._replace(identity=names), node, out, target, key=True)
     return out
 
 
-def _value_name(expr: Node) -> Bound | None:
-    """f as a name its gradient may use (∇ xᵀAx/xᵀx = (A + Aᵀ − 2 f I) x/xᵀx),
-    unless a symbol is called f (a program's f has its own names)."""
-    if "f" in _taken_names(expr) or not expr.children or bound_in_order(expr):
+def _value_name(expr: Node, output: str) -> Bound | None:
+    """f, called `output`, as a name its gradient may use
+    (∇ xᵀAx/xᵀx = (A + Aᵀ − 2 f I) x/xᵀx); not a program's f (it has its own names)."""
+    if not expr.children or bound_in_order(expr):
         return None
-    return Bound("f", expr.shape, definition=expr)
+    return Bound(output, expr.shape, definition=expr)
 
 
-def _taken_names(f: Node) -> set[str]:
-    """What a name given to part of a result must avoid: f's symbols, their sizes and the function names."""
+def _taken_names(text: str, f: Node) -> set[str]:
+    """What a name given to part of a result must avoid: every name of the
+    text (symbols, a program's names, f's), the symbols' sizes and the function names."""
     symbols = symbols_of(f)
-    return ({s.name for s in symbols} | {n for s in symbols for size in s.shape for n in size.factors}
+    return (set(re.findall(r"[A-Za-z_]\w*", text)) | {n for s in symbols for size in s.shape for n in size.factors}
             | set(function_names()))
 
 
@@ -270,12 +276,12 @@ def _program_gradient(text: str, expr: Node, f: Node, var: Symbol, backprop: Bac
     if record is not None and steps.blocks is not None:
         program_steps(f, df, steps.blocks, backprop.adjoints, plan, written, record)
     value = factored(written, record, GRADIENT)
-    return _recorded(Result(text, expr, var, "gradient", df, value, function=f, plan=plan,
+    return _recorded(Result(text, expr, var, "gradient", df, value, function=f, plan=plan, reads=_read,
                             backprop_pass=backprop), record)
 
 
 def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient: Node | None = None,
-                   record: StepLog | None = None) -> Hessian:
+                   record: StepLog | None = None, output: str = "f") -> Hessian:
     """The Hessian block ∂²f/∂row∂column of a parsed scalar expression (given
     ∇_row f when it is already derived); its steps in `record` when given
     (from f, when the gradient is derived here)."""
@@ -283,17 +289,17 @@ def derive_hessian(text: str, expr: Node, row: Symbol, column: Symbol, gradient:
         raise DerivativeError(f"a Hessian needs a scalar function, and this one is a {shape_text(expr.shape)}; "
                               f"ask for its Jacobian instead")
     if gradient is None:
-        gradient = derive(text, expr, row, record=record).value
+        gradient = derive(text, expr, row, record=record, output=output).value
     gradient = unnamed(gradient, expr)  # a Hessian differentiates what the names stand for
     try:
-        value = _value_name(expr)
+        value = _value_name(expr, output)
         block = hessian_block(gradient, row, column, lambda d: bounded(d, "the differential of the gradient",
                                                                        SECOND_DERIVATIVE_LIMIT), record, value)
         second = second_differential(block.operator, row, value)
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate twice") from None
     return _recorded(Hessian(text, expr, row, "hessian", second, block.matrix, column, block.operator, gradient,
-                             function=stable_forms(expr)), record)
+                             function=stable_forms(expr), reads=_read), record)
 
 
 def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | None" = None, *,
@@ -305,15 +311,16 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
     expr = parsed.expr
     try:
         if len(variables) == 1:
-            single = derive_hessian(text, expr, variables[0], variables[0], record=StepLog() if steps else None)
+            single = derive_hessian(text, expr, variables[0], variables[0], record=StepLog() if steps else None,
+                                    output=parsed.output)
             if not steps:
                 single = replace(single, rederive=partial(_with_steps, hessian, text, (variables[0].name,), 0, where))
             out: Hessian | BlockHessian = single
         elif steps:
             raise DerivativeError("the steps are shown for one variable's Hessian: ask for one variable at a time")
         else:
-            gradients = [r.value for r in _derive_all(text, expr, variables)]  # each once, for its row of blocks
-            blocks = [[derive_hessian(text, expr, r, c, g) for c in variables]
+            gradients = [r.value for r in _derive_all(text, expr, variables, output=parsed.output)]  # once each
+            blocks = [[derive_hessian(text, expr, r, c, g, output=parsed.output) for c in variables]
                       for r, g in zip(variables, gradients)]
             out = BlockHessian(text, variables, blocks)
     except MatdiffError as e:
@@ -322,7 +329,8 @@ def hessian(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] | N
     return out.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
 
 
-def _derive_all(text: str, expr: Node, variables: Sequence[Symbol], steps: bool = False) -> list[Result]:
+def _derive_all(text: str, expr: Node, variables: Sequence[Symbol], steps: bool = False,
+                output: str = "f") -> list[Result]:
     """Each variable's derivative (recording its steps when asked); a scalar
     program's share one backward pass."""
     try:
@@ -330,7 +338,8 @@ def _derive_all(text: str, expr: Node, variables: Sequence[Symbol], steps: bool 
     except RecursionError:
         raise DerivativeError("the expression is nested too deeply to differentiate") from None
     if not (expr.is_scalar and bound_in_order(f)):
-        return [derive(text, expr, v, function=f, record=StepLog() if steps else None) for v in variables]
+        return [derive(text, expr, v, function=f, record=StepLog() if steps else None, output=output)
+                for v in variables]
     differentials = StepDifferentials(f, recording=steps)
     shared = program_backprop(text, f, variables, differentials)
     return [derive(text, expr, v, shared, differentials, f, StepLog() if steps else None) for v in variables]
@@ -345,7 +354,7 @@ def derivative(text: str, wrt: str | Iterable[str], where: "str | Sequence[str] 
     parsed, variables = _with_variables(text, where, wrt)
     try:
         results = [r.noted(parsed.notes).called(parsed.output, parsed.unused_inputs)
-                   for r in _derive_all(text, parsed.expr, variables, steps)]
+                   for r in _derive_all(text, parsed.expr, variables, steps, parsed.output)]
     except MatdiffError as e:
         raise e.with_text(text) from None
     if not steps:

@@ -179,7 +179,7 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     from .nodes import symbols_of
     from .printing.latex import to_latex
     from .printing.program import definitions_used
-    from .printing.text import holding, to_input, to_text
+    from .printing.text import to_input, to_text
     from .result import BlockHessian, Hessian
     from .shapes import shape_text
 
@@ -259,7 +259,7 @@ def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     for i, r in enumerate(results):
         if i:
             terminal.out()
-        with holding(r.given):
+        with r.printing():
             status |= _result(r, args, terminal)
     return status
 

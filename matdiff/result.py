@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, TypeVar
 
-from .errors import DerivativeError
+from .errors import DerivativeError, MatdiffError
 from .lazy_numpy import np
-from .nodes import Node, Symbol, substitute_differential, symbols_of
+from .nodes import Node, Symbol, substitute_differential, symbols_of, unfixed_sizes
 from .printing.latex import equation, latex_name, to_latex
 from .printing.code import CodeFunction, generate_module, output_kind
 from .backprop import Backprop
 from .calculus.steps import Step
 from .compiled import compile_function
 from .printing.program import definitions_used, one_line, program_input, where_latex, where_text
-from .printing.text import holding, to_text
+from .printing.text import holding, to_input, to_text
 from .shapes import shape_text
 from .structures import direction_properties
 
@@ -49,6 +50,8 @@ class Result:
     recorded_steps: tuple[Step, ...] | None = field(default=None, kw_only=True, repr=False, compare=False)
     # the same derivation again, recording its steps (for .steps when they were not asked for at first)
     rederive: "Callable[[], Result] | None" = field(default=None, kw_only=True, repr=False, compare=False)
+    # the input language's reader (text, declarations) -> tree: the text checks that it reads back
+    reads: "Callable[[str, str | None], Node] | None" = field(default=None, kw_only=True, repr=False, compare=False)
 
     @property
     def function_tree(self) -> Node:
@@ -68,7 +71,7 @@ class Result:
         return replace(self, output_name=output_name, unused_inputs=unused_inputs)
 
     def __str__(self) -> str:
-        with holding(self.given):  # a constant of an input's size reads back without its size
+        with self.printing():
             return to_text(self.value)
 
     def __repr__(self) -> str:
@@ -81,6 +84,42 @@ class Result:
         (∇X tr X = I) and any other says its size (matrix(c, p, q))."""
         return [self.variable.shape] + ([self.expression.shape] if self.kind == "jacobian" else [])
 
+    def printing(self) -> ContextManager[None]:
+        """The context its text is printed in: a constant says its size where
+        neither the left side nor a symbol it meets gives it (matrix(c, p, q)),
+        and every constant does where that is not enough (_sizes_unfixed)."""
+        strict = self._sizes_unfixed
+        return holding(() if strict else self.given, strict=strict)
+
+    @cached_property
+    def _sizes_unfixed(self) -> bool:
+        """The text, with sizes said only where no symbol of it holds them,
+        still leaves a size to guess when read back (a constant that meets no
+        symbol of its size: tr((2 I)∘²) beside D of that size): then every
+        constant says its size."""
+        if self.reads is None:
+            return False
+        with holding(self.given):
+            text = program_input(self.definitions, self.value)
+        names, _, last = text.rpartition("; ")
+        left = self._left_side()
+        if left is None:
+            return False  # f itself depends on a size no symbol gives
+        try:
+            read = self.reads(f"{names}{'; ' if names else ''}({last}) + 0*{left}", self.declarations or None)
+        except MatdiffError:
+            return True
+        return bool(unfixed_sizes(read, symbols_of(read)))
+
+    def _left_side(self) -> str | None:
+        """An input of the result's shape (X for ∇X f, vec(f) vec(X)ᵀ for a
+        Jacobian), None where f's own size is fixed by no symbol."""
+        if self.kind == "gradient":
+            return self.variable.name
+        if unfixed_sizes(self.expression, symbols_of(self.expression)):
+            return None
+        return f"vec({to_input(self.expression)})*vec({self.variable.name})'"
+
     @property
     def definitions(self) -> list:
         """The program's names (Bound nodes) that the closed form and the
@@ -90,7 +129,7 @@ class Result:
     @property
     def where(self) -> str:
         """What the names of the result stand for ('a = W1 x + b1, ...'), or ''."""
-        with holding(self.given):
+        with self.printing():
             return where_text(self.definitions)
 
     @property
@@ -107,7 +146,7 @@ class Result:
     @property
     def differential(self) -> str:
         """df as a linear expression in dX, e.g. 'tr(A dX B)'."""
-        with holding(self.given):
+        with self.printing():
             return to_text(self.differential_tree)
 
     @property
@@ -235,7 +274,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """input, expression, wrt, kind, shape, differential, result, result_input,
         declarations (under which result_input reads back), latex, code (and notes when there are any), as a dict."""
-        with holding(self.given):
+        with self.printing():
             return self._dict()
 
     def _dict(self) -> dict[str, Any]:
@@ -318,6 +357,9 @@ class Hessian(Result):
         sub = x if self.column == self.variable else f"{x}{y}"
         return rf"\nabla^2_{{{sub}}} {latex_name(self.output_name)} = {to_latex(self.value)}{self._where_latex()}"
 
+    def _left_side(self) -> str | None:
+        return f"vec({self.variable.name})*vec({self.column.name})'"
+
     def function_name(self) -> str:
         if self.column == self.variable:
             return f"hessian_{self.variable.name}"
@@ -394,8 +436,9 @@ class BlockHessian:
         return BlockHessian(self.input, self.variables, blocks, self.notes)
 
     def __str__(self) -> str:
-        return "\n".join(f"∇²_{b.variable.name}{b.column.name} {b.output_name} = {b}"
-                         for row in self.blocks for b in row)
+        lines = [f"∇²_{b.variable.name}{b.column.name} {b.output_name} = {b}" for row in self.blocks for b in row]
+        names = definitions_used(*(b.value for row in self.blocks for b in row))
+        return "\n".join(lines + ([f"  where {where_text(names)}"] if names else []))
 
     def __repr__(self) -> str:
         names = ", ".join(v.name for v in self.variables)

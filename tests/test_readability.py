@@ -204,8 +204,8 @@ def test_the_rayleigh_hessian_prints_in_textbook_form_with_f_named():
 def test_a_name_never_takes_a_symbols_name():
     r = matdiff.derivative("softmax(s)", wrt="s")  # s is taken: the name is s1
     assert (str(r), r.where) == ("diag(s1) - s1 s1ᵀ", "s1 = softmax(s)")
-    r = matdiff.derivative("f'*A*f/(f'*f)", wrt="f", where="f: vector")  # f is an input: f is not named
-    assert r.where == "" and "f fᵀ" in str(r)
+    r = matdiff.derivative("f'*A*f/(f'*f)", wrt="f", where="f: vector")  # f is an input: the value is f1
+    assert (str(r), r.where) == ("(A + Aᵀ - 2 f1 I) f / (fᵀ f)", "f1 = fᵀ A f / (fᵀ f)")
     r = matdiff.derivative("softmax(x)", wrt="x", where="x: vector(s)")  # nor a size's name
     assert r.where == "s1 = softmax(x)"
 
@@ -225,3 +225,21 @@ def test_named_parts_appear_in_every_output(capsys):
     assert "where s = softmax(x)" in r.code()
     assert main(["softmax(x)", "--wrt", "x"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].strip() == "where s = softmax(x)"
+
+
+def test_a_name_never_takes_a_program_s_names_or_its_output_s():
+    r = matdiff.derivative("s = A*y; f = softmax(x) .* s", wrt="x")
+    assert r.where == "s = A y, s1 = softmax(x)" and r.check().ok
+    assert matdiff.derivative("s = 2*softmax(x)", wrt="x").where == "s1 = softmax(x)"
+    r = matdiff.derivative("g = x'*A*x/(x'*x)", wrt="x")  # f is called g: so is the name of its value
+    assert (str(r), r.where) == ("(A + Aᵀ - 2 g I) x / (xᵀ x)", "g = xᵀ A x / (xᵀ x)")
+
+
+def test_a_block_hessian_says_what_its_names_stand_for():
+    assert str(matdiff.hessian("x'*A*x/(x'*x)", wrt="x,A")).endswith("\n  where f = xᵀ A x / (xᵀ x)")
+
+
+def test_combining_coefficients_gives_up_on_long_products_of_sums():
+    """(1 + a + yᵀy)⁸ ⋯ (1 + d + yᵀy)⁸ multiplied out would have 9⁴ terms: the result stays as written."""
+    r = matdiff.derivative("x'*x + x'*x/((1+a+y'*y)^8*(1+b+y'*y)^8*(1+c+y'*y)^8*(1+d+y'*y)^8)", wrt="x")
+    assert str(r) == "2 (x + x / ((1 + a + yᵀ y)⁸ (1 + b + yᵀ y)⁸ (1 + c + yᵀ y)⁸ (1 + d + yᵀ y)⁸))"

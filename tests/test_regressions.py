@@ -164,6 +164,7 @@ def test_a_constant_may_be_given_its_size(text, shape):
     ("matrix(1, 2, 3) + A", "the shapes differ"),
     ("matrix(1, x, 3)", "x is a declared symbol, not a size"),
     ("eye(A)", "A is a declared symbol, not a size"),
+    ("frechet2_expm(A, A, matrix(1, 2, 3))", "each direction of frechet2_expm has its matrix's shape, but A"),
 ])
 def test_a_constant_given_a_wrong_size_is_refused_where_it_is(text, message):
     import re

@@ -60,5 +60,5 @@ def unnamed(node: Node, f: Node) -> Node:
     """`node` with the names a result gave its parts (named_calls) replaced by
     what they stand for; the names of f's program stay."""
     own = set(bound_in_order(f))
-    return substitute(node, lambda n: n.definition if isinstance(n, Bound) and not n.derived and n not in own
-                      else None)
+    return substitute(node, lambda n: unnamed(n.definition, f) if isinstance(n, Bound) and not n.derived
+                      and n not in own else None)  # a definition may use names too

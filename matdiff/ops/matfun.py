@@ -194,8 +194,11 @@ def is_function_of(E: Node, X: Node) -> bool:
 # -- registration ------------------------------------------------------------------
 def _square_pair(alg, name, shapes):
     """L_f(X)[E] and L²_f(X)[E, F]: X square, each direction of X's shape."""
-    for rows, cols in shapes[1:]:
-        sig.same_shape(alg, name, *shapes[0], rows, cols)
+    for i, (rows, cols) in enumerate(shapes[1:], 1):
+        def what(i: int = i) -> str:
+            return f"each direction of {name} has its matrix's shape, but {alg.argument(0)} and {alg.argument(i)}"
+        alg.unify(shapes[0][0], rows, what)
+        alg.unify(shapes[0][1], cols, what)
     return sig.square_to_square(alg, name, shapes[:1])
 
 

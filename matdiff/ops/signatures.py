@@ -73,7 +73,7 @@ def spectrum(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     return (shapes[0][0], alg.one)
 
 
-def same_shape(alg: SizeAlgebra, name: str, r1, c1, r2, c2) -> None:
+def _same_shape(alg: SizeAlgebra, name: str, r1, c1, r2, c2) -> None:
     def what() -> str:
         return f"the two arguments of {name} must have the same shape, but {alg.argument(0)} and {alg.argument(1)}"
     alg.unify(r1, r2, what)
@@ -82,11 +82,11 @@ def same_shape(alg: SizeAlgebra, name: str, r1, c1, r2, c2) -> None:
 
 def entrywise_pair(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     (r1, c1), (r2, c2) = shapes
-    same_shape(alg, name, r1, c1, r2, c2)
+    _same_shape(alg, name, r1, c1, r2, c2)
     return shapes[0]
 
 
 def pairing(alg: SizeAlgebra, name: str, shapes: Sequence[tuple]) -> tuple:
     (r1, c1), (r2, c2) = shapes
-    same_shape(alg, name, r1, c1, r2, c2)
+    _same_shape(alg, name, r1, c1, r2, c2)
     return (alg.one, alg.one)

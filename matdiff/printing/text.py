@@ -35,23 +35,31 @@ _SUPERSCRIPTS = str.maketrans({c: SUPERSCRIPT[c] for c in "0123456789-"})
 _HELD: ContextVar[frozenset[Size | str]] = ContextVar("held_sizes", default=frozenset())  # sizes, size names
 
 
+# Only the sizes given by `holding` count as known: a constant of any other size says it.
+_STRICT: ContextVar[bool] = ContextVar("strict_sizes", default=False)
+
+
 @contextmanager
-def holding(shapes: Iterable[tuple[Size, Size]]) -> Iterator[None]:
+def holding(shapes: Iterable[tuple[Size, Size]], strict: bool = False) -> Iterator[None]:
     """Print within: the sizes of these shapes are known to a reader (what the
-    left side of a result gives: X's shape in ∇X f = I)."""
+    left side of a result gives: X's shape in ∇X f = I); with strict, only
+    they (not those of the symbols printed: see Result.printing)."""
     sizes = [size for shape in shapes for size in shape]
-    token = _HELD.set(_HELD.get() | set(sizes) | {f for size in sizes for f in size.factors})
+    held = _HELD.set(_HELD.get() | set(sizes) | {f for size in sizes for f in size.factors})
+    strictly = _STRICT.set(_STRICT.get() or strict)
     try:
         yield
     finally:
-        _HELD.reset(token)
+        _STRICT.reset(strictly)
+        _HELD.reset(held)
 
 
 def _printing(method):
     """Print a whole tree knowing the sizes its symbols and names hold (and its
     names' definitions'), its Khatri–Rao products by name."""
     def whole(self, node: Node) -> str:
-        with holding([s.shape for s in symbols_of(node)] + [b.shape for b in bound_in_order(node)]):
+        own = [] if _STRICT.get() else [s.shape for s in symbols_of(node)] + [b.shape for b in bound_in_order(node)]
+        with holding(own):
             return method(self, khatri_rao_written(node))
     return whole
 

@@ -18,6 +18,7 @@ Monomial = tuple[tuple[int, int], ...]  # (atom index, exponent > 0), by index
 Poly = dict[Monomial, Fraction]
 
 TERM_CAP = 32  # a product of sums multiplied out past this is left as written
+PRODUCT_CAP = 1024  # the most term pairs one polynomial product may form
 
 
 class _TooLarge(Exception):
@@ -171,8 +172,9 @@ def collected(node: Node, value: Bound | None = None) -> Node | None:
         for coeff, chain in terms:
             key = tuple(chain)
             groups[key] = field.add(groups[key], coeff) if key in groups else coeff
-        if value is not None:
-            groups = {chain: _through(r, value, field) for chain, r in groups.items()}
+        quotient = _quotient(value, field) if value is not None else None
+        if value is not None and quotient is not None:
+            groups = {chain: _through(r, value, quotient, field) for chain, r in groups.items()}
     except (_TooLarge, ZeroDivisionError):
         return None
     if not field.atoms:
@@ -183,12 +185,20 @@ def collected(node: Node, value: Bound | None = None) -> Node | None:
     return out[0] if len(out) == 1 else Add(tuple(out))
 
 
-def _through(r: tuple[Poly, dict[int, int]], value: Bound, field: _Field) -> tuple[Poly, dict[int, int]]:
-    """r as value · (r / value) where the value's numerator is a monomial that
+def _quotient(value: Bound, field: _Field) -> tuple[Poly, dict[int, int]] | None:
+    """value's definition as p/q with p a monomial and q not 1 (a quotient), else None."""
+    try:
+        p, q = field.of(value.definition)
+    except (_TooLarge, ZeroDivisionError):
+        return None
+    return (p, q) if len(p) == 1 and q else None
+
+
+def _through(r: tuple[Poly, dict[int, int]], value: Bound, quotient: tuple[Poly, dict[int, int]], field: _Field
+             ) -> tuple[Poly, dict[int, int]]:
+    """r as value · (r / value) where the value's numerator (a monomial)
     divides r's and the quotient is smaller (value = p/q: r/value = r q/p)."""
-    p, q = field.of(value.definition)
-    if len(p) != 1 or not q or not r[0]:
-        return r
+    p, q = quotient
     ((m, c),) = p.items()
     divided = {}
     for mono, coeff in r[0].items():
@@ -196,7 +206,10 @@ def _through(r: tuple[Poly, dict[int, int]], value: Bound, field: _Field) -> tup
         if rest is None:
             return r
         divided[rest] = coeff / c
-    num, den = field.cancel(_mul(divided, field.expanded(q)), r[1])
+    try:
+        num, den = field.cancel(_mul(divided, field.expanded(q)), r[1])
+    except _TooLarge:
+        return r
     out = field.mul((num, den), (field.atom(value), {}))
     return out if _weight(out) < _weight(r) else r
 
@@ -252,6 +265,8 @@ def _monomial_quotient(a: Monomial, b: Monomial) -> Optional[Monomial]:
 
 
 def _mul(a: Poly, b: Poly) -> Poly:
+    if len(a) * len(b) > PRODUCT_CAP:  # (1 + t)⁸ (1 + u)⁸ ⋯ multiplied out: leave the result as written
+        raise _TooLarge
     out: Poly = {}
     for ma, ca in a.items():
         for mb, cb in b.items():

@@ -166,6 +166,8 @@ def _holds_divisor(node: Node) -> bool:
     stack = [node]
     while stack:
         n = stack.pop()
+        if n in seen:
+            continue
         if _is_divisor(n):
             return True
         seen.add(n)
