@@ -197,3 +197,12 @@ def test_a_direction_of_a_frechet_derivative_has_its_matrix_s_shape():
     from matdiff.evaluate import evaluate
     A = np.random.default_rng(0).standard_normal((3, 3)) / 3
     assert rel_error(evaluate(read, {"A": A}), evaluate(r.value, {"A": A})) < 1e-12
+
+
+def test_a_kronecker_product_whose_factors_are_not_of_one_width_is_no_khatri_rao_product():
+    """(vec(A) ⊗ I) diag(vec(I)) (1 ⊗ I) selects columns like a Khatri–Rao product, but vec(A) has one column."""
+    r = matdiff.derivative("D3/((c2)^2 + 1)/((sum(kron(A0, diag(v1))))^2 + 1)", wrt="A0",
+                           where="A0: matrix(n,n), v1: vector(n), c2: scalar, D3: matrix(n,p)")
+    assert "khatri_rao" not in printed(r)
+    matdiff.parse(r.to_dict()["result_input"], r.declarations)  # reads back
+    assert r.check().ok

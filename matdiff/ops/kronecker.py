@@ -173,11 +173,16 @@ def _run_as_khatri_rao(left: Node, middle: Node, right: Node) -> Node | None:
         return None
     k = middle.args[0].args[0].n
     column = Kron((Filled(Number(Fraction(1)), (k, ONE)), Identity(k)))
-    if right == column and isinstance(left, Kron) and len(left.factors) == 2 and left.shape[1] == middle.shape[0]:
+    if right == column and isinstance(left, Kron) and _pair_of_width(left, k, columns=True):
         A, B = left.factors
         return Call(KHATRI_RAO, (A, B), (left.shape[0], k))
     row = Kron((Filled(Number(Fraction(1)), (ONE, k)), Identity(k)))
-    if left == row and isinstance(right, Kron) and len(right.factors) == 2 and right.shape[0] == middle.shape[0]:
+    if left == row and isinstance(right, Kron) and _pair_of_width(right, k, columns=False):
         At, Bt = (f.arg if isinstance(f, Transpose) else Transpose(f) for f in right.factors)
         return Transpose(Call(KHATRI_RAO, (At, Bt), (right.shape[1], k)))
     return None
+
+
+def _pair_of_width(node: Kron, k: Size, columns: bool) -> bool:
+    """A ⊗ B with k columns each (k rows each: Aᵀ ⊗ Bᵀ), the Kronecker product a Khatri–Rao product selects from."""
+    return len(node.factors) == 2 and all(f.shape[1 if columns else 0] == k for f in node.factors)
