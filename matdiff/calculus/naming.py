@@ -23,9 +23,12 @@ def named_calls(node: Node, taken: Callable[[], set[str]]) -> Node:
     """`node` with its repeated vector- or matrix-valued calls named, where
     that shortens the text: the largest first, a name's definition using the
     names of the calls inside it; `taken()` gives the names to avoid."""
-    counts, sizes = written_counts(node), written_sizes(node)
-    repeated = [(k * sizes[n], n, k) for n, k in counts.items()
-                if k >= 2 and isinstance(n, Call) and not n.is_scalar and not n._named]
+    counts = written_counts(node)
+    calls = [(n, k) for n, k in counts.items() if k >= 2 and isinstance(n, Call) and not n.is_scalar and not n._named]
+    if not calls:
+        return node  # the common case
+    sizes = written_sizes(node)
+    repeated = [(k * sizes[n], n, k) for n, k in calls]
     chosen: list[Call] = []
     for _, n, k in sorted(repeated, key=lambda item: -item[0])[:TRIED]:  # the text of the largest only
         length = len(str(n))
