@@ -1,6 +1,7 @@
 """Presentation: factor what every term of a sum shares, the way a person
 writes a result: A x + Aᵀ x = (A + Aᵀ) x, ½A x + ½Aᵀ x = ½ (A + Aᵀ) x.
-Only regroups (distributivity read backwards), so values are unchanged.
+Only regroups (distributivity read backwards), so values are unchanged; the
+multiplied-out alternative it weighs (collect.py) is exact arithmetic too.
 """
 from __future__ import annotations
 
