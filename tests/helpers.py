@@ -2,6 +2,8 @@
 independently of matdiff (plain NumPy)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 
@@ -136,7 +138,6 @@ def printed(result) -> str:
 
 def as_program(text: str) -> str:
     """'A where s = D, t = E' as the program 's = D; t = E; A', which reads back in the input language."""
-    import re
     if " where " not in text:
         return text
     body, names = text.split(" where ", 1)

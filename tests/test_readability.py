@@ -247,3 +247,10 @@ def test_combining_coefficients_gives_up_on_long_products_of_sums():
     """(1 + a + yᵀy)⁸ ⋯ (1 + d + yᵀy)⁸ multiplied out would have 9⁴ terms: the result stays as written."""
     r = matdiff.derivative("x'*x + x'*x/((1+a+y'*y)^8*(1+b+y'*y)^8*(1+c+y'*y)^8*(1+d+y'*y)^8)", wrt="x")
     assert str(r) == "2 (x + x / ((1 + a + yᵀ y)⁸ (1 + b + yᵀ y)⁸ (1 + c + yᵀ y)⁸ (1 + d + yᵀ y)⁸))"
+
+
+def test_a_long_sum_sets_its_khatri_rao_terms_by_name_too():
+    from matdiff.printing.latex import equation
+    r = matdiff.derivative("eigvals(S) + S*x", wrt="S", where="S: symmetric")
+    tex = equation("J", r.value, width=10)  # the aligned form, term by term
+    assert r"\begin{aligned}" in tex and r"\odot" in tex and "diag" not in tex

@@ -196,6 +196,7 @@ def equation(lhs: str, node: Node, width: int = LINE_WIDTH) -> str:
     """`lhs = node` in LaTeX; a long sum as an `aligned` block, broken before
     a + or − wherever a line's text form would pass `width` characters."""
     from .text import to_text
+    node = khatri_rao_written(node)  # the aligned form sets the terms one by one, not through to_latex
     if not isinstance(node, Add) or len(to_text(node)) <= width:
         return f"{lhs} = {to_latex(node)}"
     terms = positive_first(written_terms(node))
